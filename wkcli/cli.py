@@ -1,0 +1,50 @@
+"""The ``wkcli`` command line: puts the commands together and maps every failure to an exit status."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from wkcli import __version__
+from wkcli.commands import classify, count
+from wkcli.commands.common import EXIT_CODES_HELP
+from wkcli.errors import ExitCode
+
+app = typer.Typer(
+    name="wkcli",
+    help="Triage captured WuKongIM webhook traffic: which messages are CMDs, which are chat.\n\n"
+    "Example: wkcli classify samples/notify.jsonl",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+app.command("classify", epilog=EXIT_CODES_HELP)(classify.classify)
+app.command("count", epilog=EXIT_CODES_HELP)(count.count)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"wkcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Triage captured WuKongIM webhook traffic: which messages are CMDs, which are chat."""
+
+
+def main() -> None:
+    try:
+        app(prog_name="wkcli")
+    except KeyboardInterrupt:
+        sys.exit(ExitCode.INTERRUPTED)

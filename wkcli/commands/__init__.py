@@ -1,0 +1,1 @@
+"""The typer commands, one module each; ``wkcli.cli`` puts them together."""

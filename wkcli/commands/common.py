@@ -1,0 +1,220 @@
+"""What every command shares: option definitions, the session (streams, diagnostics), error mapping."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from wkcli.errors import ExitCode, UsageError, WkcliError
+from wkcli.filters import Criteria
+from wkcli.output.terminal import Terminal
+from wkcli.pipeline import Diagnostics, Reader, summary_line
+from wkcli.source import INPUT_FORMATS
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 every record was read; 1 finished, but some input was malformed; "
+    "2 usage error or unreadable file; 130 interrupted (Ctrl-C)."
+)
+
+FILTERS = "Filters"
+INPUT = "Input"
+OUTPUT = "Output"
+
+# Options defined once and reused by every command that reads dumps.
+Paths = Annotated[
+    Optional[list[str]],
+    typer.Argument(
+        help="Dump files: JSONL, JSON, pretty-printed JSON, capture records, log lines; "
+        "gzip is recognised by content. '-' or no path reads stdin.",
+        show_default=False,
+    ),
+]
+Kind = Annotated[
+    Optional[list[str]],
+    typer.Option("--kind", "-k", help="Keep only 'cmd' or 'chat' messages.", rich_help_panel=FILTERS),
+]
+Event = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--event",
+        "-e",
+        help="Keep only these events (msg.notify, msg.offline, user.onlinestatus). Repeatable, "
+        "or comma-separated.",
+        rich_help_panel=FILTERS,
+    ),
+]
+Channel = Annotated[
+    Optional[list[str]],
+    typer.Option("--channel", "-c", help="Keep only this channel_id. Repeatable.", rich_help_panel=FILTERS),
+]
+ChannelType = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--channel-type",
+        help="Keep only this channel_type: a number or a name (person, group, community, ...).",
+        rich_help_panel=FILTERS,
+    ),
+]
+Sender = Annotated[
+    Optional[list[str]],
+    typer.Option("--from", "-f", help="Keep only messages from this from_uid. Repeatable.", rich_help_panel=FILTERS),
+]
+Since = Annotated[
+    Optional[str],
+    typer.Option(
+        "--since",
+        help="Keep messages sent at or after this time: 2h, 30m, 1d, today, 2026-07-30T10:00, "
+        "Unix seconds. Times without a zone are local.",
+        rich_help_panel=FILTERS,
+    ),
+]
+Until = Annotated[
+    Optional[str],
+    typer.Option("--until", help="Keep messages sent before this time (same forms as --since).", rich_help_panel=FILTERS),
+]
+Limit = Annotated[
+    Optional[int],
+    typer.Option("--limit", "-n", help="Stop after this many matching messages.", rich_help_panel=FILTERS),
+]
+InputFormat = Annotated[
+    str,
+    typer.Option(
+        "--input-format",
+        help="How to read the input: auto, jsonl (one value per line), json (values may span "
+        "lines), log (text before the JSON).",
+        rich_help_panel=INPUT,
+    ),
+]
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", help="Stop at the first bad record (exit 1).", rich_help_panel=INPUT),
+]
+Color = Annotated[
+    str,
+    typer.Option(
+        "--color",
+        help="Colour: auto (a terminal, unless NO_COLOR or TERM=dumb), always, never.",
+        rich_help_panel=OUTPUT,
+    ),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No warnings and no summary on stderr (errors still show).", rich_help_panel=OUTPUT),
+]
+Utc = Annotated[
+    bool,
+    typer.Option("--utc", help="Show times in UTC instead of local time.", rich_help_panel=OUTPUT),
+]
+
+
+class Session:
+    """One run of a command: the terminal, the diagnostics stream and the reader."""
+
+    def __init__(self, color: str = "auto", quiet: bool = False) -> None:
+        if color not in ("auto", "always", "never"):
+            raise UsageError(f"--color must be auto, always or never, not {color!r}")
+        self.terminal = Terminal.from_sys(color)
+        self.quiet = quiet
+        self.diagnostics = Diagnostics(self.terminal.stderr, quiet=quiet)
+
+    def reader(
+        self,
+        paths: list[str] | None,
+        criteria: Criteria,
+        input_format: str = "auto",
+        strict: bool = False,
+        on_wait: Callable[[], None] | None = None,
+        presence: bool = True,
+    ) -> Reader:
+        if input_format not in INPUT_FORMATS:
+            raise UsageError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}")
+        paths = list(paths or [])
+        if (not paths or "-" in paths) and self.terminal.stdin_isatty:
+            raise UsageError(
+                "no input: name a dump file (wkcli classify dump.jsonl) or pipe one in "
+                "(cat dump.jsonl | wkcli classify); see --help"
+            )
+        if paths.count("-") > 1:
+            raise UsageError("'-' (stdin) can only be read once")
+        return Reader(
+            paths or ["-"],
+            criteria,
+            self.diagnostics,
+            input_format=input_format,
+            strict=strict,
+            on_wait=on_wait,
+            presence=presence,
+        )
+
+    def finish(self, reader: Reader) -> ExitCode:
+        """Print the account of every record on stderr and return the exit status."""
+        stats = reader.stats
+        hidden = self.diagnostics.hidden_note()
+        if hidden:
+            self.diagnostics.note(hidden + " (the counts below include them)")
+        criteria = reader.criteria
+        filtered = bool(
+            criteria.kinds or criteria.events or criteria.channels or criteria.channel_types
+            or criteria.senders or criteria.since is not None or criteria.until is not None
+        )
+        self.diagnostics.note(summary_line(stats, filtered))
+        return stats.exit_code
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(command: F) -> F:
+    """Run a command so that no traceback reaches the user and exit statuses are the documented ones."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except WkcliError as exc:
+            _say(f"wkcli: error: {exc}")
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            _silence_stdout()
+            code = ExitCode.INTERRUPTED
+        except BrokenPipeError:
+            # The reader of our output went away (`| head`): stop quietly.
+            _silence_stdout()
+            code = ExitCode.OK
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("WKCLI_DEBUG"):
+                traceback.print_exc()
+            _say(
+                f"wkcli: internal error: {type(exc).__name__}: {exc} "
+                "(this is a bug in wkcli; run with WKCLI_DEBUG=1 for details)"
+            )
+            code = ExitCode.INTERNAL
+        if code:
+            raise typer.Exit(int(code))
+
+    return run  # type: ignore[return-value]
+
+
+def _say(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's final flush cannot fail on a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

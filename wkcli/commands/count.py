@@ -1,0 +1,81 @@
+"""``wkcli count``: CMD and chat totals, optionally grouped by fields."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from wkcli.commands import common
+from wkcli.errors import ExitCode, UsageError
+from wkcli.filters import Criteria, split_values
+from wkcli.output import counts
+from wkcli.tally import Tally
+
+FORMATS = ("auto", "table", "json", "csv", "tsv")
+
+By = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--by",
+        "-b",
+        help="Group by this field (repeatable): event, kind, channel_id, channel_type, from_uid, "
+        "file, hour, day, minute, or any field path such as header.red_dot.",
+    ),
+]
+Format = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-o",
+        help="table (default on a terminal), json (default in a pipe), csv, tsv.",
+        rich_help_panel=common.OUTPUT,
+    ),
+]
+
+
+@common.guarded
+def count(
+    paths: common.Paths = None,
+    by: By = None,
+    kind: common.Kind = None,
+    event: common.Event = None,
+    channel: common.Channel = None,
+    channel_type: common.ChannelType = None,
+    sender: common.Sender = None,
+    since: common.Since = None,
+    until: common.Until = None,
+    limit: common.Limit = None,
+    fmt: Format = "auto",
+    input_format: common.InputFormat = "auto",
+    strict: common.Strict = False,
+    color: common.Color = "auto",
+    quiet: common.Quiet = False,
+    utc: common.Utc = False,
+) -> ExitCode:
+    """Count CMD and chat messages, presence entries and bad records.
+
+    Example: wkcli count dump.jsonl.gz --by event --by kind
+
+    With --by, prints one row per group, largest first. --format json prints one object with
+    "cmd", "chat", "messages", "presence", "records", "malformed" and "anomalies" (and "groups").
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    session = common.Session(color, quiet)
+    criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
+    tally = Tally(split_values(by), utc=utc)
+    reader = session.reader(paths, criteria, input_format, strict)
+    for item in reader:
+        tally.add(item)
+    report = counts.count_report(tally, reader.stats)
+    terminal = session.terminal
+    if fmt == "auto":
+        fmt = "table" if terminal.stdout_isatty else "json"
+    if fmt == "json":
+        counts.write_json(terminal, report)
+    elif fmt in ("csv", "tsv"):
+        counts.write_csv(terminal, tally, report, "," if fmt == "csv" else "\t")
+    else:
+        counts.write_table(terminal, tally, report)
+    return session.finish(reader)

@@ -1,0 +1,189 @@
+"""Writers for one row per message: JSONL, JSON, CSV and TSV (no rich here: these run in pipes)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any, BinaryIO, TextIO
+
+import orjson
+
+from wkcli.model import Message
+from wkcli.payload import decode_payload, preview
+from wkcli.text import display
+from wkcli.times import format_time
+
+CHANNEL_TYPE_NAMES = {
+    1: "person",
+    2: "group",
+    3: "customer service",
+    4: "community",
+    5: "community topic",
+    6: "info",
+    7: "data",
+    8: "temp",
+    9: "live",
+    10: "visitors",
+    11: "agent",
+    12: "agent group",
+}
+
+CSV_COLUMNS = (
+    "time",
+    "timestamp",
+    "event",
+    "kind",
+    "channel_id",
+    "channel_type",
+    "from_uid",
+    "message_id",
+    "client_msg_no",
+    "message_seq",
+    "sync_once",
+    "no_persist",
+    "red_dot",
+    "content_type",
+    "preview",
+    "source",
+)
+
+Extra = Callable[[Message], dict[str, Any]]
+
+
+def channel_type_name(value: object) -> str:
+    if type(value) is int:
+        return CHANNEL_TYPE_NAMES.get(value, str(value))
+    return display(value)
+
+
+def header_flag(message: Message, name: str) -> object:
+    header = message.data.get("header")
+    if type(header) is dict:
+        return header.get(name)
+    return message.data.get(name) if name == "sync_once" else None
+
+
+def flat_row(message: Message, utc: bool = False) -> dict[str, str]:
+    """The message as flat, display-safe text columns (CSV, TSV)."""
+    data = message.data
+    decoded = decode_payload(data)
+    timestamp = data.get("timestamp")
+    return {
+        "time": format_time(message.time, utc),
+        "timestamp": display(timestamp),
+        "event": display(message.event),
+        "kind": message.kind,
+        "channel_id": display(data.get("channel_id")),
+        "channel_type": display(data.get("channel_type")),
+        "from_uid": display(data.get("from_uid")),
+        "message_id": message.id_text,
+        "client_msg_no": display(data.get("client_msg_no")),
+        "message_seq": display(data.get("message_seq")),
+        "sync_once": display(header_flag(message, "sync_once")),
+        "no_persist": display(header_flag(message, "no_persist")),
+        "red_dot": display(header_flag(message, "red_dot")),
+        "content_type": display(decoded.type_name or None),
+        "preview": display(preview(decoded)),
+        "source": display(str(message.origin)),
+    }
+
+
+class JsonlWriter:
+    """One JSON object per line: the message's own fields unchanged, then ``kind`` and ``event``.
+
+    The original fields keep their order and values (message ids near 2^64 stay exact).
+    """
+
+    def __init__(self, out: BinaryIO, extra: Extra | None = None) -> None:
+        self.out = out
+        self.extra = extra
+
+    def write(self, message: Message) -> None:
+        self.out.write(encode_message(message, self.extra) + b"\n")
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+class JsonWriter(JsonlWriter):
+    """A single JSON array, written as it goes so memory stays flat."""
+
+    def __init__(self, out: BinaryIO, extra: Extra | None = None) -> None:
+        super().__init__(out, extra)
+        self._count = 0
+
+    def write(self, message: Message) -> None:
+        self.out.write((b",\n" if self._count else b"[\n") + encode_message(message, self.extra))
+        self._count += 1
+
+    def close(self) -> None:
+        self.out.write(b"\n]\n" if self._count else b"[]\n")
+        self.out.flush()
+
+
+class DelimitedWriter:
+    """CSV (RFC 4180 quoting) or TSV (tabs and newlines escaped), with a header row."""
+
+    def __init__(self, out: TextIO, delimiter: str = ",", utc: bool = False) -> None:
+        self.out = out
+        self.utc = utc
+        self.tsv = delimiter == "\t"
+        self._buffer = io.StringIO()
+        if self.tsv:
+            self._writer = csv.writer(
+                self._buffer, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=None,
+                lineterminator="\n",
+            )
+        else:
+            self._writer = csv.writer(self._buffer, lineterminator="\n")
+        self._emit(list(CSV_COLUMNS))
+
+    def write(self, message: Message) -> None:
+        row = flat_row(message, self.utc)
+        self._emit([row[name] for name in CSV_COLUMNS])
+
+    def _emit(self, values: list[str]) -> None:
+        if self.tsv:
+            # display() already turned tabs and newlines into visible escapes.
+            values = [value.replace("\t", "\\t") for value in values]
+        self._writer.writerow(values)
+        self.out.write(self._buffer.getvalue())
+        self._buffer.seek(0)
+        self._buffer.truncate()
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+def encode_message(message: Message, extra: Extra | None = None) -> bytes:
+    data = message.data
+    added: dict[str, Any] = {"kind": message.kind}
+    if message.event is not None:
+        added["event"] = message.event
+    if extra is not None:
+        added.update(extra(message))
+    if data and not any(key in data for key in added):
+        # Fast path: splice the added fields onto the serialised original.
+        try:
+            return orjson.dumps(data)[:-1] + b"," + orjson.dumps(added)[1:]
+        except TypeError:
+            pass
+    merged = dict(data)
+    merged.update(added)
+    return dumps(merged)
+
+
+def dumps(value: Any) -> bytes:
+    """orjson, falling back to json for what it cannot hold (integers wider than 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,180 @@
+"""Decode a message's ``payload`` (standard base64) and name what it holds.
+
+WuKongIM treats payloads as opaque bytes; the content ``type`` numbers and the CMD shape
+``{"type": 99, "cmd": ..., "param": ...}`` are app conventions shared by the SDKs and
+TangSengDaoDao. Nothing here raises: every odd payload gets a status instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+
+SETTING_SIGNAL = 0x20  # end-to-end encrypted payload: not JSON
+
+CMD_TYPE = 99
+
+CONTENT_TYPES: dict[int, str] = {
+    1: "text",
+    2: "image",
+    3: "gif",
+    4: "voice",
+    5: "video",
+    6: "location",
+    7: "card",
+    8: "file",
+    11: "merged forward",
+    12: "sticker",
+    13: "sticker",
+    14: "rich text",
+    97: "content error",
+    98: "signal error/stream",
+    99: "cmd",
+    1000: "friend apply",
+    1001: "group create",
+    1002: "member add",
+    1003: "member remove",
+    1004: "friend accepted",
+    1005: "group update",
+    1006: "revoke",
+    2000: "tip",
+}
+
+# Statuses of a decoded payload.
+JSON = "json"
+TEXT = "text"
+BINARY = "binary"
+EMPTY = "empty"
+NULL = "null"
+MISSING = "missing"
+NOT_BASE64 = "not base64"
+ENCRYPTED = "encrypted"
+
+
+class Decoded:
+    """What a payload holds: ``status`` always, the rest where it applies."""
+
+    __slots__ = ("status", "value", "content_type", "cmd", "raw")
+
+    def __init__(
+        self,
+        status: str,
+        value: Any = None,
+        content_type: Any = None,
+        cmd: str | None = None,
+        raw: bytes | None = None,
+    ) -> None:
+        self.status = status
+        self.value = value  # parsed JSON, or text, or None
+        self.content_type = content_type  # the payload's "type" (int, or str in some apps)
+        self.cmd = cmd
+        self.raw = raw
+
+    @property
+    def type_name(self) -> str:
+        return content_type_name(self.content_type)
+
+    @property
+    def is_cmd_payload(self) -> bool:
+        """True for the SDKs' CMD content (type 99, or any payload carrying a ``cmd`` name)."""
+        return self.content_type == CMD_TYPE and type(self.content_type) is int or bool(self.cmd)
+
+
+def content_type_name(content_type: Any) -> str:
+    if content_type is None:
+        return ""
+    if type(content_type) is int:
+        name = CONTENT_TYPES.get(content_type)
+        if name:
+            return name
+        if 1000 <= content_type <= 2000:
+            return "system"
+        if 9989 <= content_type <= 9999:
+            return "call"
+        return f"type {content_type}"
+    return str(content_type)
+
+
+def decode_payload(message: dict[str, Any]) -> Decoded:
+    if "payload" not in message:
+        return Decoded(MISSING)
+    payload = message["payload"]
+    if payload is None:
+        return Decoded(NULL)
+    if type(payload) is dict:
+        # Some business servers log the payload already decoded.
+        return _from_json(payload, b"")
+    if type(payload) is not str:
+        return Decoded(NOT_BASE64)
+    if not payload:
+        return Decoded(EMPTY)
+    try:
+        raw = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return Decoded(NOT_BASE64)
+    if not raw:
+        return Decoded(EMPTY, raw=raw)
+    setting = message.get("setting")
+    if type(setting) is int and setting & SETTING_SIGNAL:
+        return Decoded(ENCRYPTED, raw=raw)
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return Decoded(BINARY, raw=raw)
+        if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+            return Decoded(BINARY, raw=raw)
+        return Decoded(TEXT, text, raw=raw)
+    return _from_json(value, raw)
+
+
+def _from_json(value: Any, raw: bytes) -> Decoded:
+    content_type = None
+    cmd = None
+    if type(value) is dict:
+        content_type = value.get("type")
+        if type(content_type) not in (int, str):
+            content_type = None
+        found = value.get("cmd")
+        if type(found) is str:
+            cmd = found
+    return Decoded(JSON, value, content_type, cmd, raw)
+
+
+def preview(decoded: Decoded, limit: int = 60) -> str:
+    """A one-line human hint of what the payload says."""
+    status = decoded.status
+    if status != JSON:
+        if status == TEXT:
+            return _clip(f"text {decoded.value!r}", limit)
+        return f"({status})"
+    value = decoded.value
+    if type(value) is not dict:
+        return _clip(orjson.dumps(value).decode(), limit)
+    name = decoded.type_name
+    if decoded.cmd:
+        param = value.get("param")
+        shown = f"cmd {decoded.cmd}"
+        if param not in (None, {}, ""):
+            shown += " " + orjson.dumps(param).decode()
+        return _clip(shown, limit)
+    ctype = decoded.content_type
+    if ctype == 1 and isinstance(value.get("content"), str):
+        return _clip(f"{name}: {value['content']}", limit)
+    if ctype in (2, 3) and ("width" in value or "height" in value):
+        return _clip(f"{name} {value.get('width', '?')}x{value.get('height', '?')}", limit)
+    if ctype == 8 and isinstance(value.get("name"), str):
+        return _clip(f"{name}: {value['name']}", limit)
+    if isinstance(value.get("content"), str):
+        return _clip(f"{name}: {value['content']}" if name else value["content"], limit)
+    return _clip(name or orjson.dumps(value).decode(), limit)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

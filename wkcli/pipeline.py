@@ -1,0 +1,252 @@
+"""Read dumps end to end: paths -> values -> messages and presence entries, with an account of every record.
+
+``Reader`` is the one loop every command runs. It counts what it reads (``Stats``), reports bad
+records on the diagnostics stream as ``file:line: reason`` and keeps going (or stops, with
+``strict``), and yields only the items that pass the filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from wkcli.errors import ExitCode, StrictStop, UnreadableInput
+from wkcli.filters import Criteria, build
+from wkcli.model import CMD, KNOWN_EVENTS, Message, PresenceEntry
+from wkcli.source import Bad, TruncatedInput, iter_lines, open_input, read_values
+from wkcli.text import sanitize
+from wkcli.unwrap import Empty, Problem, unwrap
+
+
+@dataclass
+class Stats:
+    """An account of everything read: every record ends up in exactly one bucket or more."""
+
+    files: int = 0
+    unreadable: int = 0
+    records: int = 0
+    messages: int = 0
+    cmd: int = 0
+    chat: int = 0
+    presence: int = 0
+    empty: int = 0
+    malformed: int = 0
+    anomalies: int = 0
+    matched: int = 0
+    stopped_at_limit: bool = False
+    events: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.unreadable:
+            return ExitCode.USAGE
+        if self.malformed:
+            return ExitCode.MALFORMED
+        return ExitCode.OK
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "cmd": self.cmd,
+            "chat": self.chat,
+            "messages": self.messages,
+            "presence": self.presence,
+            "records": self.records,
+            "empty": self.empty,
+            "malformed": self.malformed,
+            "anomalies": self.anomalies,
+            "files": self.files,
+            "unreadable": self.unreadable,
+        }
+
+
+class Diagnostics:
+    """Writes warnings and errors about the input as ``wkcli: file:line: ...`` lines.
+
+    Shows the first ``max_shown`` of each sort; the final summary counts them all.
+    """
+
+    def __init__(self, stream: TextIO, quiet: bool = False, max_shown: int = 50) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.max_shown = max_shown
+        self._shown = {"error": 0, "warning": 0}
+        self._hidden = {"error": 0, "warning": 0}
+        self._once: set[str] = set()
+
+    def error(self, where: str, reason: str) -> None:
+        self._emit("error", where, reason)
+
+    def warning(self, where: str, reason: str, once_key: str | None = None) -> None:
+        if self.quiet:
+            return
+        if once_key is not None:
+            if once_key in self._once:
+                return
+            self._once.add(once_key)
+        self._emit("warning", where, reason)
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            self._write(f"wkcli: {text}")
+
+    def _emit(self, level: str, where: str, reason: str) -> None:
+        if self._shown[level] >= self.max_shown:
+            self._hidden[level] += 1
+            return
+        self._shown[level] += 1
+        prefix = f"{sanitize(where)}: " if where else ""
+        self._write(f"wkcli: {prefix}{level}: {sanitize(reason)}")
+
+    def hidden_note(self) -> str | None:
+        parts = [f"{n} more {level}s" for level, n in self._hidden.items() if n]
+        return " and ".join(parts) + " not shown" if parts else None
+
+    def _write(self, line: str) -> None:
+        try:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+
+
+class Reader:
+    """Iterate over the messages and presence entries of ``paths`` that ``criteria`` keeps."""
+
+    def __init__(
+        self,
+        paths: list[str],
+        criteria: Criteria | None = None,
+        diagnostics: Diagnostics | None = None,
+        input_format: str = "auto",
+        strict: bool = False,
+        on_wait: Callable[[], None] | None = None,
+        presence: bool = True,
+    ) -> None:
+        self.paths = paths or ["-"]
+        self.presence = presence  # False: count presence entries but yield only messages
+        self.criteria = criteria or Criteria()
+        self.diagnostics = diagnostics
+        self.input_format = input_format
+        self.strict = strict
+        self.on_wait = on_wait
+        self.stats = Stats()
+        self._keep = build(self.criteria)
+
+    def __iter__(self) -> Iterator[Message | PresenceEntry]:
+        limit = self.criteria.limit
+        if limit == 0:
+            self.stats.stopped_at_limit = True
+            return
+        for path in self.paths:
+            for item in self._read_path(path):
+                self.stats.matched += 1
+                yield item
+                if limit is not None and self.stats.matched >= limit:
+                    self.stats.stopped_at_limit = True
+                    return
+
+    def _read_path(self, path: str) -> Iterator[Message | PresenceEntry]:
+        stats = self.stats
+        try:
+            source = open_input(path)
+        except UnreadableInput as exc:
+            stats.unreadable += 1
+            self._error("", str(exc), count=False)
+            if self.strict:
+                raise
+            return
+        stats.files += 1
+        keep = self._keep
+        events = stats.events
+        with source:
+            lines = iter_lines(source, self.on_wait)
+            try:
+                for value in read_values(lines, self.input_format):
+                    stats.records += 1
+                    if type(value) is Bad:
+                        self._error(f"{source.name}:{value.line}", value.reason)
+                        continue
+                    for item in unwrap(value, source.name):
+                        kind = type(item)
+                        if kind is Message:
+                            stats.messages += 1
+                            if item.kind == CMD:
+                                stats.cmd += 1
+                            else:
+                                stats.chat += 1
+                            if item.anomaly is not None:
+                                stats.anomalies += 1
+                                self._warn(item.origin, item.anomaly, item)
+                        elif kind is PresenceEntry:
+                            stats.presence += 1
+                        elif kind is Empty:
+                            stats.empty += 1
+                            continue
+                        else:
+                            self._problem(item)  # type: ignore[arg-type]
+                            continue
+                        event = item.event
+                        events[event] = events.get(event, 0) + 1  # type: ignore[index]
+                        if event is not None and event not in KNOWN_EVENTS:
+                            self._unknown_event(item)
+                        if (kind is Message or self.presence) and keep(item):
+                            yield item
+            except TruncatedInput as exc:
+                stats.malformed += 1
+                self._error(source.name, str(exc), count=False)
+                if self.strict:
+                    raise StrictStop(f"{source.name}: {exc}") from None
+            except OSError as exc:
+                stats.unreadable += 1
+                self._error(source.name, f"read failed: {exc.strerror or exc}", count=False)
+
+    def _problem(self, problem: Problem) -> None:
+        if problem.malformed:
+            self._error(str(problem.origin), problem.reason)
+        elif self.diagnostics is not None:
+            self.diagnostics.warning(str(problem.origin), problem.reason)
+
+    def _error(self, where: str, reason: str, count: bool = True) -> None:
+        if count:
+            self.stats.malformed += 1
+        if self.diagnostics is not None:
+            self.diagnostics.error(where, reason)
+        if self.strict:
+            raise StrictStop(f"{where}: {reason}" if where else reason)
+
+    def _warn(self, origin: object, reason: str, message: Message) -> None:
+        if self.diagnostics is not None:
+            ident = message.id_text
+            suffix = f" (message {ident})" if ident else ""
+            self.diagnostics.warning(str(origin), reason + suffix)
+
+    def _unknown_event(self, item: Message | PresenceEntry) -> None:
+        if self.diagnostics is not None:
+            event = str(item.event)
+            self.diagnostics.warning(
+                str(item.origin),
+                f"unknown event {event!r}: WuKongIM sends msg.notify, msg.offline and "
+                "user.onlinestatus (read by the body's shape)",
+                once_key="event:" + event,
+            )
+
+
+def summary_line(stats: Stats, filtered: bool = False) -> str:
+    """One line accounting for every record read."""
+    parts = [f"{stats.messages:,} messages ({stats.cmd:,} cmd, {stats.chat:,} chat)"]
+    parts.append(f"{stats.presence:,} presence entries")
+    if stats.empty:
+        parts.append(f"{stats.empty:,} empty bodies")
+    parts.append(f"{stats.malformed:,} malformed")
+    if stats.anomalies:
+        parts.append(f"{stats.anomalies:,} anomal{'y' if stats.anomalies == 1 else 'ies'}")
+    files = f"{stats.files} file{'' if stats.files == 1 else 's'}"
+    line = f"{stats.records:,} records from {files}: " + ", ".join(parts)
+    if stats.unreadable:
+        line += f"; {stats.unreadable} unreadable"
+    if filtered:
+        line += f"; {stats.matched:,} matched the filters"
+    if stats.stopped_at_limit:
+        line += " (stopped at --limit)"
+    return line

@@ -1,0 +1,82 @@
+"""Counting messages: CMD/chat totals and counts grouped by fields (``count --by``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from wkcli.errors import UsageError
+from wkcli.model import CMD, Message, PresenceEntry
+
+# Grouping keys that are not message fields.
+DERIVED = ("event", "kind", "file", "minute", "hour", "day")
+# Grouping by only these keeps presence entries in the groups (as kind "presence").
+_PRESENCE_KEYS = frozenset(("event", "kind", "file", "minute", "hour", "day"))
+_BUCKETS = {"minute": "%Y-%m-%d %H:%M", "hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d"}
+
+
+class Tally:
+    """Counts the items it is given; ``by`` names the fields to group on (dotted paths allowed)."""
+
+    def __init__(self, by: list[str] | None = None, utc: bool = False) -> None:
+        self.by = [name.strip() for name in by or [] if name.strip()]
+        for name in self.by:
+            if not name or name.startswith(".") or name.endswith("."):
+                raise UsageError(f"--by: {name!r} is not a field name")
+        self.utc = utc
+        self.cmd = 0
+        self.chat = 0
+        self.presence = 0
+        self.groups: Counter[tuple[Any, ...]] = Counter()
+        self._with_presence = bool(self.by) and set(self.by) <= _PRESENCE_KEYS
+        self._paths = [tuple(name.split(".")) for name in self.by]
+
+    def add(self, item: Message | PresenceEntry) -> None:
+        if type(item) is PresenceEntry:
+            self.presence += 1
+            if not self._with_presence:
+                return
+        elif item.kind == CMD:
+            self.cmd += 1
+        else:
+            self.chat += 1
+        if self.by:
+            self.groups[tuple(self._key(item, path) for path in self._paths)] += 1
+
+    @property
+    def messages(self) -> int:
+        return self.cmd + self.chat
+
+    def rows(self) -> list[tuple[tuple[Any, ...], int]]:
+        """Groups, largest first; ties in key order so the output is stable."""
+        return sorted(self.groups.items(), key=lambda kv: (-kv[1], _sort_key(kv[0])))
+
+    def _key(self, item: Message | PresenceEntry, path: tuple[str, ...]) -> Any:
+        name = path[0]
+        if len(path) == 1 and name in DERIVED:
+            if name == "event":
+                return item.event
+            if name == "kind":
+                return item.kind or "presence"
+            if name == "file":
+                return item.origin.path
+            moment = item.time
+            if moment is None:
+                return None
+            zone = timezone.utc if self.utc else None
+            return datetime.fromtimestamp(moment, zone).strftime(_BUCKETS[name])
+        data: Any = getattr(item, "data", None)
+        for part in path:
+            if type(data) is not dict:
+                return None
+            data = data.get(part)
+        if type(data) in (dict, list):
+            return orjson.dumps(data).decode()
+        return data
+
+
+def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((value is None, str(value)) for value in key)
