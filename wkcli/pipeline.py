@@ -14,7 +14,7 @@ from typing import TextIO
 from wkcli.errors import ExitCode, StrictStop, UnreadableInput
 from wkcli.filters import Criteria, build
 from wkcli.model import CMD, KNOWN_EVENTS, Message, PresenceEntry
-from wkcli.source import Bad, TruncatedInput, iter_lines, open_input, read_values
+from wkcli.source import Bad, Input, TruncatedInput, iter_lines, open_input, read_values
 from wkcli.text import sanitize
 from wkcli.unwrap import Empty, Problem, unwrap
 
@@ -122,9 +122,11 @@ class Reader:
         strict: bool = False,
         on_wait: Callable[[], None] | None = None,
         presence: bool = True,
+        follow: bool = False,
     ) -> None:
         self.paths = paths or ["-"]
         self.presence = presence  # False: count presence entries but yield only messages
+        self.follow = follow  # keep reading as files grow (tail -F)
         self.criteria = criteria or Criteria()
         self.diagnostics = diagnostics
         self.input_format = input_format
@@ -160,7 +162,7 @@ class Reader:
         keep = self._keep
         events = stats.events
         with source:
-            lines = iter_lines(source, self.on_wait)
+            lines = self._lines(path, source)
             try:
                 for value in read_values(lines, self.input_format):
                     stats.records += 1
@@ -200,6 +202,13 @@ class Reader:
             except OSError as exc:
                 stats.unreadable += 1
                 self._error(source.name, f"read failed: {exc.strerror or exc}", count=False)
+
+    def _lines(self, path: str, source: Input) -> Iterator[bytes]:
+        if self.follow:
+            from wkcli.live.follow import follow_lines  # only needed for --follow
+
+            return follow_lines(path, source, self.on_wait)
+        return iter_lines(source, self.on_wait)
 
     def _problem(self, problem: Problem) -> None:
         if problem.malformed:
