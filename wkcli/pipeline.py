@@ -14,7 +14,7 @@ from typing import TextIO
 from wkcli.errors import ExitCode, StrictStop, UnreadableInput
 from wkcli.filters import Criteria, build
 from wkcli.model import CMD, KNOWN_EVENTS, Message, PresenceEntry
-from wkcli.source import Bad, Input, TruncatedInput, iter_lines, open_input, read_values
+from wkcli.source import Bad, Input, Skip, TruncatedInput, iter_lines, open_input, read_values
 from wkcli.text import sanitize
 from wkcli.unwrap import Empty, Problem, unwrap
 
@@ -31,6 +31,7 @@ class Stats:
     chat: int = 0
     presence: int = 0
     empty: int = 0
+    skipped: int = 0  # log lines with no JSON in them
     malformed: int = 0
     anomalies: int = 0
     matched: int = 0
@@ -53,6 +54,7 @@ class Stats:
             "presence": self.presence,
             "records": self.records,
             "empty": self.empty,
+            "skipped": self.skipped,
             "malformed": self.malformed,
             "anomalies": self.anomalies,
             "files": self.files,
@@ -165,6 +167,9 @@ class Reader:
             lines = self._lines(path, source)
             try:
                 for value in read_values(lines, self.input_format):
+                    if type(value) is Skip:
+                        stats.skipped += 1
+                        continue
                     stats.records += 1
                     if type(value) is Bad:
                         self._error(f"{source.name}:{value.line}", value.reason)
@@ -252,6 +257,8 @@ def summary_line(stats: Stats, filtered: bool = False) -> str:
         parts.append(f"{stats.anomalies:,} anomal{'y' if stats.anomalies == 1 else 'ies'}")
     files = f"{stats.files} file{'' if stats.files == 1 else 's'}"
     line = f"{stats.records:,} records from {files}: " + ", ".join(parts)
+    if stats.skipped:
+        line += f"; {stats.skipped:,} log lines without JSON skipped"
     if stats.unreadable:
         line += f"; {stats.unreadable} unreadable"
     if filtered:

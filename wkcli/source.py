@@ -33,7 +33,23 @@ INPUT_FORMATS = ("auto", "jsonl", "json", "log")
 _DEPTH_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 # Where a log line's JSON may start, and how a log prefix names the event.
 _JSON_START = re.compile(rb"[\[{]")
+_JSON_AFTER_BRACKET = (b"{", b"[", b'"', b"]")
+# A line that starts like a log line (a timestamp or a level) may carry no JSON at all.
+_LOG_LINE = re.compile(
+    rb"^\[?(?:\d{4}-\d\d-\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d |"
+    rb"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b)",
+    re.I,
+)
 _PREFIX_EVENT = re.compile(rb"""(?:[?&]event=|\bevent["']?\s*[=:]\s*["']?)([A-Za-z][\w.\-]*)""")
+
+
+class Skip:
+    """A log line that holds no JSON (a log's ordinary lines): counted, not an error."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, line: int) -> None:
+        self.line = line
 
 
 class Bad:
@@ -167,7 +183,7 @@ def _gzip_reason(exc: BaseException) -> str:
 
 def read_values(
     lines: Iterator[bytes], input_format: str = "auto"
-) -> Iterator[Value | Bad]:
+) -> Iterator[Value | Bad | Skip]:
     """Cut lines into JSON values. Line numbers are 1-based and count every line read."""
     multiline = input_format in ("auto", "json")
     relaxed = input_format == "json"  # any line that leaves brackets open starts a value
@@ -243,8 +259,8 @@ def read_values(
             value = _stdlib_fallback(stripped)
             if value is not _FAIL:
                 yield Value(lineno, value)
-            elif prefixed and first == b"[":
-                # "[INFO] 2026-... body={...}": a bracketed log prefix, not JSON.
+            elif prefixed and first == b"[" and stripped[1:2] not in _JSON_AFTER_BRACKET:
+                # "[INFO] 2026-... body={...}": a bracketed log prefix, not cut-off JSON.
                 yield _from_log_line(stripped, lineno, error)
             else:
                 yield Bad(lineno, _describe(error))
@@ -302,11 +318,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _from_log_line(line: bytes, lineno: int, error: Exception | None) -> Value | Bad:
+def _from_log_line(line: bytes, lineno: int, error: Exception | None) -> Value | Bad | Skip:
     """Find the JSON in a log line such as ``2026-07-30 10:00:00 INFO webhook body={...}``."""
     decoder = json.JSONDecoder(parse_constant=_reject_constant)
     for match in _JSON_START.finditer(line):
         pos = match.start()
+        if pos and _depth(line[:pos]) > 0:
+            continue  # inside an earlier (cut-off) JSON value, not the start of one
         rest = line[pos:].rstrip()
         try:
             value: Any = orjson.loads(rest)
@@ -320,9 +338,11 @@ def _from_log_line(line: bytes, lineno: int, error: Exception | None) -> Value |
         hint_match = _PREFIX_EVENT.search(line, 0, pos)
         hint = hint_match.group(1).decode("ascii") if hint_match else None
         return Value(lineno, value, hint)
-    if error is not None:
+    if error is not None and not _LOG_LINE.match(line):
         return Bad(lineno, _describe(error))
-    return Bad(lineno, "no JSON found in line: " + _snippet(line))
+    if _LOG_LINE.match(line):
+        return Skip(lineno)
+    return Bad(lineno, "not JSON, and no JSON found in the line: " + _snippet(line))
 
 
 def _looks_like_payload(value: Any) -> bool:
