@@ -15,11 +15,12 @@ from wkcli.errors import ExitCode
 app = typer.Typer(
     name="wkcli",
     help="Triage captured WuKongIM webhook traffic: which messages are CMDs, which are chat.\n\n"
-    "Example: wkcli classify samples/notify.jsonl",
+    "Example: wkcli classify samples/webhooks.jsonl",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -19,6 +19,7 @@ Format = Annotated[
     typer.Option(
         "--format",
         "-o",
+        metavar="FORMAT",
         help="table (default on a terminal), jsonl (default in a pipe), json, csv, tsv.",
         rich_help_panel=common.OUTPUT,
     ),
@@ -61,7 +62,7 @@ def classify(
 ) -> ExitCode:
     """Sort every message into CMD or chat: one row per message.
 
-    Example: wkcli classify dump.jsonl | jq 'select(.kind=="cmd") | .message_idstr'
+    Example: `wkcli classify dump.jsonl | jq 'select(.kind=="cmd") | .message_idstr'`
 
     A message is a CMD exactly when header.sync_once is the JSON number 1; anything else
     (missing, 0, "1", true, null header) is chat. On a terminal this prints a table; in a pipe,

@@ -33,17 +33,18 @@ Paths = Annotated[
         help="Dump files: JSONL, JSON, pretty-printed JSON, capture records, log lines; "
         "gzip is recognised by content. '-' or no path reads stdin.",
         show_default=False,
+        metavar="PATH",
     ),
 ]
 Kind = Annotated[
     Optional[list[str]],
-    typer.Option("--kind", "-k", help="Keep only 'cmd' or 'chat' messages.", rich_help_panel=FILTERS),
+    typer.Option("--kind", "-k", metavar="KIND", help="Keep only 'cmd' or 'chat' messages.", rich_help_panel=FILTERS),
 ]
 Event = Annotated[
     Optional[list[str]],
     typer.Option(
         "--event",
-        "-e",
+        "-e", metavar="EVENT",
         help="Keep only these events (msg.notify, msg.offline, user.onlinestatus). Repeatable, "
         "or comma-separated.",
         rich_help_panel=FILTERS,
@@ -51,24 +52,24 @@ Event = Annotated[
 ]
 Channel = Annotated[
     Optional[list[str]],
-    typer.Option("--channel", "-c", help="Keep only this channel_id. Repeatable.", rich_help_panel=FILTERS),
+    typer.Option("--channel", "-c", metavar="CHANNEL", help="Keep only this channel_id. Repeatable.", rich_help_panel=FILTERS),
 ]
 ChannelType = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--channel-type",
+        "--channel-type", metavar="TYPE",
         help="Keep only this channel_type: a number or a name (person, group, community, ...).",
         rich_help_panel=FILTERS,
     ),
 ]
 Sender = Annotated[
     Optional[list[str]],
-    typer.Option("--from", "-f", help="Keep only messages from this from_uid. Repeatable.", rich_help_panel=FILTERS),
+    typer.Option("--from", "-f", metavar="UID", help="Keep only messages from this from_uid. Repeatable.", rich_help_panel=FILTERS),
 ]
 Since = Annotated[
     Optional[str],
     typer.Option(
-        "--since",
+        "--since", metavar="TIME",
         help="Keep messages sent at or after this time: 2h, 30m, 1d, today, 2026-07-30T10:00, "
         "Unix seconds. Times without a zone are local.",
         rich_help_panel=FILTERS,
@@ -76,16 +77,16 @@ Since = Annotated[
 ]
 Until = Annotated[
     Optional[str],
-    typer.Option("--until", help="Keep messages sent before this time (same forms as --since).", rich_help_panel=FILTERS),
+    typer.Option("--until", metavar="TIME", help="Keep messages sent before this time (same forms as --since).", rich_help_panel=FILTERS),
 ]
 Limit = Annotated[
     Optional[int],
-    typer.Option("--limit", "-n", help="Stop after this many matching messages.", rich_help_panel=FILTERS),
+    typer.Option("--limit", "-n", metavar="N", help="Stop after this many matching messages.", rich_help_panel=FILTERS),
 ]
 InputFormat = Annotated[
     str,
     typer.Option(
-        "--input-format",
+        "--input-format", metavar="FORMAT",
         help="How to read the input: auto, jsonl (one value per line), json (values may span "
         "lines), log (text before the JSON).",
         rich_help_panel=INPUT,
@@ -98,7 +99,7 @@ Strict = Annotated[
 Color = Annotated[
     str,
     typer.Option(
-        "--color",
+        "--color", metavar="WHEN",
         help="Colour: auto (a terminal, unless NO_COLOR or TERM=dumb), always, never.",
         rich_help_panel=OUTPUT,
     ),

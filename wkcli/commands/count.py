@@ -19,6 +19,7 @@ By = Annotated[
     typer.Option(
         "--by",
         "-b",
+        metavar="FIELD",
         help="Group by this field (repeatable): event, kind, channel_id, channel_type, from_uid, "
         "file, hour, day, minute, or any field path such as header.red_dot.",
     ),
@@ -28,6 +29,7 @@ Format = Annotated[
     typer.Option(
         "--format",
         "-o",
+        metavar="FORMAT",
         help="table (default on a terminal), json (default in a pipe), csv, tsv.",
         rich_help_panel=common.OUTPUT,
     ),
@@ -55,7 +57,7 @@ def count(
 ) -> ExitCode:
     """Count CMD and chat messages, presence entries and bad records.
 
-    Example: wkcli count dump.jsonl.gz --by event --by kind
+    Example: `wkcli count dump.jsonl.gz --by event --by kind`
 
     With --by, prints one row per group, largest first. --format json prints one object with
     "cmd", "chat", "messages", "presence", "records", "malformed" and "anomalies" (and "groups").

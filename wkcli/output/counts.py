@@ -21,6 +21,7 @@ def count_report(tally: Tally, stats: Stats) -> dict[str, Any]:
         "presence": tally.presence,
         "records": stats.records,
         "empty": stats.empty,
+        "skipped": stats.skipped,
         "malformed": stats.malformed,
         "anomalies": stats.anomalies,
     }
