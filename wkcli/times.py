@@ -6,11 +6,12 @@ import re
 import time
 from datetime import datetime, timezone
 
-_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|day|w|wk)s?\s*(?:ago)?\s*$", re.I)
-_UNIT_SECONDS = {
-    "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600,
-    "d": 86400, "day": 86400, "w": 604800, "wk": 604800,
-}  # fmt: skip
+_RELATIVE = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)"
+    r"\s*(?:ago)?\s*$",
+    re.I,
+)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_when(text: str, now: float | None = None) -> float:
@@ -31,7 +32,7 @@ def parse_when(text: str, now: float | None = None) -> float:
         return midnight.timestamp() - (86400 if lowered == "yesterday" else 0)
     match = _RELATIVE.match(raw)
     if match:
-        return now - float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+        return now - float(match.group(1)) * _UNIT_SECONDS[match.group(2)[0].lower()]
     if re.fullmatch(r"\d+(\.\d+)?", raw):
         return epoch_seconds(float(raw))
     try:
