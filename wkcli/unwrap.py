@@ -142,13 +142,12 @@ def _from_list(
                 )
         return
     message_event = event or MSG_NOTIFY
+    # With no event named and no message first, this is a list of envelopes or capture records.
+    records = event is None and not is_message(body[0]) and nesting < _MAX_NESTING
     for index, element in enumerate(body):
         if is_message(element):
             yield Message(element, message_event, origin, received, index)
-        elif type(element) is dict and event is None and nesting < _MAX_NESTING:
-            # A list of envelopes or capture records rather than a msg.notify body.
-            yield from _from_value(element, None, origin, received, nesting + 1)
-        elif type(element) is list and event is None and nesting < _MAX_NESTING:
+        elif records and type(element) in (dict, list):
             yield from _from_value(element, None, origin, received, nesting + 1)
         else:
             where = f"element {index + 1} of the {message_event} body"
