@@ -67,9 +67,11 @@ def write_table(terminal: Terminal, tally: Tally, report: dict[str, Any]) -> Non
         for key, count in tally.rows():
             cells = []
             for name, value in zip(tally.by, key):
-                shown = "(none)" if value is None else display(value)
+                if value is None or value == "":
+                    cells.append(Text("(none)" if value is None else "(empty)", style="dim"))
+                    continue
                 style = KIND_STYLES.get(str(value), "") if name == "kind" else ""
-                cells.append(Text(shown, style="dim" if value is None else style))
+                cells.append(Text(display(value), style=style))
             table.add_row(*cells, f"{count:,}")
         console.print(table)
         console.print()

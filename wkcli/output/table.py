@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -28,7 +29,7 @@ _COLUMNS = (
     ("kind", 5, 5),
     ("channel", None, 10),
     ("from", None, 8),
-    ("message id", 19, 12),
+    ("message id", 20, 12),
     ("payload", None, 16),
 )
 
@@ -44,7 +45,8 @@ def make_console(terminal: Terminal, stderr: bool = False) -> Console:
         highlight=False,
         markup=False,
         emoji=False,
-        width=terminal.width or (None if isatty else 160),
+        # A pipe has no width: honour COLUMNS if set, else leave room for the whole table.
+        width=terminal.width or (None if isatty or os.environ.get("COLUMNS") else 160),
         soft_wrap=False,
     )
 
@@ -100,10 +102,10 @@ class TableWriter:
 
 def _fit_widths(total: int) -> list[int]:
     """Fixed column widths so every batch lines up with the first."""
-    fixed = sum(width for _, width, _ in _COLUMNS if width) + len(_COLUMNS) - 1
+    fixed = sum(width for _, width, _ in _COLUMNS if width) + 2 * (len(_COLUMNS) - 1)
     spare = max(total - fixed, 0)
     # Share the rest between channel, from and payload (1 : 1 : 2), each at least its minimum.
-    shares = {"channel": 0.25, "from": 0.2, "payload": 0.55}
+    shares = {"channel": 0.22, "from": 0.22, "payload": 0.56}
     widths = []
     for name, width, minimum in _COLUMNS:
         if width:
