@@ -75,6 +75,8 @@ class Diagnostics:
         self._shown = {"error": 0, "warning": 0}
         self._hidden = {"error": 0, "warning": 0}
         self._once: set[str] = set()
+        # Flushes pending output first, so a warning shows next to the rows it is about.
+        self.before_emit: Callable[[], None] | None = None
 
     def error(self, where: str, reason: str) -> None:
         self._emit("error", where, reason)
@@ -97,6 +99,8 @@ class Diagnostics:
             self._hidden[level] += 1
             return
         self._shown[level] += 1
+        if self.before_emit is not None:
+            self.before_emit()
         prefix = f"{sanitize(where)}: " if where else ""
         self._write(f"wkcli: {prefix}{level}: {sanitize(reason)}")
 

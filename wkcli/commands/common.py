@@ -141,6 +141,8 @@ class Session:
                 "no input: name a dump file (wkcli classify dump.jsonl) or pipe one in "
                 "(cat dump.jsonl | wkcli classify); see --help"
             )
+        if on_wait is not None:
+            self.diagnostics.before_emit = on_wait
         if paths.count("-") > 1:
             raise UsageError("'-' (stdin) can only be read once")
         return Reader(
