@@ -1,19 +1,47 @@
-"""Decode a message's ``payload`` (standard base64) and name what it holds.
+"""Decode a message's ``payload`` (standard base64) and name what its numbers mean.
 
 WuKongIM treats payloads as opaque bytes; the content ``type`` numbers and the CMD shape
 ``{"type": 99, "cmd": ..., "param": ...}`` are app conventions shared by the SDKs and
 TangSengDaoDao. Nothing here raises: every odd payload gets a status instead.
+``message_view`` puts it all together: the ``decoded`` object that ``classify --decode`` adds.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime, timezone
 from typing import Any
 
 import orjson
 
 SETTING_SIGNAL = 0x20  # end-to-end encrypted payload: not JSON
+
+# Protocol setting bits. 0x40 has no protocol meaning; TangSengDaoDao sets it on its CMDs.
+SETTING_BITS: dict[int, str] = {
+    0x80: "receipt",
+    0x40: "0x40 (TangSengDaoDao cmd mark)",
+    0x20: "signal (end-to-end encrypted)",
+    0x10: "no encrypt",
+    0x08: "topic",
+    0x04: "stream (older protocol)",
+    0x02: "stream",
+}
+
+CHANNEL_TYPES: dict[int, str] = {
+    1: "person",
+    2: "group",
+    3: "customer service",
+    4: "community",
+    5: "community topic",
+    6: "info",
+    7: "data",
+    8: "temp",
+    9: "live",
+    10: "visitors",
+    11: "agent",
+    12: "agent group",
+}
 
 CMD_TYPE = 99
 
@@ -45,13 +73,14 @@ CONTENT_TYPES: dict[int, str] = {
 
 # Statuses of a decoded payload.
 JSON = "json"
-TEXT = "text"
+TEXT = "not json"  # valid UTF-8 text that is not JSON
 BINARY = "binary"
 EMPTY = "empty"
 NULL = "null"
 MISSING = "missing"
 NOT_BASE64 = "not base64"
 ENCRYPTED = "encrypted"
+STATUSES = (JSON, TEXT, BINARY, EMPTY, NULL, MISSING, NOT_BASE64, ENCRYPTED)
 
 
 class Decoded:
@@ -151,7 +180,7 @@ def preview(decoded: Decoded, limit: int = 60) -> str:
     status = decoded.status
     if status != JSON:
         if status == TEXT:
-            return _clip(f"text {decoded.value!r}", limit)
+            return _clip(f"(not JSON) {decoded.value!r}", limit)
         return f"({status})"
     value = decoded.value
     if type(value) is not dict:
@@ -178,3 +207,66 @@ def preview(decoded: Decoded, limit: int = 60) -> str:
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def setting_flags(setting: Any) -> list[str]:
+    """Names of the bits set in a message's ``setting`` (unknown bits as hex)."""
+    if type(setting) is not int or setting <= 0:
+        return []
+    names = []
+    for bit in range(setting.bit_length() - 1, -1, -1):
+        value = 1 << bit
+        if setting & value:
+            names.append(SETTING_BITS.get(value, hex(value)))
+    return names
+
+
+def channel_type_label(value: Any) -> str:
+    """``group`` for 2, and so on; other values as text."""
+    if type(value) is int:
+        return CHANNEL_TYPES.get(value, f"type {value}")
+    return "" if value is None else str(value)
+
+
+def iso_time(seconds: float, utc: bool = False) -> str | None:
+    """ISO 8601 with the zone offset (local by default): unambiguous in JSON."""
+    try:
+        moment = datetime.fromtimestamp(seconds, timezone.utc if utc else None)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return (moment if utc else moment.astimezone()).isoformat()
+
+
+def message_view(message: dict[str, Any], utc: bool = False) -> dict[str, Any]:
+    """What a message says, decoded: the ``decoded`` object of ``classify --decode``.
+
+    Never changes ``message``. ``payload`` is the parsed JSON, or the text, or None;
+    ``to_uids`` is present for messages that carry recipients (``msg.offline``).
+    """
+    from wkcli.recipients import recipients  # late: payload is imported by every output path
+
+    decoded = decode_payload(message)
+    view: dict[str, Any] = {
+        "payload": decoded.value,
+        "payload_status": decoded.status,
+        "content_type": decoded.content_type,
+        "content_type_name": decoded.type_name or None,
+        "cmd": decoded.cmd,
+    }
+    if decoded.cmd is not None and type(decoded.value) is dict and "param" in decoded.value:
+        view["param"] = decoded.value["param"]
+    view["preview"] = preview(decoded)
+    if "channel_type" in message:
+        view["channel_type_name"] = channel_type_label(message["channel_type"]) or None
+    if "setting" in message:
+        view["setting_flags"] = setting_flags(message["setting"])
+    ts = message.get("timestamp")
+    if type(ts) is int or type(ts) is float:
+        view["time"] = iso_time(float(ts), utc)
+    found = recipients(message)
+    if found.status != "none":
+        view["recipients"] = found.status
+        view["to_uids"] = found.uids
+        if found.reason:
+            view["recipients_note"] = found.reason
+    return view

@@ -7,10 +7,12 @@ from typing import Annotated
 import typer
 
 from wkcli.commands import common
+from wkcli.dedupe import Deduper
 from wkcli.errors import ExitCode, UsageError
 from wkcli.filters import Criteria
 from wkcli.output.records import DelimitedWriter, JsonlWriter, JsonWriter
 from wkcli.output.terminal import Terminal
+from wkcli.recipients import warning_for as recipients_warning
 
 FORMATS = ("auto", "table", "jsonl", "json", "csv", "tsv")
 
@@ -26,7 +28,27 @@ Format = Annotated[
 ]
 
 
-def make_writer(fmt: str, terminal: Terminal, utc: bool = False):
+Decode = Annotated[
+    bool,
+    typer.Option(
+        "--decode",
+        help='JSON/JSONL: add a "decoded" object (payload parsed, content type and cmd named, '
+        "to_uids unpacked, times and flags readable); the original fields are unchanged.",
+        rich_help_panel=common.OUTPUT,
+    ),
+]
+Dedupe = Annotated[
+    bool,
+    typer.Option(
+        "--dedupe",
+        help="Show each message once (by message_id, else client_msg_no), however many times "
+        "and in however many events it was delivered.",
+        rich_help_panel=common.FILTERS,
+    ),
+]
+
+
+def make_writer(fmt: str, terminal: Terminal, utc: bool = False, extra=None):
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "auto":
@@ -36,9 +58,9 @@ def make_writer(fmt: str, terminal: Terminal, utc: bool = False):
 
         return TableWriter(terminal, utc=utc)
     if fmt == "jsonl":
-        return JsonlWriter(terminal.stdout_bytes)
+        return JsonlWriter(terminal.stdout_bytes, extra=extra)
     if fmt == "json":
-        return JsonWriter(terminal.stdout_bytes)
+        return JsonWriter(terminal.stdout_bytes, extra=extra)
     return DelimitedWriter(terminal.stdout, "," if fmt == "csv" else "\t", utc=utc)
 
 
@@ -59,6 +81,8 @@ def classify(
     color: common.Color = "auto",
     quiet: common.Quiet = False,
     utc: common.Utc = False,
+    decode: Decode = False,
+    dedupe: Dedupe = False,
 ) -> ExitCode:
     """Sort every message into CMD or chat: one row per message.
 
@@ -71,13 +95,32 @@ def classify(
     """
     session = common.Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
-    writer = make_writer(fmt, session.terminal, utc)
+    extra = None
+    if decode:
+        from wkcli.payload import message_view
+
+        extra = lambda message: {"decoded": message_view(message.data, utc)}  # noqa: E731
+    writer = make_writer(fmt, session.terminal, utc, extra)
     reader = session.reader(
         paths, criteria, input_format, strict, on_wait=writer.flush, presence=False
     )
+    deduper = Deduper() if dedupe else None
+    warn = session.diagnostics.warning
     try:
         for message in reader:
+            if deduper is not None and not deduper.first(message):
+                continue
+            data = message.data
+            if "compress_to_uids" in data or "compress" in data:
+                problem = recipients_warning(data)
+                if problem is not None:
+                    # The truncated v1/v2 gzip is on every compressed message: say it once.
+                    once = "recipients-unknown" if problem.startswith("recipients unknown") else None
+                    suffix = "; not repeated for later messages" if once else ""
+                    warn(str(message.origin), f"{problem} (message {message.id_text}{suffix})", once)
             writer.write(message)
     finally:
         writer.close()
+    if deduper is not None and deduper.repeats:
+        session.diagnostics.note(f"--dedupe: {deduper.repeats:,} repeated deliveries not shown")
     return session.finish(reader)

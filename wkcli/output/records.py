@@ -12,6 +12,7 @@ import orjson
 
 from wkcli.model import Message
 from wkcli.payload import decode_payload, preview
+from wkcli.recipients import recipients
 from wkcli.text import display
 from wkcli.times import format_time
 
@@ -45,7 +46,9 @@ CSV_COLUMNS = (
     "no_persist",
     "red_dot",
     "content_type",
+    "cmd",
     "preview",
+    "recipients",
     "source",
 )
 
@@ -85,9 +88,19 @@ def flat_row(message: Message, utc: bool = False) -> dict[str, str]:
         "no_persist": display(header_flag(message, "no_persist")),
         "red_dot": display(header_flag(message, "red_dot")),
         "content_type": display(decoded.type_name or None),
+        "cmd": display(decoded.cmd),
         "preview": display(preview(decoded)),
+        "recipients": _recipients_cell(data),
         "source": display(str(message.origin)),
     }
+
+
+def _recipients_cell(data: dict[str, Any]) -> str:
+    """msg.offline recipients: a count, or "unknown" (v1/v2 truncated gzip) / "unreadable"."""
+    if "to_uids" not in data and "compress_to_uids" not in data:
+        return ""
+    found = recipients(data)
+    return str(found.count) if found.count is not None else found.status
 
 
 class JsonlWriter:

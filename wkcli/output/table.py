@@ -14,6 +14,7 @@ from wkcli.model import CMD, Message
 from wkcli.output.records import channel_type_name
 from wkcli.output.terminal import Terminal
 from wkcli.payload import decode_payload, preview
+from wkcli.recipients import UNKNOWN, recipients
 from wkcli.text import display
 from wkcli.times import format_time
 
@@ -29,9 +30,11 @@ _COLUMNS = (
     ("kind", 5, 5),
     ("channel", None, 10),
     ("from", None, 8),
+    ("to", 4, 2),  # msg.offline recipients: a count, "?" unknown (v1/v2 gzip), "!" unreadable
     ("message id", 20, 12),
     ("payload", None, 16),
 )
+_TO_WIDTH = 4 + 2  # the "to" column and its gap
 
 
 def make_console(terminal: Terminal, stderr: bool = False) -> Console:
@@ -103,7 +106,8 @@ class TableWriter:
 def _fit_widths(total: int) -> list[int]:
     """Fixed column widths so every batch lines up with the first."""
     fixed = sum(width for _, width, _ in _COLUMNS if width) + 2 * (len(_COLUMNS) - 1)
-    spare = max(total - fixed, 0)
+    # The narrow "to" column is paid for by the payload column alone.
+    spare = max(total - fixed + _TO_WIDTH, 0)
     # Share the rest between channel, from and payload (1 : 1 : 2), each at least its minimum.
     shares = {"channel": 0.22, "from": 0.22, "payload": 0.56}
     widths = []
@@ -111,7 +115,8 @@ def _fit_widths(total: int) -> list[int]:
         if width:
             widths.append(width)
         else:
-            widths.append(max(minimum, int(spare * shares[name])))
+            paid = _TO_WIDTH if name == "payload" else 0
+            widths.append(max(minimum, int(spare * shares[name]) - paid))
     return widths
 
 
@@ -135,6 +140,16 @@ def _cells(message: Message, utc: bool) -> list[Any]:
         kind_text,
         Text(channel),
         Text(display(data.get("from_uid"))),
+        recipient_count(data),
         Text(message.id_text, style="dim" if kind != CMD else ""),
         payload,
     ]
+
+
+def recipient_count(data: dict[str, Any]) -> Text:
+    if "to_uids" not in data and "compress_to_uids" not in data:
+        return Text("")
+    found = recipients(data)
+    if found.count is not None:
+        return Text(str(found.count), justify="right")
+    return Text("?" if found.status == UNKNOWN else "!", style="yellow", justify="right")

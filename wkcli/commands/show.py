@@ -1,0 +1,120 @@
+"""``wkcli show``: one message in depth, with every delivery it arrived in."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from wkcli.commands import common
+from wkcli.dedupe import identity, matches
+from wkcli.errors import ExitCode, UsageError
+from wkcli.filters import Criteria
+from wkcli.model import Message
+from wkcli.payload import iso_time, message_view
+from wkcli.recipients import NONE, recipients
+from wkcli.times import format_time
+
+FORMATS = ("auto", "text", "json")
+
+EXIT_HELP = (
+    "Exit status: 0 a message matched; 1 none matched, or some input was malformed; "
+    "2 usage error or unreadable file; 130 interrupted (Ctrl-C)."
+)
+
+MessageId = Annotated[
+    str,
+    typer.Argument(help="A message_id / message_idstr, or a client_msg_no.", show_default=False),
+]
+Format = Annotated[
+    str,
+    typer.Option(
+        "--format", "-o", help="text (default on a terminal), json (default in a pipe).",
+        rich_help_panel=common.OUTPUT,
+    ),
+]  # fmt: skip
+
+
+@common.guarded
+def show(
+    message_id: MessageId,
+    paths: common.Paths = None,
+    fmt: Format = "auto",
+    input_format: common.InputFormat = "auto",
+    strict: common.Strict = False,
+    color: common.Color = "auto",
+    quiet: common.Quiet = False,
+    utc: common.Utc = False,
+) -> ExitCode:
+    """Show one message in full: every field, decoded payload, recipients, and every delivery.
+
+    Example: wkcli show 1877505633800945664 dump.jsonl
+
+    Matches message_idstr, message_id (exactly, as text) or client_msg_no. The same message seen
+    in msg.notify and in one or more msg.offline chunks (or delivered again by a retry) is shown
+    once, with the list of events, file:line places and recipients it arrived with.
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    wanted = message_id.strip()
+    if not wanted:
+        raise UsageError("give a message id or client_msg_no to show")
+    session = common.Session(color, quiet)
+    reader = session.reader(paths, Criteria(), input_format, strict, presence=False)
+    groups: dict[Any, list[Message]] = {}
+    for message in reader:
+        if matches(message, wanted):
+            key = identity(message) or id(message)
+            groups.setdefault(key, []).append(message)
+    views = [_view(found, utc) for found in groups.values()]
+    terminal = session.terminal
+    if fmt == "auto":
+        fmt = "text" if terminal.stdout_isatty else "json"
+    if fmt == "json":
+        from wkcli.output.records import dumps
+
+        terminal.stdout_bytes.write(dumps(views) + b"\n")
+        terminal.stdout_bytes.flush()
+    else:
+        from wkcli.output.insight import write_show_text
+
+        write_show_text(terminal.stdout, views, terminal.color)
+        terminal.stdout.flush()
+    if not views:
+        session.diagnostics.note(f"no message has message_id or client_msg_no {wanted!r}")
+    code = session.finish(reader)
+    if not views and code == ExitCode.OK:
+        code = ExitCode.MALFORMED
+    return code
+
+
+def _view(found: list[Message], utc: bool) -> dict[str, Any]:
+    first = found[0]
+    decoded = message_view(first.data, utc)
+    timestamp = first.data.get("timestamp")
+    if type(timestamp) is int or type(timestamp) is float:
+        decoded["time_text"] = format_time(float(timestamp), utc) + (" UTC" if utc else "")
+    deliveries = []
+    for message in found:
+        delivery: dict[str, Any] = {
+            "event": message.event,
+            "source": str(message.origin),
+            "index": message.index,
+            "received": iso_time(message.received, utc) if message.received is not None else None,
+            "timestamp": message.data.get("timestamp"),
+        }
+        listed = recipients(message.data)
+        if listed.status != NONE:
+            delivery["recipients"] = listed.status
+            delivery["to_uids"] = listed.uids
+            if listed.reason:
+                delivery["recipients_note"] = listed.reason
+        deliveries.append(delivery)
+    return {
+        "id": first.id_text or str(first.data.get("client_msg_no") or ""),
+        "kind": first.kind,
+        "anomaly": first.anomaly,
+        "deliveries": deliveries,
+        "message": first.data,
+        "decoded": decoded,
+    }
