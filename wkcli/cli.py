@@ -9,6 +9,7 @@ import typer
 
 from wkcli import __version__
 from wkcli.commands import classify, count
+from wkcli.commands import capture
 from wkcli.commands.common import EXIT_CODES_HELP
 from wkcli.errors import ExitCode
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 
 app.command("classify", epilog=EXIT_CODES_HELP)(classify.classify)
 app.command("count", epilog=EXIT_CODES_HELP)(count.count)
+app.command("capture", epilog=EXIT_CODES_HELP)(capture.capture)
 
 
 def _version(value: bool) -> None:

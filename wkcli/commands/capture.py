@@ -1,0 +1,156 @@
+"""``wkcli capture``: receive webhooks from a running WuKongIM and record every request."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from wkcli.commands import common
+from wkcli.errors import ExitCode, UsageError
+
+SERVER = "Server"
+
+Listen = Annotated[
+    str,
+    typer.Option(
+        "--listen",
+        "-l",
+        help="Address to listen on: HOST:PORT, or a port (loopback). Use 0.0.0.0:PORT to accept "
+        "other machines (then consider --token).",
+        rich_help_panel=SERVER,
+    ),
+]
+Out = Annotated[
+    Optional[str],
+    typer.Option(
+        "--out",
+        "-w",
+        help="JSONL file to append capture records to; '-' writes them to stdout.",
+        show_default=False,
+    ),
+]
+Forward = Annotated[
+    Optional[str],
+    typer.Option(
+        "--forward",
+        help="Relay each request unchanged to this URL and answer WuKongIM with its status "
+        "(502 if it cannot be reached).",
+        rich_help_panel=SERVER,
+    ),
+]
+Token = Annotated[
+    Optional[str],
+    typer.Option(
+        "--token",
+        help="Accept only requests carrying this token: ?token=... in the URL, an X-Wkcli-Token "
+        "header or 'Authorization: Bearer ...' (others get 401).",
+        rich_help_panel=SERVER,
+    ),
+]
+MaxBody = Annotated[
+    str,
+    typer.Option("--max-body", help="Largest body accepted (larger: 413).", rich_help_panel=SERVER),
+]
+Rotate = Annotated[
+    Optional[str],
+    typer.Option(
+        "--rotate",
+        help="Start a new file when this one reaches SIZE (e.g. 100M); the full one is renamed "
+        "with its UTC time (dump.20261128T153705Z.jsonl). SIGHUP also reopens --out by its name "
+        "(for logrotate).",
+        show_default=False,
+    ),
+]
+NoFsync = Annotated[
+    bool,
+    typer.Option(
+        "--no-fsync",
+        help="Answer once a record is written to the OS, without waiting for the disk "
+        "(survives a crash of wkcli, not of the machine).",
+    ),
+]
+Timeout = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="Seconds allowed for a request body to arrive, and for --forward's server to answer.",
+        rich_help_panel=SERVER,
+    ),
+]
+
+
+@common.guarded
+def capture(
+    listen: Listen = "127.0.0.1:8080",
+    out: Out = None,
+    forward: Forward = None,
+    token: Token = None,
+    max_body: MaxBody = "16M",
+    rotate: Rotate = None,
+    no_fsync: NoFsync = False,
+    timeout: Timeout = 30.0,
+    color: common.Color = "auto",
+    quiet: common.Quiet = False,
+    utc: common.Utc = False,
+) -> ExitCode:
+    """Receive webhooks from a running WuKongIM and record each request as one JSONL line.
+
+    Example: wkcli capture --listen 127.0.0.1:8080 --out dump.jsonl
+
+    Point WuKongIM's webhook.http_addr at http://127.0.0.1:8080/ (any path). Each POST becomes a
+    record with received_at, event (from ?event=), path, query, remote and body; every wkcli
+    command reads these files directly. A request is answered 200 only once its record is on
+    disk; a body that is not JSON is recorded as text with a body_error. One line per request
+    is printed on stderr while it runs (not with --quiet). Ctrl-C or SIGTERM finishes the
+    requests in flight, closes the file and exits 0.
+    """
+    from wkcli.live.capture import CaptureOptions, forward_host, is_loopback, parse_listen, parse_size, run_capture
+    from wkcli.output.live import CaptureView
+
+    session = common.Session(color, quiet)
+    if out is None:
+        raise UsageError("name a file to record to: wkcli capture --out dump.jsonl ('-' for stdout)")
+    if timeout <= 0:
+        raise UsageError("--timeout must be more than 0 seconds")
+    host, port = parse_listen(listen)
+    if forward is not None:
+        forward_host(forward)
+    options = CaptureOptions(
+        host=host,
+        port=port,
+        out=None if out == "-" else out,
+        forward=forward,
+        token=token or None,
+        max_body=parse_size(max_body, "--max-body"),
+        rotate_bytes=parse_size(rotate, "--rotate") if rotate is not None else None,
+        fsync=not no_fsync,
+        timeout=timeout,
+    )
+    diagnostics = session.diagnostics
+    observer = None if quiet else CaptureView.for_terminal(session.terminal, color, utc)
+
+    def ready(address: tuple[str, int]) -> None:
+        bound_host, bound_port = address
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        where = "stdout" if options.out is None else options.out
+        # Always said, even with --quiet: scripts and tests read the bound port from it.
+        sys.stderr.write(
+            f"wkcli: listening on http://{shown}:{bound_port}/, recording to {where} (Ctrl-C to stop)\n"
+        )
+        sys.stderr.flush()
+        if not is_loopback(bound_host) and token is None:
+            diagnostics.warning(
+                "", "listening beyond loopback without --token: WuKongIM signs nothing, so anyone "
+                "who can reach this port can add records"
+            )
+
+    stats = run_capture(options, observer, ready)
+    refused = f", {stats.refused:,} refused" if stats.refused else ""
+    bad = f" ({stats.bad_bodies:,} with a body that is not JSON)" if stats.bad_bodies else ""
+    diagnostics.note(f"stopped: {stats.recorded:,} requests recorded{bad}{refused}")
+    if stats.write_errors:
+        diagnostics.error("", f"{stats.write_errors:,} requests could not be written and were answered 500")
+        return ExitCode.MALFORMED
+    return ExitCode.OK

@@ -1,0 +1,1 @@
+"""Live tools: capture webhooks from a running WuKongIM, follow a growing dump, replay a dump."""

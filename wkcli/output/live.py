@@ -1,0 +1,207 @@
+"""Views for the live tools: one line per captured request, replay results, and ``count --follow`` totals."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TextIO
+
+from wkcli.output.records import dumps
+from wkcli.output.terminal import Terminal, wants_color
+from wkcli.text import sanitize
+
+_RESET = "\x1b[0m"
+_STYLES = {
+    "dim": "\x1b[2m",
+    "cyan": "\x1b[36m",
+    "magenta": "\x1b[1;35m",
+    "green": "\x1b[32m",
+    "yellow": "\x1b[33m",
+    "red": "\x1b[1;31m",
+}
+
+
+class Painter:
+    """ANSI colour when wanted; plain text otherwise (pipes, NO_COLOR, TERM=dumb)."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, style: str) -> str:
+        if not self.color or not text:
+            return text
+        return _STYLES[style] + text + _RESET
+
+
+def _clock(seconds: float, utc: bool) -> str:
+    moment = datetime.utcfromtimestamp(seconds) if utc else datetime.fromtimestamp(seconds)
+    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+class CaptureView:
+    """Prints one line per request received by ``wkcli capture`` (plain text, cheap to write)."""
+
+    def __init__(self, stream: TextIO, color: bool, utc: bool = False) -> None:
+        self.stream = stream
+        self.paint = Painter(color)
+        self.utc = utc
+
+    @classmethod
+    def for_terminal(cls, terminal: Terminal, color_mode: str, utc: bool = False) -> CaptureView:
+        return cls(terminal.stderr, wants_color(color_mode, terminal.stderr_isatty), utc)
+
+    def __call__(self, info: Any) -> None:
+        paint = self.paint
+        parts = [paint(_clock(info.received, self.utc), "dim")]
+        event = sanitize(info.event) if info.event else "-"
+        parts.append(paint(f"{event:<17}", "cyan"))
+        if not info.recorded:
+            parts.append(paint(f"{info.status} refused: {sanitize(info.error or '')}", "red"))
+            parts.append(paint(f"{info.method} {sanitize(info.path)} from {info.remote}", "dim"))
+        elif info.error is not None:
+            parts.append(paint(f"recorded, malformed: {sanitize(info.error)}", "yellow"))
+        else:
+            parts.append(self._contents(info))
+        if info.forward_status is not None or info.forward_error is not None:
+            parts.append(self._forward(info))
+        self.stream.write("  ".join(parts) + "\n")
+        self.stream.flush()
+
+    def _contents(self, info: Any) -> str:
+        paint = self.paint
+        if info.presence and not info.messages:
+            return f"{info.presence} presence entr{'y' if info.presence == 1 else 'ies'}"
+        if not info.messages and not info.problems:
+            return paint("empty body", "dim")
+        noun = "message" if info.messages == 1 else "messages"
+        text = f"{info.messages} {noun} ("
+        text += paint(f"{info.cmd} cmd", "magenta") if info.cmd else "0 cmd"
+        text += ", " + paint(f"{info.chat} chat", "green") + ")"
+        if info.problems:
+            text += "  " + paint(f"{info.problems} not readable", "yellow")
+        return text
+
+    def _forward(self, info: Any) -> str:
+        if info.forward_error is not None:
+            return self.paint(f"-> forward failed: {sanitize(info.forward_error)} (answered 502)", "red")
+        style = "green" if info.forward_status == 200 else "yellow"
+        return self.paint(f"-> {info.forward_status} in {info.forward_ms:.1f} ms", style)
+
+
+class ReplayView:
+    """One line per replayed request: JSON in a pipe, aligned text on a terminal."""
+
+    def __init__(self, terminal: Terminal, color_mode: str) -> None:
+        self.terminal = terminal
+        self.text = terminal.stdout_isatty
+        self.paint = Painter(wants_color(color_mode, terminal.stdout_isatty))
+
+    def __call__(self, result: Any) -> None:
+        if self.text:
+            self._text(result)
+        else:
+            out = self.terminal.stdout_bytes
+            out.write(dumps(result.as_dict()) + b"\n")
+            out.flush()
+
+    def _text(self, result: Any) -> None:
+        paint = self.paint
+        if result.dry_run:
+            status = paint("dry-run", "dim")
+        elif result.error is not None:
+            status = paint(f"error: {sanitize(result.error)}", "red")
+        else:
+            status = paint(str(result.status), "green" if result.status == 200 else "yellow")
+        request = result.request
+        what = f"{request.messages} messages" if request.messages or not request.presence else (
+            f"{request.presence} presence entries"
+        )
+        if request.partial:
+            what += " (part of a batch)"
+        ms = "" if result.ms is None else f"{result.ms:8.1f} ms"
+        line = "  ".join(
+            [status, ms, paint(f"{sanitize(request.event):<17}", "cyan"), what, paint(str(request.origin), "dim")]
+        )
+        self.terminal.stdout.write(line + "\n")
+        self.terminal.stdout.flush()
+
+
+class FollowedCounts:
+    """``count --follow``: totals redrawn in place on a terminal, a JSON line per change in a pipe."""
+
+    def __init__(self, terminal: Terminal, render: Callable[[], Any], report: Callable[[], dict[str, Any]]):
+        self.terminal = terminal
+        self.render = render  # a rich renderable of the current totals
+        self.report = report  # the current totals as a dict
+        self._live: Any = None
+        self._last: bytes | None = None
+        self._last_refresh = 0.0
+
+    def __enter__(self) -> FollowedCounts:
+        if self.terminal.stdout_isatty:
+            from rich.live import Live
+
+            from wkcli.output.table import make_console
+
+            self._live = Live(
+                self.render(), console=make_console(self.terminal), auto_refresh=False, transient=False
+            )
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.update(self.render(), refresh=True)
+            self._live.stop()
+            self._live = None
+
+    def refresh(self, force: bool = False) -> None:
+        """Called when the reader has caught up with the file (and so is about to wait)."""
+        now = time.monotonic()
+        if not force and now - self._last_refresh < 0.2:
+            return
+        self._last_refresh = now
+        if self._live is not None:
+            self._live.update(self.render(), refresh=True)
+            return
+        line = dumps(self.report())
+        if line != self._last:
+            self._last = line
+            out = self.terminal.stdout_bytes
+            out.write(line + b"\n")
+            out.flush()
+
+
+def render_counts(report: dict[str, Any]) -> Any:
+    """The totals of a ``count`` report (and its groups) as one rich renderable."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from wkcli.output.table import KIND_STYLES
+    from wkcli.text import display
+
+    parts: list[Any] = []
+    by = report.get("by")
+    if by:
+        groups = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2))
+        for name in by:
+            groups.add_column(name, overflow="fold")
+        groups.add_column("count", justify="right")
+        for row in report.get("groups", [])[:30]:
+            groups.add_row(*(display(row[name]) for name in by), f"{row['count']:,}")
+        parts.append(groups)
+        parts.append(Text(""))
+    totals = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2))
+    totals.add_column("what")
+    totals.add_column("count", justify="right")
+    totals.add_row(Text("cmd", style=KIND_STYLES["cmd"]), f"{report['cmd']:,}")
+    totals.add_row(Text("chat", style=KIND_STYLES["chat"]), f"{report['chat']:,}")
+    totals.add_row(Text("messages", style="bold"), f"{report['messages']:,}")
+    totals.add_row("presence entries", f"{report['presence']:,}")
+    totals.add_row(Text("malformed", style="red" if report["malformed"] else ""), f"{report['malformed']:,}")
+    totals.add_row("records", f"{report['records']:,}")
+    parts.append(totals)
+    parts.append(Text("following; Ctrl-C to stop", style="dim"))
+    return Group(*parts)
