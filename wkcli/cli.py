@@ -9,6 +9,7 @@ import typer
 
 from wkcli import __version__
 from wkcli.commands import classify, count
+from wkcli.commands import check, presence, show
 from wkcli.commands import capture
 from wkcli.commands.common import EXIT_CODES_HELP
 from wkcli.errors import ExitCode
@@ -27,6 +28,9 @@ app = typer.Typer(
 
 app.command("classify", epilog=EXIT_CODES_HELP)(classify.classify)
 app.command("count", epilog=EXIT_CODES_HELP)(count.count)
+app.command("presence", epilog=EXIT_CODES_HELP)(presence.presence)
+app.command("show", epilog=show.EXIT_HELP)(show.show)
+app.command("check", epilog=check.EXIT_HELP)(check.check)
 app.command("capture", epilog=EXIT_CODES_HELP)(capture.capture)
 
 
