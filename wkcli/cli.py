@@ -10,7 +10,7 @@ import typer
 from wkcli import __version__
 from wkcli.commands import classify, count
 from wkcli.commands import check, presence, show
-from wkcli.commands import capture
+from wkcli.commands import capture, replay
 from wkcli.commands.common import EXIT_CODES_HELP
 from wkcli.errors import ExitCode
 
@@ -32,6 +32,7 @@ app.command("presence", epilog=EXIT_CODES_HELP)(presence.presence)
 app.command("show", epilog=show.EXIT_HELP)(show.show)
 app.command("check", epilog=check.EXIT_HELP)(check.check)
 app.command("capture", epilog=EXIT_CODES_HELP)(capture.capture)
+app.command("replay", epilog=EXIT_CODES_HELP)(replay.replay)
 
 
 def _version(value: bool) -> None:

@@ -83,6 +83,7 @@ def classify(
     utc: common.Utc = False,
     decode: Decode = False,
     dedupe: Dedupe = False,
+    follow: common.Follow = False,
 ) -> ExitCode:
     """Sort every message into CMD or chat: one row per message.
 
@@ -102,7 +103,7 @@ def classify(
         extra = lambda message: {"decoded": message_view(message.data, utc)}  # noqa: E731
     writer = make_writer(fmt, session.terminal, utc, extra)
     reader = session.reader(
-        paths, criteria, input_format, strict, on_wait=writer.flush, presence=False
+        paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow
     )
     deduper = Deduper() if dedupe else None
     warn = session.diagnostics.warning

@@ -92,6 +92,16 @@ InputFormat = Annotated[
         rich_help_panel=INPUT,
     ),
 ]
+Follow = Annotated[
+    bool,
+    typer.Option(
+        "--follow",
+        "-F",
+        help="Keep reading as the file grows, like tail -F (survives truncation and rotation); "
+        "Ctrl-C to stop.",
+        rich_help_panel=INPUT,
+    ),
+]
 Strict = Annotated[
     bool,
     typer.Option("--strict", help="Stop at the first bad record (exit 1).", rich_help_panel=INPUT),
@@ -132,6 +142,7 @@ class Session:
         strict: bool = False,
         on_wait: Callable[[], None] | None = None,
         presence: bool = True,
+        follow: bool = False,
     ) -> Reader:
         if input_format not in INPUT_FORMATS:
             raise UsageError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}")
@@ -153,6 +164,7 @@ class Session:
             strict=strict,
             on_wait=on_wait,
             presence=presence,
+            follow=follow,
         )
 
     def finish(self, reader: Reader) -> ExitCode:

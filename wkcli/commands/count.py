@@ -54,6 +54,7 @@ def count(
     color: common.Color = "auto",
     quiet: common.Quiet = False,
     utc: common.Utc = False,
+    follow: common.Follow = False,
 ) -> ExitCode:
     """Count CMD and chat messages, presence entries and bad records.
 
@@ -61,13 +62,17 @@ def count(
 
     With --by, prints one row per group, largest first. --format json prints one object with
     "cmd", "chat", "messages", "presence", "records", "malformed" and "anomalies" (and "groups").
+    With --follow the file is watched as it grows: on a terminal the totals are redrawn in
+    place; in a pipe (or with -o json) that object is printed again as a line whenever it changes.
     """
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     session = common.Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     tally = Tally(split_values(by), utc=utc)
-    reader = session.reader(paths, criteria, input_format, strict)
+    reader = session.reader(paths, criteria, input_format, strict, follow=follow)
+    if follow:
+        return _follow(session, reader, tally, fmt)
     for item in reader:
         tally.add(item)
     report = counts.count_report(tally, reader.stats)
@@ -80,4 +85,23 @@ def count(
         counts.write_csv(terminal, tally, report, "," if fmt == "csv" else "\t")
     else:
         counts.write_table(terminal, tally, report)
+    return session.finish(reader)
+
+
+def _follow(session: common.Session, reader, tally: Tally, fmt: str) -> ExitCode:
+    """--follow: totals redrawn in place on a terminal; elsewhere (or -o json) a JSON line per change."""
+    from wkcli.output.live import FollowedCounts, render_counts
+
+    if fmt in ("csv", "tsv"):
+        raise UsageError("--follow prints a table on a terminal or JSON lines; not --format " + fmt)
+    live = session.terminal.stdout_isatty and fmt in ("auto", "table")
+
+    def report() -> dict:
+        return counts.count_report(tally, reader.stats)
+
+    view = FollowedCounts(session.terminal, lambda: render_counts(report()), report, live=live)
+    reader.on_wait = view.refresh
+    with view:
+        for item in reader:
+            tally.add(item)
     return session.finish(reader)

@@ -130,8 +130,15 @@ class ReplayView:
 class FollowedCounts:
     """``count --follow``: totals redrawn in place on a terminal, a JSON line per change in a pipe."""
 
-    def __init__(self, terminal: Terminal, render: Callable[[], Any], report: Callable[[], dict[str, Any]]):
+    def __init__(
+        self,
+        terminal: Terminal,
+        render: Callable[[], Any],
+        report: Callable[[], dict[str, Any]],
+        live: bool = True,
+    ) -> None:
         self.terminal = terminal
+        self.live = live
         self.render = render  # a rich renderable of the current totals
         self.report = report  # the current totals as a dict
         self._live: Any = None
@@ -139,7 +146,7 @@ class FollowedCounts:
         self._last_refresh = 0.0
 
     def __enter__(self) -> FollowedCounts:
-        if self.terminal.stdout_isatty:
+        if self.live:
             from rich.live import Live
 
             from wkcli.output.table import make_console

@@ -1,0 +1,173 @@
+"""--follow: reading a file that is appended to, rotated and truncated while it is read."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import orjson
+
+from conftest import wkcli_executable
+from wkcli.live.follow import follow_lines
+from wkcli.source import open_input
+
+
+def record(tag: str, sync_once: int = 0) -> bytes:
+    body = [{"header": {"sync_once": sync_once}, "message_id": 1, "client_msg_no": tag, "channel_id": "g1"}]
+    return orjson.dumps({"received_at": "2026-11-28T10:00:00Z", "event": "msg.notify", "body": body}) + b"\n"
+
+
+class Follower:
+    """Runs follow_lines on a thread and hands each line over a queue."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: queue.Queue[bytes] = queue.Queue()
+        self.waits = 0
+        self._stop = threading.Event()
+        self.source = open_input(str(path))
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _on_wait(self) -> None:
+        self.waits += 1
+
+    def _run(self) -> None:
+        with self.source:
+            for line in follow_lines(str(self.path), self.source, self._on_wait, poll=0.01, stop=self._stop.is_set):
+                self.lines.put(line)
+
+    def take(self, count: int, timeout: float = 10.0) -> list[bytes]:
+        return [self.lines.get(timeout=timeout) for _ in range(count)]
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join(10)
+        assert not self.thread.is_alive()
+
+
+def test_follow_reads_appends_partial_lines_rotation_and_truncation(tmp_path: Path) -> None:
+    path = tmp_path / "dump.jsonl"
+    path.write_bytes(b"one\ntwo\nthr")
+    follower = Follower(path)
+    try:
+        assert follower.take(2) == [b"one", b"two"]
+        # The cut-off line is held back until its newline arrives.
+        time.sleep(0.05)
+        assert follower.lines.empty()
+        assert follower.waits > 0
+        with open(path, "ab") as handle:
+            handle.write(b"ee\nfour\n")
+        assert follower.take(2) == [b"three", b"four"]
+
+        # Rotation: renamed away (a last line written before the rename is still read), then a new file.
+        with open(path, "ab") as handle:
+            handle.write(b"five\n")
+        os.rename(path, tmp_path / "dump.1.jsonl")
+        time.sleep(0.05)  # a while with no file at the path at all
+        path.write_bytes(b"six\n")
+        assert follower.take(2) == [b"five", b"six"]
+
+        # Truncation in place (copytruncate): read again from the top.
+        with open(path, "r+b") as handle:
+            handle.truncate(0)
+        time.sleep(0.05)
+        with open(path, "ab") as handle:
+            handle.write(b"7\n")
+        assert follower.take(1) == [b"7"]
+    finally:
+        follower.stop()
+    assert follower.lines.empty()
+
+
+def test_gzip_and_stdin_are_read_to_their_end(tmp_path: Path) -> None:
+    path = tmp_path / "dump.jsonl.gz"
+    path.write_bytes(gzip.compress(b"a\nb\n"))
+    with open_input(str(path)) as source:
+        assert list(follow_lines(str(path), source, None, poll=0.01)) == [b"a", b"b"]
+
+
+def _start(tmp_path: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [wkcli_executable(), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+
+
+def _read_lines(stream, count: int, timeout: float = 15.0) -> list[bytes]:
+    got: queue.Queue[bytes] = queue.Queue()
+
+    def pump() -> None:
+        for _ in range(count):
+            line = stream.readline()
+            if not line:
+                return
+            got.put(line)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return [got.get_nowait() for _ in range(got.qsize())]
+
+
+def test_classify_follow_prints_each_record_as_it_arrives(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(record("a"))
+    proc = _start(tmp_path, "classify", "--follow", "-o", "jsonl", str(path))
+    try:
+        assert proc.stdout is not None
+        first = _read_lines(proc.stdout, 1)
+        assert [orjson.loads(line)["client_msg_no"] for line in first] == ["a"]
+        with open(path, "ab") as handle:
+            handle.write(record("b", sync_once=1))
+        second = _read_lines(proc.stdout, 1)
+        assert [(orjson.loads(x)["client_msg_no"], orjson.loads(x)["kind"]) for x in second] == [("b", "cmd")]
+        os.rename(path, tmp_path / "live.1.jsonl")
+        path.write_bytes(record("c"))
+        third = _read_lines(proc.stdout, 1)
+        assert [orjson.loads(line)["client_msg_no"] for line in third] == ["c"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=15)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert code == 130
+    assert "Traceback" not in stderr
+
+
+def test_count_follow_prints_a_json_line_when_totals_change(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(record("a") + record("b", sync_once=1))
+    proc = _start(tmp_path, "count", "--follow", str(path))
+    try:
+        assert proc.stdout is not None
+        (first,) = _read_lines(proc.stdout, 1)
+        assert (orjson.loads(first)["cmd"], orjson.loads(first)["chat"]) == (1, 1)
+        with open(path, "ab") as handle:
+            handle.write(record("c", sync_once=1) + b"not json\n")
+        (second,) = _read_lines(proc.stdout, 1)
+        totals = orjson.loads(second)
+        assert (totals["cmd"], totals["chat"], totals["malformed"]) == (2, 1, 1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=15)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert code == 130
+    assert "live.jsonl:4: error" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_count_follow_refuses_csv(run, tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(record("a"))
+    result = run("count", "--follow", "-o", "csv", str(path))
+    assert result.exit_code == 2
+    assert "--follow" in result.stderr

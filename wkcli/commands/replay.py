@@ -1,0 +1,128 @@
+"""``wkcli replay``: re-send captured webhooks to a business server as WuKongIM would."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from wkcli.commands import common
+from wkcli.errors import ExitCode, UsageError
+from wkcli.filters import Criteria
+
+SENDING = "Sending"
+
+To = Annotated[
+    Optional[str],
+    typer.Option(
+        "--to",
+        "-t",
+        help="The business server's webhook URL; ?event=NAME is added as WuKongIM adds it.",
+        show_default=False,
+        rich_help_panel=SENDING,
+    ),
+]
+Rate = Annotated[
+    Optional[float],
+    typer.Option("--rate", help="At most this many requests per second.", rich_help_panel=SENDING),
+]
+Concurrency = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        "-j",
+        help="Requests in flight at once; 1 (the default) keeps the dump's order.",
+        rich_help_panel=SENDING,
+    ),
+]
+DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Send nothing: print each request that would be sent (URL, event, body).",
+        rich_help_panel=SENDING,
+    ),
+]
+Timeout = Annotated[
+    float,
+    typer.Option("--timeout", help="Seconds to wait for each answer.", rich_help_panel=SENDING),
+]
+Limit = Annotated[
+    Optional[int],
+    typer.Option("--limit", "-n", help="Stop after this many requests.", rich_help_panel=common.FILTERS),
+]
+
+
+@common.guarded
+def replay(
+    paths: common.Paths = None,
+    to: To = None,
+    rate: Rate = None,
+    concurrency: Concurrency = 1,
+    dry_run: DryRun = False,
+    timeout: Timeout = 30.0,
+    kind: common.Kind = None,
+    event: common.Event = None,
+    channel: common.Channel = None,
+    channel_type: common.ChannelType = None,
+    sender: common.Sender = None,
+    since: common.Since = None,
+    until: common.Until = None,
+    limit: Limit = None,
+    input_format: common.InputFormat = "auto",
+    strict: common.Strict = False,
+    color: common.Color = "auto",
+    quiet: common.Quiet = False,
+) -> ExitCode:
+    """Re-send captured webhooks to a business server exactly as WuKongIM would.
+
+    Example: `wkcli replay dump.jsonl --to http://localhost:8000/webhook --kind chat`
+
+    Each webhook body becomes POST URL?event=NAME with Content-Type application/json and the
+    original body bytes. The filters choose messages: when they keep only some messages of a
+    msg.notify batch, the batch is sent with just those. Prints one line per request (JSON in
+    a pipe) and a summary of statuses on stderr. Only HTTP 200 counts as success, as in
+    WuKongIM: exit status 1 if any request got anything else (or input was malformed).
+    """
+    from wkcli.live.replay import Planner, check_url, replay as run_replay
+    from wkcli.output.live import ReplayView
+
+    if to is None:
+        raise UsageError("name the server to send to: wkcli replay dump.jsonl --to http://localhost:8000/webhook")
+    check_url(to)
+    if concurrency < 1:
+        raise UsageError("--concurrency must be 1 or more")
+    if rate is not None and rate <= 0:
+        raise UsageError("--rate must be more than 0")
+    if timeout <= 0:
+        raise UsageError("--timeout must be more than 0 seconds")
+    session = common.Session(color, quiet)
+    criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
+    # Session.reader checks the paths and options the same way for every command.
+    reader = session.reader(paths, criteria, input_format, strict)
+    planner = Planner(reader.paths, criteria, session.diagnostics, input_format, strict)
+    view = ReplayView(session.terminal, color)
+    summary = run_replay(planner, to, view, concurrency, rate, timeout, dry_run)
+
+    stats = planner.stats
+    diagnostics = session.diagnostics
+    hidden = diagnostics.hidden_note()
+    if hidden:
+        diagnostics.note(hidden)
+    read = f"{stats.records:,} records read ({stats.messages:,} messages, {stats.presence:,} presence entries"
+    read += f", {stats.malformed:,} malformed)" if stats.malformed else ")"
+    if dry_run:
+        diagnostics.note(f"{read}; dry run: nothing sent")
+    else:
+        statuses = ", ".join(f"{key}: {count:,}" for key, count in sorted(summary.statuses.items()))
+        line = f"{read}; {summary.sent:,} requests sent, {summary.ok:,} answered 200"
+        if summary.failed:
+            line += f", {summary.failed:,} failed"
+        diagnostics.note(line + (f" ({statuses})" if statuses else ""))
+    if summary.skipped:
+        diagnostics.note(f"{summary.skipped:,} bodies left out by the filters")
+    if summary.failed or stats.malformed or summary.unnamed:
+        return ExitCode.MALFORMED
+    if stats.unreadable:
+        return ExitCode.USAGE
+    return ExitCode.OK

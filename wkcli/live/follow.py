@@ -1,0 +1,110 @@
+"""Read a growing file like ``tail -F``: keep reading as it grows, across truncation and rotation."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import IO
+
+from wkcli.source import BOM, CHUNK, Input, iter_lines
+
+POLL_SECONDS = 0.25
+
+
+def follow_lines(
+    path: str,
+    source: Input,
+    on_wait: Callable[[], None] | None = None,
+    poll: float = POLL_SECONDS,
+    stop: Callable[[], bool] | None = None,
+) -> Iterator[bytes]:
+    """Yield the lines of ``path`` (without line endings) as they are written, forever.
+
+    At the end of the file, ``on_wait`` is called (so output can be flushed) and the file is
+    polled. A file that shrinks (truncated in place, ``copytruncate``) is read again from its
+    start; a file replaced under the same name (renamed away by a rotation, then created anew)
+    is read to its end, then the new file is opened by name. A missing file is waited for. A
+    last line without its newline is held back until the line is complete. Ends only when
+    ``stop`` returns true (tests) or on Ctrl-C (KeyboardInterrupt reaches the caller).
+
+    Standard input, pipes and gzip files are not regular growing files: they are read as they
+    are, to their end.
+    """
+    if source.interactive or source.compressed:
+        yield from iter_lines(source, on_wait)
+        return
+    stream: IO[bytes] = source.raw
+    try:
+        identity = _identity(os.fstat(stream.fileno()))
+        offset = stream.tell()
+    except (OSError, ValueError):
+        yield from iter_lines(source, on_wait)
+        return
+    owned: IO[bytes] | None = None  # a file this function reopened (and so must close)
+    carry = b""
+    at_start = offset == 0
+    try:
+        while True:
+            read_any = False
+            while True:
+                chunk = stream.read1(CHUNK) if hasattr(stream, "read1") else stream.read(CHUNK)
+                if not chunk:
+                    break
+                read_any = True
+                offset += len(chunk)
+                if at_start:
+                    at_start = False
+                    if chunk.startswith(BOM):
+                        chunk = chunk[len(BOM) :]
+                if carry:
+                    chunk = carry + chunk
+                lines = chunk.split(b"\n")
+                carry = lines.pop()
+                yield from lines
+            if read_any:
+                continue  # check for more before deciding the file is idle
+            # At the end of the file: has it been truncated or replaced?
+            try:
+                current = os.stat(path)
+            except OSError:
+                current = None  # renamed away and not yet created again: keep waiting
+            if current is not None:
+                if _identity(current) != identity:
+                    # Rotated: the old file was read to its end above; a cut-off last line ends there.
+                    if carry:
+                        yield carry
+                        carry = b""
+                    try:
+                        fresh = open(path, "rb")  # noqa: SIM115 - closed below or in finally
+                    except OSError:
+                        fresh = None
+                    if fresh is not None:
+                        if owned is not None:
+                            owned.close()
+                        owned = stream = fresh
+                        identity = _identity(os.fstat(fresh.fileno()))
+                        offset = 0
+                        at_start = True
+                        continue
+                elif current.st_size < offset:
+                    # Truncated in place: what was there is gone; start over from the top.
+                    stream.seek(0)
+                    offset = 0
+                    carry = b""
+                    at_start = True
+                    continue
+            if stop is not None and stop():
+                if carry:
+                    yield carry
+                return
+            if on_wait is not None:
+                on_wait()
+            time.sleep(poll)
+    finally:
+        if owned is not None:
+            owned.close()
+
+
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return (info.st_dev, info.st_ino)
