@@ -171,3 +171,9 @@ def test_report_lists_warnings_first_with_exact_ids():
     assert [f["code"] for f in report["findings"]] == ["cmd-payload-as-chat", "duplicate", "cmd-in-offline"]
     assert report["warnings"] == 3 and report["info"] == 1
     assert report["findings"][0]["examples"][0]["message_id"] == "1877505633800945664"
+
+
+def test_event_names_wukongim_does_not_send_are_informational():
+    checker = run(Message(message(1), "msg.stream", Origin("d.jsonl", 1)))
+    assert codes(checker) == {"unknown-event": 1} and checker.warnings == 0
+    assert checker.findings()[0].examples[0].detail == "event 'msg.stream'"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wkcli.dedupe import identity
-from wkcli.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, PresenceEntry
+from wkcli.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
 from wkcli.payload import CMD_TYPE, JSON, decode_payload
 from wkcli.presence import PresenceError, parse_presence
 from wkcli.recipients import NONE, UNKNOWN, UNREADABLE, recipients
@@ -164,13 +164,13 @@ class Finding:
         }
 
 
-class _Delivery:
-    """What ``check`` remembers of a message's first delivery in one event."""
+class _Chunks:
+    """A msg.offline message's recipients so far, to tell v3's chunks from redeliveries."""
 
-    __slots__ = ("source", "uids", "chunks")
+    __slots__ = ("origin", "uids", "chunks")
 
-    def __init__(self, source: str, uids: set[str] | None) -> None:
-        self.source = source
+    def __init__(self, origin: Origin, uids: set[str]) -> None:
+        self.origin = origin
         self.uids = uids
         self.chunks = 1
 
@@ -181,7 +181,9 @@ class Checker:
     def __init__(self, max_examples: int = 3) -> None:
         self.max_examples = max_examples
         self._found: dict[str, Finding] = {}
-        self._deliveries: dict[tuple[str, str], _Delivery] = {}
+        # event -> message identity -> where it was first seen (the Origin, shared by a whole
+        # batch, so a big dump costs little more than its ids); _Chunks when it had recipients.
+        self._deliveries: dict[str, dict[str, Origin | _Chunks]] = {}
         self.messages = 0
         self.presence = 0
 
@@ -268,24 +270,29 @@ class Checker:
         event = message.event
         if ident is None or event is None:
             return
-        key = (event, ident)
-        source = str(message.origin)
-        seen = self._deliveries.get(key)
+        seen_in_event = self._deliveries.get(event)
+        if seen_in_event is None:
+            seen_in_event = self._deliveries[event] = {}
+        seen = seen_in_event.get(ident)
         if seen is None:
-            keep = set(uids) if (uids and event != MSG_NOTIFY) else None
-            self._deliveries[key] = _Delivery(source, keep)
+            if uids and event != MSG_NOTIFY:
+                seen_in_event[ident] = _Chunks(message.origin, set(uids))
+            else:
+                seen_in_event[ident] = message.origin
             return
-        if event != MSG_NOTIFY and uids and seen.uids is not None and seen.uids.isdisjoint(uids):
-            seen.uids.update(uids)
-            seen.chunks += 1
-            if seen.chunks == 2:
-                self._note("offline-chunks", message, f"first chunk at {seen.source}")
-            return
-        if seen.uids is not None and uids:
-            why = "recipients overlap those of the delivery"
+        if type(seen) is _Chunks:
+            if uids and seen.uids.isdisjoint(uids):
+                seen.uids.update(uids)
+                seen.chunks += 1
+                if seen.chunks == 2:
+                    self._note("offline-chunks", message, f"first chunk at {seen.origin}")
+                return
+            first = seen.origin
+            why = "recipients overlap those of the delivery" if uids else "delivered before"
         else:
+            first = seen
             why = "delivered before"
-        self._note("duplicate", message, f"{why} at {seen.source}")
+        self._note("duplicate", message, f"{why} at {first}")
 
     def _presence(self, entry: PresenceEntry) -> None:
         try:
