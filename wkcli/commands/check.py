@@ -61,7 +61,7 @@ def check(
 ) -> ExitCode:
     """Find the mistakes in a dump: CMDs sent as chat, bad sync_once, retried duplicates, ...
 
-    Example: wkcli check dump.jsonl
+    Example: `wkcli check dump.jsonl`
 
     Each kind of problem is reported once, counted, with what it usually means and examples
     (file:line and message id): type-99 payloads marked chat, sync_once 1 on non-CMD payloads,

@@ -61,7 +61,7 @@ def presence(
 ) -> ExitCode:
     """List users going online and offline (user.onlinestatus): one row per entry.
 
-    Example: wkcli presence dump.jsonl --uid u1001 --offline
+    Example: `wkcli presence dump.jsonl --uid u1001 --offline`
 
     Each entry is uid-deviceFlag-status-connId-deviceOnlineCount-totalOnlineCount, read from the
     right so uids containing '-' (UUIDs) stay whole; the old uid-deviceFlag-status form is read

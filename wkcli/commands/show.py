@@ -48,7 +48,7 @@ def show(
 ) -> ExitCode:
     """Show one message in full: every field, decoded payload, recipients, and every delivery.
 
-    Example: wkcli show 1877505633800945664 dump.jsonl
+    Example: `wkcli show 1877505633800945664 dump.jsonl`
 
     Matches message_idstr, message_id (exactly, as text) or client_msg_no. The same message seen
     in msg.notify and in one or more msg.offline chunks (or delivered again by a retry) is shown
