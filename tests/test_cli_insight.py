@@ -170,6 +170,7 @@ def test_show_text_by_client_msg_no(run):
     assert result.exit_code == 0
     assert out.startswith("message 1877505884968357888  (seen once: msg.offline ×1)")
     assert "recipients: 2 (listed) u1002, u1003" in out
+    assert "  kind      cmd  (header.sync_once is 1)\n" in out
     assert "header            no_persist=1  red_dot=0  sync_once=1" in out
     assert "setting           64  (0x40 (TangSengDaoDao cmd mark))" in out
     assert "channel_type      2  (group)" in out

@@ -168,7 +168,13 @@ def write_show_text(out: TextIO, views: list[dict[str, Any]], color: bool) -> No
         seen = ", ".join(f"{name} ×{n}" for name, n in events.items())
         times = "once" if len(deliveries) == 1 else f"{len(deliveries)} times"
         out.write(f"{bold[0]}message {sanitize(view['id'])}{bold[1]}  (seen {times}: {seen})\n")
-        out.write(f"  kind      {view['kind']}" + (f"  ({sanitize(view['anomaly'])})" if view["anomaly"] else "") + "\n")
+        if view["anomaly"]:
+            why = sanitize(view["anomaly"])
+        elif view["kind"] == "cmd":
+            why = "header.sync_once is 1"
+        else:
+            why = "header.sync_once is not 1"
+        out.write(f"  kind      {view['kind']}  ({why})\n")
         out.write("  arrived in:\n")
         for delivery in deliveries:
             line = f"    {display(delivery['event'] or '?'):<17} {sanitize(delivery['source'])}"
