@@ -381,3 +381,25 @@ def test_out_dash_writes_records_to_stdout(tmp_path: Path) -> None:
         proc.wait(timeout=20)
     record = orjson.loads(line)
     assert record["event"] == "msg.notify" and len(record["body"]) == 2
+
+
+def test_sighup_reopens_the_file_by_name(tmp_path: Path) -> None:
+    proc, port, out = _start_process(tmp_path, "--quiet")
+    try:
+        assert post(port, "/?event=msg.notify", NOTIFY)[0] == 200
+        os.rename(out, tmp_path / "old.jsonl")
+        proc.send_signal(signal.SIGHUP)
+        # The reopen happens before the next batch is written, whenever the signal arrives.
+        deadline = time.monotonic() + 10
+        while not out.exists() and time.monotonic() < deadline:
+            assert post(port, "/?event=msg.offline", OFFLINE)[0] == 200
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=20)
+    assert code == 0
+    old = records(tmp_path / "old.jsonl")
+    new = records(out)
+    assert old[0]["event"] == "msg.notify"
+    assert new and all(r["event"] == "msg.offline" for r in new)
+    assert len(old) + len(new) >= 2

@@ -52,6 +52,7 @@ _HOP_HEADERS = frozenset(
 )  # fmt: skip
 
 SHUTDOWN_SECONDS = 10.0
+VIEW_FLUSH_SECONDS = 0.1
 
 
 @dataclass
@@ -330,6 +331,7 @@ class CaptureServer:
                 installed.append(signum)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
+        flusher = loop.create_task(self._flush_view())
         try:
             if on_ready is not None:
                 on_ready(address)
@@ -337,8 +339,24 @@ class CaptureServer:
             await self._stopped.wait()
         finally:
             await self.stop()
+            flusher.cancel()
+            self._flush_observer()
             for signum in installed:
                 loop.remove_signal_handler(signum)
+
+    async def _flush_view(self) -> None:
+        """Flush the live view a few times a second rather than after every line."""
+        while True:
+            await asyncio.sleep(VIEW_FLUSH_SECONDS)
+            self._flush_observer()
+
+    def _flush_observer(self) -> None:
+        flush = getattr(self.observer, "flush", None)
+        if flush is not None:
+            try:
+                flush()
+            except (BrokenPipeError, ValueError, OSError):
+                self.observer = None
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         received = time.time()

@@ -65,7 +65,11 @@ class CaptureView:
             parts.append(self._contents(info))
         if info.forward_status is not None or info.forward_error is not None:
             parts.append(self._forward(info))
+        # No flush here: the server calls flush() a few times a second (a terminal's stderr is
+        # line-buffered anyway), so a busy capture does not pay a system call per line.
         self.stream.write("  ".join(parts) + "\n")
+
+    def flush(self) -> None:
         self.stream.flush()
 
     def _contents(self, info: Any) -> str:
