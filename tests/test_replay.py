@@ -119,7 +119,7 @@ def test_only_200_counts_and_errors_are_summarised(tmp_path: Path, run) -> None:
         port = sock.getsockname()[1]
     result = run("replay", str(original), "--to", f"http://127.0.0.1:{port}/", "-e", "msg.notify")
     assert result.exit_code == 1
-    assert "1 requests sent, 0 answered 200, 1 failed" in result.stderr
+    assert "1 request sent, 0 answered 200, 1 failed" in result.stderr
     assert orjson.loads(result.stdout.splitlines()[0])["status"] is None
 
 

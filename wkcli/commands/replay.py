@@ -109,13 +109,16 @@ def replay(
     hidden = diagnostics.hidden_note()
     if hidden:
         diagnostics.note(hidden)
-    read = f"{stats.records:,} records read ({stats.messages:,} messages, {stats.presence:,} presence entries"
+    read = (
+        f"{_n(stats.records, 'record')} read ({_n(stats.messages, 'message')}, "
+        f"{_n(stats.presence, 'presence entry', 'presence entries')}"
+    )
     read += f", {stats.malformed:,} malformed)" if stats.malformed else ")"
     if dry_run:
         diagnostics.note(f"{read}; dry run: nothing sent")
     else:
         statuses = ", ".join(f"{key}: {count:,}" for key, count in sorted(summary.statuses.items()))
-        line = f"{read}; {summary.sent:,} requests sent, {summary.ok:,} answered 200"
+        line = f"{read}; {_n(summary.sent, 'request')} sent, {summary.ok:,} answered 200"
         if summary.failed:
             line += f", {summary.failed:,} failed"
         diagnostics.note(line + (f" ({statuses})" if statuses else ""))
@@ -126,3 +129,7 @@ def replay(
     if stats.unreadable:
         return ExitCode.USAGE
     return ExitCode.OK
+
+
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"

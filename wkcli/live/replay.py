@@ -326,8 +326,14 @@ async def send_all(
         connector=connector, timeout=ClientTimeout(total=timeout), auto_decompress=False
     ) as session:
         try:
-            for request in requests:
+            pending_requests = iter(requests)
+            while True:
+                # Take a slot before reading on, so messages about the input stay in order.
                 await slots.acquire()
+                request = next(pending_requests, None)
+                if request is None:
+                    slots.release()
+                    break
                 if interval:
                     now = loop.time()
                     if next_start > now:

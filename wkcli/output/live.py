@@ -118,9 +118,10 @@ class ReplayView:
         else:
             status = paint(str(result.status), "green" if result.status == 200 else "yellow")
         request = result.request
-        what = f"{request.messages} messages" if request.messages or not request.presence else (
-            f"{request.presence} presence entries"
-        )
+        if request.messages or not request.presence:
+            what = f"{request.messages} message{'' if request.messages == 1 else 's'}"
+        else:
+            what = f"{request.presence} presence entr{'y' if request.presence == 1 else 'ies'}"
         if request.partial:
             what += " (part of a batch)"
         ms = "" if result.ms is None else f"{result.ms:8.1f} ms"
