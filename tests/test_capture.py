@@ -17,10 +17,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-
 from conftest import wkcli_executable
-from wkcli.live.capture import CaptureOptions, CaptureServer, event_from_query, parse_listen, parse_size
+
 from wkcli.errors import UsageError
+from wkcli.live.capture import CaptureOptions, CaptureServer, event_from_query, parse_listen, parse_size
 
 NOTIFY = (
     b'[{"header":{"no_persist":0,"red_dot":1,"sync_once":0},"setting":0,"message_id":1877505633800945664,'

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import orjson
-
 from conftest import wkcli_executable
+
 from wkcli.live.follow import follow_lines
 from wkcli.source import open_input
 

@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 import orjson
-
 from test_capture import NOTIFY, OFFLINE, PRESENCE, capture_server, post, records
 
 

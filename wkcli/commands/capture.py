@@ -106,7 +106,14 @@ def capture(
     is printed on stderr while it runs (not with --quiet). Ctrl-C or SIGTERM finishes the
     requests in flight, closes the file and exits 0.
     """
-    from wkcli.live.capture import CaptureOptions, forward_host, is_loopback, parse_listen, parse_size, run_capture
+    from wkcli.live.capture import (
+        CaptureOptions,
+        forward_host,
+        is_loopback,
+        parse_listen,
+        parse_size,
+        run_capture,
+    )
     from wkcli.output.live import CaptureView
 
     session = common.Session(color, quiet)

@@ -84,7 +84,8 @@ def replay(
     a pipe) and a summary of statuses on stderr. Only HTTP 200 counts as success, as in
     WuKongIM: exit status 1 if any request got anything else (or input was malformed).
     """
-    from wkcli.live.replay import Planner, check_url, replay as run_replay
+    from wkcli.live.replay import Planner, check_url
+    from wkcli.live.replay import replay as run_replay
     from wkcli.output.live import ReplayView
 
     if to is None:

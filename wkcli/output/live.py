@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, TextIO
 
 from wkcli.output.records import dumps
@@ -35,7 +35,7 @@ class Painter:
 
 
 def _clock(seconds: float, utc: bool) -> str:
-    moment = datetime.utcfromtimestamp(seconds) if utc else datetime.fromtimestamp(seconds)
+    moment = datetime.fromtimestamp(seconds, timezone.utc if utc else None)
     return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
