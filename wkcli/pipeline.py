@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, BinaryIO, TextIO
 
 from wkcli.errors import ExitCode, StrictStop, UnreadableInput
+from wkcli.fastpath import FastCount, FastJsonl, OutputFailed
+from wkcli.fastpath import usable as fastpath_usable
 from wkcli.filters import Criteria, build
 from wkcli.model import CMD, KNOWN_EVENTS, Message, PresenceEntry
-from wkcli.source import Bad, Input, Skip, TruncatedInput, iter_lines, open_input, read_values
+from wkcli.source import Bad, Input, Skip, TruncatedInput, Value, iter_lines, open_input, read_values
 from wkcli.text import sanitize
 from wkcli.unwrap import Empty, Problem, unwrap
 
@@ -140,6 +142,23 @@ class Reader:
         self.on_wait = on_wait
         self.stats = Stats()
         self._keep = build(self.criteria)
+        self._fast: FastCount | FastJsonl | None = None  # set by count_into / pass_plain_jsonl
+
+    def count_into(self, tally: Any) -> None:
+        """Add every kept item to ``tally`` (``tally.add``); plain totals take a fast path."""
+        if not getattr(tally, "by", None) and fastpath_usable(self):
+            self._fast = FastCount(tally)
+        for item in self:
+            tally.add(item)
+
+    def pass_plain_jsonl(self, out: BinaryIO) -> None:
+        """Let iteration write plain messages straight to ``out`` as the JSONL writer would.
+
+        Only messages that need nothing but ``kind`` and ``event`` added are written this way;
+        the rest are yielded as usual, in order, after what was written so far reached ``out``.
+        """
+        if fastpath_usable(self):
+            self._fast = FastJsonl(out)
 
     def __iter__(self) -> Iterator[Message | PresenceEntry]:
         limit = self.criteria.limit
@@ -165,52 +184,64 @@ class Reader:
                 raise
             return
         stats.files += 1
-        keep = self._keep
-        events = stats.events
         with source:
-            lines = self._lines(path, source)
             try:
-                for value in read_values(lines, self.input_format):
-                    if type(value) is Skip:
-                        stats.skipped += 1
-                        continue
-                    stats.records += 1
-                    if type(value) is Bad:
-                        self._error(f"{source.name}:{value.line}", value.reason)
-                        continue
-                    for item in unwrap(value, source.name):
-                        kind = type(item)
-                        if kind is Message:
-                            stats.messages += 1
-                            if item.kind == CMD:
-                                stats.cmd += 1
-                            else:
-                                stats.chat += 1
-                            if item.anomaly is not None:
-                                stats.anomalies += 1
-                                self._warn(item.origin, item.anomaly, item)
-                        elif kind is PresenceEntry:
-                            stats.presence += 1
-                        elif kind is Empty:
-                            stats.empty += 1
-                            continue
-                        else:
-                            self._problem(item)  # type: ignore[arg-type]
-                            continue
-                        event = item.event
-                        events[event] = events.get(event, 0) + 1  # type: ignore[index]
-                        if event is not None and event not in KNOWN_EVENTS:
-                            self._unknown_event(item)
-                        if (kind is Message or self.presence) and keep(item):
-                            yield item
+                fast = self._fast
+                if fast is not None and not self.follow and fastpath_usable(self):
+                    yield from fast.scan(self, source)
+                else:
+                    for value in read_values(self._lines(path, source), self.input_format):
+                        yield from self._take(value, source.name)
+            except OutputFailed as exc:
+                raise exc.error from None  # writing failed (e.g. a closed pipe), not reading
             except TruncatedInput as exc:
                 stats.malformed += 1
                 self._error(source.name, str(exc), count=False)
                 if self.strict:
                     raise StrictStop(f"{source.name}: {exc}") from None
+            except BrokenPipeError:
+                raise  # our reader went away (flushing output before a read): not an input error
             except OSError as exc:
                 stats.unreadable += 1
                 self._error(source.name, f"read failed: {exc.strerror or exc}", count=False)
+
+    def _take(self, value: Value | Bad | Skip, name: str) -> Iterator[Message | PresenceEntry]:
+        """Account for one value read from ``name`` and yield the items it holds that are kept."""
+        stats = self.stats
+        if type(value) is Skip:
+            stats.skipped += 1
+            return
+        stats.records += 1
+        if type(value) is Bad:
+            self._error(f"{name}:{value.line}", value.reason)
+            return
+        keep = self._keep
+        events = stats.events
+        for item in unwrap(value, name):  # type: ignore[arg-type]
+            kind = type(item)
+            if kind is Message:
+                stats.messages += 1
+                if item.kind == CMD:
+                    stats.cmd += 1
+                else:
+                    stats.chat += 1
+                if item.anomaly is not None:
+                    stats.anomalies += 1
+                    self._warn(item.origin, item.anomaly, item)
+            elif kind is PresenceEntry:
+                stats.presence += 1
+            elif kind is Empty:
+                stats.empty += 1
+                continue
+            else:
+                self._problem(item)  # type: ignore[arg-type]
+                continue
+            event = item.event
+            events[event] = events.get(event, 0) + 1  # type: ignore[index]
+            if event is not None and event not in KNOWN_EVENTS:
+                self._unknown_event(item)
+            if (kind is Message or self.presence) and keep(item):
+                yield item
 
     def _lines(self, path: str, source: Input) -> Iterator[bytes]:
         if self.follow:

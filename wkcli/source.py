@@ -141,6 +141,22 @@ def iter_lines(source: Input, on_wait: Callable[[], None] | None = None) -> Iter
     ``on_wait`` is called before each read that may block (pipes and terminals), so output
     produced so far can be flushed while a slow producer is quiet.
     """
+    for block in iter_blocks(source, on_wait):
+        lines = block.split(b"\n")
+        if block.endswith(b"\n"):
+            lines.pop()
+        yield from lines
+
+
+def iter_blocks(
+    source: Input, on_wait: Callable[[], None] | None = None, size: int = CHUNK
+) -> Iterator[bytes]:
+    """Yield the bytes of ``source`` in blocks of whole lines: each ends with ``\\n``, except
+    perhaps the last. A byte-order mark at the start is dropped.
+
+    A truncated or corrupt gzip stream yields what was read before the damage (the last
+    block cut where it broke), then raises ``TruncatedInput``.
+    """
     stream = source.stream
     read = getattr(stream, "read1", stream.read)
     wait = on_wait if (on_wait is not None and source.interactive) else None
@@ -150,7 +166,7 @@ def iter_lines(source: Input, on_wait: Callable[[], None] | None = None) -> Iter
         while True:
             if wait is not None:
                 wait()
-            chunk = read(CHUNK)
+            chunk = read(size)
             if not chunk:
                 break
             if first:
@@ -159,9 +175,14 @@ def iter_lines(source: Input, on_wait: Callable[[], None] | None = None) -> Iter
                     chunk = chunk[len(BOM) :]
             if carry:
                 chunk = carry + chunk
-            lines = chunk.split(b"\n")
-            carry = lines.pop()
-            yield from lines
+            cut = chunk.rfind(b"\n") + 1
+            if cut == len(chunk):
+                carry = b""
+                yield chunk
+            else:
+                carry = chunk[cut:]
+                if cut:
+                    yield chunk[:cut]
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         if carry:
             yield carry

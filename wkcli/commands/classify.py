@@ -106,6 +106,8 @@ def classify(
         paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow
     )
     deduper = Deduper() if dedupe else None
+    if deduper is None and extra is None and type(writer) is JsonlWriter:
+        reader.pass_plain_jsonl(writer.out)  # plain messages skip Message objects entirely
     warn = session.diagnostics.warning
     try:
         for message in reader:

@@ -73,8 +73,7 @@ def count(
     reader = session.reader(paths, criteria, input_format, strict, follow=follow)
     if follow:
         return _follow(session, reader, tally, fmt)
-    for item in reader:
-        tally.add(item)
+    reader.count_into(tally)
     report = counts.count_report(tally, reader.stats)
     terminal = session.terminal
     if fmt == "auto":

@@ -195,8 +195,13 @@ def encode_message(message: Message, extra: Extra | None = None) -> bytes:
 
 
 def dumps(value: Any) -> bytes:
-    """orjson, falling back to json for what it cannot hold (integers wider than 64 bits)."""
+    """orjson, falling back to json for what it cannot hold (integers wider than 64 bits,
+    lone surrogates from ``\\ud800`` escapes: those are written escaped, as they came)."""
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        try:
+            return text.encode()
+        except UnicodeEncodeError:
+            return json.dumps(value, separators=(",", ":")).encode()

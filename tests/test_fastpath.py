@@ -1,0 +1,225 @@
+"""The fast paths give exactly what the general path gives: counts, stats, output bytes, errors.
+
+Each case reads the same dump twice, once with the fast path and once without
+(``WKCLI_FASTPATH=0``), and compares everything a user can see.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import io
+from pathlib import Path
+
+import pytest
+
+from wkcli.filters import Criteria
+from wkcli.output.records import JsonlWriter
+from wkcli.pipeline import Diagnostics, Reader
+from wkcli.tally import Tally
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("wk_generate", ROOT / "bench" / "generate.py")
+generate = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(generate)  # type: ignore[union-attr]
+
+SHAPES = ("offline", "notify", "presence", "envelope", "capture", "mixed")
+
+# Lines the fast path must hand to the general path, or treat exactly as it would.
+ODD_LINES = [
+    b'{"header":{"no_persist":0,"red_dot":1,"sync_once":"1"},"message_id":1,"message_idstr":"1"}',
+    b'{"header":{"sync_once":true},"message_id":2}',
+    b'{"header":{"sync_once":2},"message_id":3}',
+    b'{"header":{"sync_once":1.0},"message_id":4}',
+    b'{"header":{"sync_once":0.0},"message_id":4}',
+    b'{"header":{"sync_once":null},"message_id":5}',
+    b'{"header":{},"message_id":6}',
+    b'{"header":null,"sync_once":1,"message_id":7}',
+    b'{"header":"x","message_id":8}',
+    b'{"header":[1],"message_id":8}',
+    b'{"sync_once":1,"channel_id":"g1"}',
+    b'{"header":{"sync_once":1},"message_id":18446744073709551615,"message_idstr":"18446744073709551615"}',
+    b'{"header":{"sync_once":1},"message_id":18446744073709551621}',
+    b'{"header":{"sync_once":1},"message_id":-9223372036854775809}',
+    b'{"header":{"sync_once":1},"header":{"sync_once":0},"message_id":9}',
+    b'{"header":{"sync_once":1,"sync_once":0}}',
+    b'{"header":{"sync_once":1},"kind":"x"}',
+    b'{"header":{"sync_once":1},"event":"msg.offline"}',
+    b'{"header":{"sync_once":0},"to_uids":null}',
+    b'{"header":{"sync_once":0},"compress":"gzip","compress_to_uids":"H4sIAAAAAAAA/w==","to_uids":[]}',
+    b'{"header":{"sync_once":1},"from_uid":"\xff"}',
+    b'{"header":{"sync_once":1},"from_uid":"\xed\xa0\x80"}',
+    b'{"header":{"sync_once":1},"from_uid":"caf\xc3\xa9 \xe2\x80\xae"}',
+    b'{"header":{"sync_once":1},"from_uid":"\\ud800"}',
+    b'{"header":{"sync_once":1},"x":1e999}',
+    b'{"header":{"sync_once":1},"x":NaN}',
+    b'  {"header":{"sync_once":1}}  ',
+    b'\x0c{"header":{"sync_once":1}}',
+    b'{"header":{"sync_once":1}}{"header":{"sync_once":0}}',
+    b'{"header":{"sync_once":1}} {"header":{"sync_once":0}}',
+    b"[]",
+    b"[1, 2]",
+    b'[{"header":{"sync_once":1}}, "u1-1-1-1-1-1"]',
+    b'["u1-1-1-1-1-1", 3]',
+    b'[{"header":{"sync_once":1}}, {"nope":1}]',
+    b'[{"event":"msg.notify","data":[{"header":{"sync_once":1}}]}]',
+    b'{"event":"msg.notify","data":[]}',
+    b'{"event":"msg.notify","data":[{"header":{"sync_once":1}},"x"]}',
+    b'{"event":"user.onlinestatus","data":["a-1-1-1-1-1"]}',
+    b'{"event":"user.onlinestatus","data":{"header":{"sync_once":1}}}',
+    b'{"event":"user.onlinestatus","data":[{"header":{"sync_once":1}}]}',
+    b'{"event":"msg.offline","data":{"header":{"sync_once":1},"to_uids":["a"]}}',
+    b'{"event":"msg.weird","data":[{"header":{"sync_once":1}}]}',
+    b'{"event":"","data":[{"header":{"sync_once":1}}]}',
+    b'{"event":"msg.notify","data":[{"header":{"sync_once":1}}],"received_at":"2026-07-30T10:00:00Z"}',
+    b'{"event":"msg.notify","data":"[{\\"header\\":{\\"sync_once\\":1}}]"}',
+    b'{"event":"msg.notify","data":null}',
+    b'{"event":"msg.notify","body":[],"data":[{"header":{"sync_once":1}}]}',
+    b'{"event":"msg.notify","data":[{"header":{"sync_once":1}}],"header":{"sync_once":0}}',
+    b'2026-07-30 10:00:00 INFO webhook event=msg.notify body=[{"header":{"sync_once":1}}]',
+    b"2026-07-30 10:00:00 INFO nothing here",
+    b'"just a string"',
+    b"42",
+    b"",
+    b"   ",
+    b"\t",
+    b'{"header":{"sync_once":1},"payload":"abc"',
+    b"{",
+    b'"header": {"sync_once": 1}',
+    b"}",
+    b"[",
+    b'  {"header": {"sync_once": 1}},',
+    b"]",
+]
+
+
+def _dump(shape: str, n: int, seed: int, crlf: bool = False, bom: bool = False, odd: bool = True) -> bytes:
+    out = io.BytesIO()
+    generate.write(out, shape, n, seed=seed, anomalies=0.02, broken=0.01, crlf=crlf, bom=bom)
+    data = out.getvalue()
+    if odd:
+        end = b"\r\n" if crlf else b"\n"
+        lines = data.split(end)
+        # Sprinkle the odd lines through the dump, keeping the pretty-printed ones together.
+        step = max(1, len(lines) // (len(ODD_LINES) + 1))
+        for i, odd_line in enumerate(ODD_LINES):
+            lines.insert(min(len(lines), (i + 1) * step + i), odd_line)
+        data = end.join(lines)
+    return data
+
+
+def _read(path: str, fast: bool, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, **kw):
+    """Run a reader over ``path``; returns everything it produced."""
+    monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
+    errors = io.StringIO()
+    diagnostics = Diagnostics(errors, max_shown=10**9)
+    out = io.BytesIO()
+    if mode == "count":
+        reader = Reader([path], criteria, diagnostics, **kw)
+        tally = Tally()
+        reader.count_into(tally)
+        produced = (tally.cmd, tally.chat, tally.presence)
+    else:
+        reader = Reader([path], criteria, diagnostics, presence=False, **kw)
+        writer = JsonlWriter(out)
+        reader.pass_plain_jsonl(out)
+        for message in reader:
+            writer.write(message)
+        writer.close()
+        produced = out.getvalue()
+    stats = reader.stats
+    return produced, stats.as_dict(), stats.matched, dict(stats.events), errors.getvalue()
+
+
+def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, **kw) -> None:
+    fast = _read(path, True, mode, monkeypatch, criteria, **kw)
+    slow = _read(path, False, mode, monkeypatch, criteria, **kw)
+    assert fast[0] == slow[0]
+    assert fast[1] == slow[1]
+    assert fast[2] == slow[2]
+    assert fast[3] == slow[3]
+    assert fast[4].splitlines() == slow[4].splitlines()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("mode", ["count", "jsonl"])
+def test_every_shape_with_odd_and_broken_lines(tmp_path, monkeypatch, shape, mode):
+    path = tmp_path / f"{shape}.jsonl"
+    path.write_bytes(_dump(shape, 1500, seed=len(shape)))
+    _same(str(path), mode, monkeypatch)
+
+
+@pytest.mark.parametrize("mode", ["count", "jsonl"])
+@pytest.mark.parametrize("variant", ["crlf", "bom", "gzip", "jsonl-format", "log-format"])
+def test_line_endings_bom_gzip_and_formats(tmp_path, monkeypatch, mode, variant):
+    data = _dump("mixed", 1200, seed=7, crlf=variant == "crlf", bom=variant in ("bom", "gzip"))
+    path = tmp_path / "dump"
+    path.write_bytes(gzip.compress(data) if variant == "gzip" else data)
+    fmt = {"jsonl-format": "jsonl", "log-format": "log"}.get(variant, "auto")
+    _same(str(path), mode, monkeypatch, input_format=fmt)
+
+
+@pytest.mark.parametrize("mode", ["count", "jsonl"])
+@pytest.mark.parametrize(
+    "kinds,events",
+    [(["cmd"], []), (["chat"], []), ([], ["msg.offline"]), ([], ["user.onlinestatus"]),
+     (["cmd"], ["msg.notify", "msg.weird"])],
+)
+def test_kind_and_event_filters(tmp_path, monkeypatch, mode, kinds, events):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(_dump("mixed", 1500, seed=3))
+    _same(str(path), mode, monkeypatch, Criteria(kinds=kinds, events=events))
+
+
+def test_the_fast_path_is_taken_and_counts_right(tmp_path, monkeypatch):
+    """A plain dump is counted without building a Message for each line."""
+    path = tmp_path / "offline.jsonl"
+    out = io.BytesIO()
+    generate.write(out, "offline", 2000, seed=5, cmd_ratio=0.25)
+    path.write_bytes(out.getvalue())
+    monkeypatch.setenv("WKCLI_FASTPATH", "1")
+    import wkcli.pipeline as pipeline
+
+    built = []
+    original = pipeline.unwrap
+    monkeypatch.setattr(pipeline, "unwrap", lambda *a: built.append(1) or original(*a))
+    reader = Reader([str(path)], None, Diagnostics(io.StringIO()))
+    tally = Tally()
+    reader.count_into(tally)
+    assert built == []
+    expected = sum(1 for line in out.getvalue().splitlines() if b'"sync_once":1' in line)
+    assert tally.cmd == expected
+    assert tally.cmd + tally.chat == 2000
+    assert reader.stats.events == {"msg.offline": 2000}
+
+
+def test_error_lines_name_the_same_file_and_line(tmp_path, monkeypatch):
+    path = tmp_path / "d.jsonl"
+    good = b'{"header":{"sync_once":1},"message_id":1}'
+    path.write_bytes(b"\n".join([good] * 5000 + [b'{"header":', good, b"{", b'"a": 1', b"}", good]) + b"\n")
+    for mode in ("count", "jsonl"):
+        fast = _read(str(path), True, mode, monkeypatch)
+        assert f"{path}:5001: error: invalid JSON" in fast[4]
+        assert f"{path}:5003: error: not a webhook body" in fast[4]  # {"a": 1}, lines 5003-5005
+        assert fast[1]["malformed"] == 2
+        assert fast[1]["records"] == 5004
+        _same(str(path), mode, monkeypatch)
+
+
+def test_cli_count_and_classify_match_the_general_path(tmp_path, wkcli_proc):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(_dump("mixed", 800, seed=11))
+    for args in (["count", "-o", "json"], ["classify", "-o", "jsonl"], ["classify", "--kind", "cmd"]):
+        fast = wkcli_proc(*args, str(path), env={"WKCLI_FASTPATH": "1"})
+        slow = wkcli_proc(*args, str(path), env={"WKCLI_FASTPATH": "0"})
+        assert fast.returncode == slow.returncode == 1  # the dump has broken lines
+        assert fast.stdout == slow.stdout
+        assert fast.stderr == slow.stderr
+
+
+def test_stdin_matches(tmp_path, wkcli_proc):
+    data = _dump("notify", 600, seed=2)
+    fast = wkcli_proc("count", "-o", "json", "-", input=data, env={"WKCLI_FASTPATH": "1"})
+    slow = wkcli_proc("count", "-o", "json", "-", input=data, env={"WKCLI_FASTPATH": "0"})
+    assert fast.stdout == slow.stdout
+    assert fast.stderr == slow.stderr

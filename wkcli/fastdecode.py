@@ -1,0 +1,41 @@
+"""Typed msgspec decoders for the fast path: only the keys that decide a message's kind and event.
+
+Kept apart from ``fastpath`` so msgspec is imported only when a fast count runs.
+"""
+
+from typing import Any, Union
+
+import msgspec
+
+UNSET = msgspec.UNSET
+
+
+class Header(msgspec.Struct):
+    sync_once: Any = UNSET
+
+
+class Msg(msgspec.Struct):
+    """A message object; other keys are checked as JSON but not kept.
+
+    A header that is neither an object nor null fails to decode: the general path reports it.
+    """
+
+    header: Union[Header, None] = UNSET
+    to_uids: msgspec.Raw = UNSET
+    compress_to_uids: msgspec.Raw = UNSET
+    compress: msgspec.Raw = UNSET
+    source_id: msgspec.Raw = UNSET
+
+
+Body = Union[Msg, list[Union[Msg, str]]]
+
+
+class Envelope(msgspec.Struct, forbid_unknown_fields=True):
+    """Exactly ``{"event": ..., "data": ...}``: any other key may change how a record is read."""
+
+    event: str
+    data: Body  # type: ignore[valid-type]
+
+
+decode_body = msgspec.json.Decoder(Body).decode
+decode_envelope = msgspec.json.Decoder(Envelope).decode
