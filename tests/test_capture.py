@@ -403,3 +403,12 @@ def test_sighup_reopens_the_file_by_name(tmp_path: Path) -> None:
     assert old[0]["event"] == "msg.notify"
     assert new and all(r["event"] == "msg.offline" for r in new)
     assert len(old) + len(new) >= 2
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_failed_write_is_answered_500_so_wukongim_retries(tmp_path: Path) -> None:
+    with capture_server(tmp_path, out="/dev/full") as (server, port, _):
+        status, body = post(port, "/?event=msg.notify", NOTIFY)
+    assert status == 500
+    assert b"could not write" in body
+    assert server.stats.write_errors == 1 and server.stats.recorded == 0
