@@ -318,6 +318,12 @@ def _start_process(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, int, 
     if not match:
         proc.kill()
         pytest.fail(f"capture did not start: {first!r}")
+    # Keep reading the live view, so a full stderr pipe can never stall the server.
+    lines: list[bytes] = []
+    proc.err_lines = lines  # type: ignore[attr-defined]
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stderr.readline, b"")), daemon=True)
+    reader.start()
+    proc.err_reader = reader  # type: ignore[attr-defined]
     return proc, int(match.group(1)), out
 
 
@@ -354,7 +360,8 @@ def test_shutdown_mid_load_keeps_every_acknowledged_record(tmp_path: Path, signu
             thread.join(20)
         if proc.poll() is None:
             proc.kill()
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    proc.err_reader.join(10)  # type: ignore[attr-defined]  # stderr is closed once the process is gone
+    stderr = b"".join(proc.err_lines).decode()  # type: ignore[attr-defined]
     assert code == 0, stderr
     assert "requests recorded" in stderr
     assert len(acked) >= 100
