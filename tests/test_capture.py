@@ -42,9 +42,10 @@ PRESENCE = b'["u1001-1-1-1001-1-1","7c9e6679-7425-40de-944b-e07fc1f90ae7-0-0-88-
 def capture_server(tmp_path: Path, **overrides):
     """A CaptureServer on a free loopback port, run by a thread; yields (server, port, out path)."""
     out = overrides.pop("out", str(tmp_path / "capture.jsonl"))
+    observer = overrides.pop("observer", None)
     options = CaptureOptions(host="127.0.0.1", port=0, out=out, **overrides)
-    seen = []
-    server = CaptureServer(options, observer=seen.append)
+    seen: list = []
+    server = CaptureServer(options, observer=observer or seen.append)
     server.seen = seen  # type: ignore[attr-defined]
     loop = asyncio.new_event_loop()
     ready = threading.Event()
@@ -419,3 +420,34 @@ def test_a_failed_write_is_answered_500_so_wukongim_retries(tmp_path: Path) -> N
     assert status == 500
     assert b"could not write" in body
     assert server.stats.write_errors == 1 and server.stats.recorded == 0
+
+
+class _StuckStream:
+    """A terminal that stopped reading (Ctrl-S): every write blocks until released."""
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.text: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.released.wait(30)
+        self.text.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_stalled_terminal_never_holds_up_the_capture(tmp_path: Path) -> None:
+    from wkcli.output.live import CaptureView
+
+    stream = _StuckStream()
+    view = CaptureView(stream, color=False, max_queued=5)  # type: ignore[arg-type]
+    with capture_server(tmp_path, observer=view) as (_, port, out):
+        for seq in range(20):
+            assert post(port, "/?event=msg.notify", NOTIFY.replace(b'"c1"', f'"v{seq}"'.encode()))[0] == 200
+        stream.released.set()
+    assert len(records(out)) == 20
+    shown = "".join(stream.text)
+    assert "msg.notify" in shown
+    assert "lines not shown: the terminal was not keeping up" in shown

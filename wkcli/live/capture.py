@@ -24,6 +24,7 @@ import json
 import re
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ _HOP_HEADERS = frozenset(
 
 SHUTDOWN_SECONDS = 10.0
 VIEW_FLUSH_SECONDS = 0.1
+VIEW_CLOSE_SECONDS = 2.0
 
 
 @dataclass
@@ -331,7 +333,7 @@ class CaptureServer:
                 installed.append(signum)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
-        flusher = loop.create_task(self._flush_view())
+        flusher = _Flusher(self.observer)
         try:
             if on_ready is not None:
                 on_ready(address)
@@ -339,24 +341,9 @@ class CaptureServer:
             await self._stopped.wait()
         finally:
             await self.stop()
-            flusher.cancel()
-            self._flush_observer()
+            flusher.close()
             for signum in installed:
                 loop.remove_signal_handler(signum)
-
-    async def _flush_view(self) -> None:
-        """Flush the live view a few times a second rather than after every line."""
-        while True:
-            await asyncio.sleep(VIEW_FLUSH_SECONDS)
-            self._flush_observer()
-
-    def _flush_observer(self) -> None:
-        flush = getattr(self.observer, "flush", None)
-        if flush is not None:
-            try:
-                flush()
-            except (BrokenPipeError, ValueError, OSError):
-                self.observer = None
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         received = time.time()
@@ -469,6 +456,35 @@ class CaptureServer:
                 self.observer(info)
             except (BrokenPipeError, ValueError):
                 self.observer = None  # the view's stream went away; keep capturing
+
+
+class _Flusher:
+    """Flushes the live view from a daemon thread, so a stalled terminal never stalls the server."""
+
+    def __init__(self, observer: Observer | None) -> None:
+        self._flush = getattr(observer, "flush", None)
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        if self._flush is not None:
+            self._thread = threading.Thread(target=self._run, name="wkcli-view", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        assert self._flush is not None
+        while True:
+            finished = self._done.wait(VIEW_FLUSH_SECONDS)
+            try:
+                self._flush()
+            except (OSError, ValueError):
+                return  # the view's stream is gone: capturing goes on without it
+            if finished:
+                return
+
+    def close(self) -> None:
+        """Write what is left, waiting a little for a slow terminal but never forever."""
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join(VIEW_CLOSE_SECONDS)
 
 
 def run_capture(

@@ -40,12 +40,20 @@ def _clock(seconds: float, utc: bool) -> str:
 
 
 class CaptureView:
-    """Prints one line per request received by ``wkcli capture`` (plain text, cheap to write)."""
+    """One line per request received by ``wkcli capture`` (plain text, cheap to make).
 
-    def __init__(self, stream: TextIO, color: bool, utc: bool = False) -> None:
+    Lines are queued in memory and written by ``flush``, which the server calls from a thread
+    of its own: a terminal that stops reading (Ctrl-S, a paused pager) can then never hold up
+    the capture. Past ``max_queued`` lines the view drops lines and says how many.
+    """
+
+    def __init__(self, stream: TextIO, color: bool, utc: bool = False, max_queued: int = 10_000) -> None:
         self.stream = stream
         self.paint = Painter(color)
         self.utc = utc
+        self.max_queued = max_queued
+        self._queued: list[str] = []
+        self._dropped = 0
 
     @classmethod
     def for_terminal(cls, terminal: Terminal, color_mode: str, utc: bool = False) -> CaptureView:
@@ -65,12 +73,20 @@ class CaptureView:
             parts.append(self._contents(info))
         if info.forward_status is not None or info.forward_error is not None:
             parts.append(self._forward(info))
-        # No flush here: the server calls flush() a few times a second (a terminal's stderr is
-        # line-buffered anyway), so a busy capture does not pay a system call per line.
-        self.stream.write("  ".join(parts) + "\n")
+        if len(self._queued) < self.max_queued:
+            self._queued.append("  ".join(parts) + "\n")
+        else:
+            self._dropped += 1
 
     def flush(self) -> None:
-        self.stream.flush()
+        """Write the queued lines (from any one thread; swapping the list is atomic)."""
+        lines, self._queued = self._queued, []
+        dropped, self._dropped = self._dropped, 0
+        if dropped:
+            lines.append(self.paint(f"... {dropped:,} lines not shown: the terminal was not keeping up", "yellow") + "\n")
+        if lines:
+            self.stream.write("".join(lines))
+            self.stream.flush()
 
     def _contents(self, info: Any) -> str:
         paint = self.paint
