@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TextIO
@@ -52,7 +53,7 @@ class CaptureView:
         self.paint = Painter(color)
         self.utc = utc
         self.max_queued = max_queued
-        self._queued: list[str] = []
+        self._queued: deque[str] = deque()  # appended by the server, taken by flush: thread-safe
         self._dropped = 0
 
     @classmethod
@@ -79,8 +80,9 @@ class CaptureView:
             self._dropped += 1
 
     def flush(self) -> None:
-        """Write the queued lines (from any one thread; swapping the list is atomic)."""
-        lines, self._queued = self._queued, []
+        """Write the queued lines (from one thread, while the server goes on queueing)."""
+        queued = self._queued
+        lines = [queued.popleft() for _ in range(len(queued))]
         dropped, self._dropped = self._dropped, 0
         if dropped:
             lines.append(self.paint(f"... {dropped:,} lines not shown: the terminal was not keeping up", "yellow") + "\n")
