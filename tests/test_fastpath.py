@@ -108,7 +108,9 @@ def _dump(shape: str, n: int, seed: int, crlf: bool = False, bom: bool = False, 
     return data
 
 
-def _read(path: str, fast: bool, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, **kw):
+def _read(
+    path: str, fast: bool, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, jobs=1, **kw
+):
     """Run a reader over ``path``; returns everything it produced."""
     monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
     errors = io.StringIO()
@@ -116,11 +118,13 @@ def _read(path: str, fast: bool, mode: str, monkeypatch: pytest.MonkeyPatch, cri
     out = io.BytesIO()
     if mode == "count":
         reader = Reader([path], criteria, diagnostics, **kw)
+        reader.jobs = jobs
         tally = Tally()
         reader.count_into(tally)
         produced = (tally.cmd, tally.chat, tally.presence)
     else:
         reader = Reader([path], criteria, diagnostics, presence=False, **kw)
+        reader.jobs = jobs
         writer = JsonlWriter(out)
         reader.pass_plain_jsonl(out)
         for message in reader:
@@ -131,9 +135,9 @@ def _read(path: str, fast: bool, mode: str, monkeypatch: pytest.MonkeyPatch, cri
     return produced, stats.as_dict(), stats.matched, dict(stats.events), errors.getvalue()
 
 
-def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, **kw) -> None:
-    fast = _read(path, True, mode, monkeypatch, criteria, **kw)
-    slow = _read(path, False, mode, monkeypatch, criteria, **kw)
+def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, jobs=1, **kw) -> None:
+    fast = _read(path, True, mode, monkeypatch, criteria, jobs, **kw)
+    slow = _read(path, False, mode, monkeypatch, criteria, 1, **kw)
     assert fast[0] == slow[0]
     assert fast[1] == slow[1]
     assert fast[2] == slow[2]
@@ -171,6 +175,36 @@ def test_kind_and_event_filters(tmp_path, monkeypatch, mode, kinds, events):
     _same(str(path), mode, monkeypatch, Criteria(kinds=kinds, events=events))
 
 
+@pytest.mark.parametrize("mode", ["count", "jsonl"])
+@pytest.mark.parametrize("jobs", [2, 3])
+@pytest.mark.parametrize("variant", ["mixed", "plain", "crlf-bom", "pretty-late"])
+def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs, variant):
+    """Large files are cut into ranges read by forked workers: same output, order and line numbers."""
+    from wkcli import fastpath
+
+    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(fastpath, "BLOCK", 4096)  # many blocks per range
+    if variant == "plain":
+        out = io.BytesIO()
+        generate.write(out, "offline", 3000, seed=9)
+        data = out.getvalue()
+    elif variant == "pretty-late":
+        out = io.BytesIO()
+        generate.write(out, "notify", 3000, seed=9)
+        data = out.getvalue() + b"{\n" + b'  "header": {"sync_once": 1}\n' + b"}\n" + out.getvalue()[:5000]
+        data = data.rsplit(b"\n", 1)[0] + b"\n"
+    else:
+        data = _dump("mixed", 3000, seed=4, crlf=variant == "crlf-bom", bom=variant == "crlf-bom")
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(data)
+    forked = []
+    fork = fastpath._Scan._fork
+    monkeypatch.setattr(fastpath._Scan, "_fork", lambda self, *a: forked.append(a) or fork(self, *a))
+    _same(str(path), mode, monkeypatch, jobs=jobs)
+    _same(str(path), mode, monkeypatch, Criteria(kinds=["cmd"]), jobs=jobs)
+    assert len(forked) == 2 * (jobs - 1)
+
+
 def test_the_fast_path_is_taken_and_counts_right(tmp_path, monkeypatch):
     """A plain dump is counted without building a Message for each line."""
     path = tmp_path / "offline.jsonl"
@@ -197,13 +231,17 @@ def test_error_lines_name_the_same_file_and_line(tmp_path, monkeypatch):
     path = tmp_path / "d.jsonl"
     good = b'{"header":{"sync_once":1},"message_id":1}'
     path.write_bytes(b"\n".join([good] * 5000 + [b'{"header":', good, b"{", b'"a": 1', b"}", good]) + b"\n")
-    for mode in ("count", "jsonl"):
-        fast = _read(str(path), True, mode, monkeypatch)
+    from wkcli import fastpath
+
+    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(fastpath, "BLOCK", 4096)
+    for mode, jobs in (("count", 1), ("jsonl", 1), ("count", 2), ("jsonl", 4)):
+        fast = _read(str(path), True, mode, monkeypatch, jobs=jobs)
         assert f"{path}:5001: error: invalid JSON" in fast[4]
         assert f"{path}:5003: error: not a webhook body" in fast[4]  # {"a": 1}, lines 5003-5005
         assert fast[1]["malformed"] == 2
         assert fast[1]["records"] == 5004
-        _same(str(path), mode, monkeypatch)
+        _same(str(path), mode, monkeypatch, jobs=jobs)
 
 
 def test_cli_count_and_classify_match_the_general_path(tmp_path, wkcli_proc):

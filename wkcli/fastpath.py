@@ -11,26 +11,36 @@ looks only at ``header`` and the keys that decide the event, and adds them up. `
 ``Message``. Any line the fast path is not sure about (a cut-off record, an odd ``sync_once``, a
 capture record, a key it would have to think about) goes through the general path, in order, so
 counts, output bytes and error reports (``file:line: reason``) are the same either way.
+
+Large regular files are cut into byte ranges at line ends and read by forked workers, one per
+core. A worker reads its range with the fast path only, and stops at the first block holding a
+line it cannot take; the main process reads the first range, then adds each worker's totals (and
+copies its output) in order, and reads on itself from where the worker stopped. So the general
+path, and every message it prints, runs in the main process in file order, with the line
+numbers counted from the start of the file.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import pickle
+import signal
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
 from wkcli.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
-from wkcli.source import CHUNK, Input, Value, iter_blocks, read_values
-
+from wkcli.source import BOM, CHUNK, Input, Value, iter_blocks, read_values
 
 if TYPE_CHECKING:
     from wkcli.model import Message, PresenceEntry
     from wkcli.pipeline import Reader
 
 BLOCK = 1 << 20  # bytes read at a time from regular files
+PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read by one process: forking costs more
 FAST_FORMATS = ("auto", "jsonl", "log")
 _KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
 
@@ -71,6 +81,14 @@ def _keeper(reader: Reader):
     return keep
 
 
+def default_jobs() -> int:
+    """How many processes to use for a large file: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def _block_lines(block: bytes) -> list[bytes]:
     lines = block.split(b"\n")
     if block.endswith(b"\n"):
@@ -83,324 +101,129 @@ def _rest(blocks: Iterable[bytes]) -> Iterator[bytes]:
         yield from _block_lines(block)
 
 
-class _Scan:
-    """What both fast paths share: reading blocks, and handing lines to the general path."""
-
-    def _general_line(
-        self, reader: Reader, name: str, line: bytes, lineno: int
-    ) -> Iterator[Message | PresenceEntry]:
-        """The general path for one line that holds a whole value (or none)."""
-        for value in read_values(iter((line,)), reader.input_format):
-            value.line = lineno
-            yield from reader._take(value, name)
-
-    def _general_rest(
-        self, reader: Reader, name: str, lines: Iterator[bytes], lineno: int
-    ) -> Iterator[Message | PresenceEntry]:
-        """The general path for everything from line ``lineno`` (the first of ``lines``) on."""
-        offset = lineno - 1
-        for value in read_values(lines, reader.input_format):
-            value.line += offset
-            yield from reader._take(value, name)
-
-    @staticmethod
-    def _starts_multiline(reader: Reader, line: bytes) -> bool:
-        # Only a lone "{" or "[" makes the general reader gather the following lines (auto format).
-        return reader.input_format == "auto" and line.strip() in (b"{", b"[")
-
-    @staticmethod
-    def _blocks(reader: Reader, source: Input) -> Iterator[bytes]:
-        return iter_blocks(source, reader.on_wait, CHUNK if source.interactive else BLOCK)
-
-
-class FastCount(_Scan):
-    """Totals for ``count`` without ``--by``: kept messages and presence entries go to ``tally``."""
-
-    def __init__(self, tally: Any) -> None:
-        self.tally = tally
-
-    def scan(self, reader: Reader, source: Input) -> Iterator[Message | PresenceEntry]:
-        from wkcli import fastdecode  # msgspec, only when a fast count runs
-
-        decode = fastdecode.decode_body
-        decode_envelope = fastdecode.decode_envelope
-        unset = fastdecode.UNSET
-        msg_type = fastdecode.Msg
-        header_type = fastdecode.Header
-        keep = _keeper(reader)
-        name = source.name
-        tally = self.tally
-        with_presence = reader.presence
-        # Per block: [chat, cmd, presence entries] by event, for bodies that are arrays or enveloped.
-        by_event: dict[str | None, list[int]] = {}
-        lineno = 0
-        blocks = self._blocks(reader, source)
-        for block in blocks:
-            records = 0
-            bare = [0, 0]  # message objects without msg.offline keys (no event)
-            offline = [0, 0]
-            empty = 0
-            text_ok = block.isascii() or _valid_utf8(block)
-            lines = iter(_block_lines(block))
-            for line in lines:
-                lineno += 1
-                if not line:
-                    continue
-                rec = None
-                if text_ok:
-                    try:
-                        rec = decode(line)
-                    except Exception:  # noqa: BLE001 - anything odd is the general path's to judge
-                        rec = None
-                if type(rec) is msg_type:
-                    header = rec.header
-                    if type(header) is header_type:
-                        so = header.sync_once
-                        if so is unset:
-                            k = 0
-                        elif type(so) is int and (so == 0 or so == 1):
-                            k = so
-                        else:
-                            k = -1
-                        if k >= 0:
-                            records += 1
-                            if (
-                                rec.to_uids is unset
-                                and rec.source_id is unset
-                                and rec.compress is unset
-                                and rec.compress_to_uids is unset
-                            ):
-                                bare[k] += 1
-                            else:
-                                offline[k] += 1
-                            continue
-                    elif header is unset:
-                        # Maybe an {"event", "data"} envelope.
-                        try:
-                            env = decode_envelope(line)
-                        except Exception:  # noqa: BLE001
-                            env = None
-                        if env is not None:
-                            event = env.event
-                            added = _count_body(env.data, event, msg_type, header_type, by_event, unset)
-                            if added is not None:
-                                records += 1
-                                if added == "empty":
-                                    empty += 1
-                                continue
-                elif type(rec) is list:
-                    if not rec:
-                        records += 1
-                        empty += 1
-                        continue
-                    added = _count_body(rec, None, msg_type, header_type, by_event, unset)
-                    if added is not None:
-                        records += 1
-                        continue
-                # The general path, in order: first what this block has counted so far.
-                if self._starts_multiline(reader, line):
-                    self._fold(reader, keep, tally, with_presence, records, empty, bare, offline, by_event)
-                    yield from self._general_rest(
-                        reader, name, chain((line,), lines, _rest(blocks)), lineno
-                    )
-                    return
-                yield from self._general_line(reader, name, line, lineno)
-            self._fold(reader, keep, tally, with_presence, records, empty, bare, offline, by_event)
-
-    @staticmethod
-    def _fold(
-        reader: Reader, keep, tally: Any, with_presence: bool, records: int, empty: int,
-        bare: list[int], offline: list[int], by_event: dict[str | None, list[int]],
-    ) -> None:
-        """Add a block's fast counts to the reader's stats and the tally."""
-        stats = reader.stats
-        stats.records += records
-        stats.empty += empty
-        groups = [(None, bare), (MSG_OFFLINE, offline)] + list(by_event.items())
-        for event, counts in groups:
-            if event == USER_ONLINESTATUS:
-                entries = counts[2]
-                if entries:
-                    stats.presence += entries
-                    stats.events[event] = stats.events.get(event, 0) + entries
-                    if with_presence and keep(None, event):
-                        stats.matched += entries
-                        tally.presence += entries
-            chat, cmd = counts[0], counts[1]
-            if not (chat or cmd):
-                continue
-            stats.messages += chat + cmd
-            stats.chat += chat
-            stats.cmd += cmd
-            stats.events[event] = stats.events.get(event, 0) + chat + cmd
-            if chat and keep(CHAT, event):
-                stats.matched += chat
-                tally.chat += chat
-            if cmd and keep(CMD, event):
-                stats.matched += cmd
-                tally.cmd += cmd
-        bare[0] = bare[1] = offline[0] = offline[1] = 0
-        by_event.clear()
-
-
-def _count_body(
-    body: Any, event: str | None, msg_type: type, header_type: type, by_event: dict, unset: Any
-) -> str | None:
-    """Count a body's messages or presence entries into ``by_event``; None when it is not plain.
-
-    ``event`` is what the record named (None for a bare body, whose event is its shape).
-    Nothing is counted unless the whole body is plain.
-    """
-    if event is not None and (not event or event not in KNOWN_EVENTS):
-        return None  # unknown events are warned about by the general path
-    if type(body) is list:
-        if not body:
-            return "empty"
-        first = body[0]
-        if type(first) is str:
-            if event is not None and event != USER_ONLINESTATUS:
-                return None
-            for entry in body:
-                if type(entry) is not str:
-                    return None
-            counts = by_event.get(USER_ONLINESTATUS)
-            if counts is None:
-                counts = by_event[USER_ONLINESTATUS] = [0, 0, 0]
-            counts[2] += len(body)
-            return "presence"
-        if event == USER_ONLINESTATUS:
-            return None
-        event = event or MSG_NOTIFY
-        chat = cmd = 0
-        for element in body:
-            if type(element) is not msg_type:
-                return None
-            header = element.header
-            if type(header) is not header_type:
-                return None
-            so = header.sync_once
-            if so is unset or (type(so) is int and so == 0):
-                chat += 1
-            elif type(so) is int and so == 1:
-                cmd += 1
-            else:
-                return None
-    elif type(body) is msg_type and event is not None:
-        header = body.header
-        if type(header) is not header_type:
-            return None
-        so = header.sync_once
-        if so is unset or (type(so) is int and so == 0):
-            chat, cmd = 1, 0
-        elif type(so) is int and so == 1:
-            chat, cmd = 0, 1
+def _file_blocks(fd: int, start: int, end: int, size: int = BLOCK) -> Iterator[bytes]:
+    """Blocks of whole lines from bytes ``start`` to ``end`` of a regular file (``end`` is a line end)."""
+    pos = start
+    carry = b""
+    if start == 0:
+        head = os.pread(fd, len(BOM), 0)
+        if head == BOM:
+            pos = len(BOM)  # as iter_blocks drops it
+    while pos < end:
+        chunk = os.pread(fd, min(size, end - pos), pos)
+        if not chunk:
+            break
+        pos += len(chunk)
+        if carry:
+            chunk = carry + chunk
+        cut = chunk.rfind(b"\n") + 1
+        if cut == len(chunk):
+            carry = b""
+            yield chunk
         else:
-            return None
-    else:
-        return None
-    counts = by_event.get(event)
-    if counts is None:
-        counts = by_event[event] = [0, 0, 0]
-    counts[0] += chat
-    counts[1] += cmd
-    return "messages"
+            carry = chunk[cut:]
+            if cut:
+                yield chunk[:cut]
+    if carry:
+        yield carry
 
 
-def _valid_utf8(block: bytes) -> bool:
-    # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
-    try:
-        block.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+def _cut_points(fd: int, size: int, parts: int) -> list[int]:
+    """Offsets just after a newline that split the file into about ``parts`` ranges."""
+    points = [0]
+    for i in range(1, parts):
+        guess = max(size * i // parts, points[-1])
+        pos = guess
+        while pos < size:
+            chunk = os.pread(fd, 1 << 16, pos)
+            if not chunk:
+                break
+            found = chunk.find(b"\n")
+            if found >= 0:
+                pos += found + 1
+                break
+            pos += len(chunk)
+        if points[-1] < pos < size:
+            points.append(pos)
+    points.append(size)
+    return points
 
 
-class FastJsonl(_Scan):
-    """``classify --format jsonl``: plain messages written straight to ``out``, the rest yielded.
+class _Acc:
+    """Counts from lines the fast path took, added to the reader's stats in one go.
 
-    The bytes are the JSONL writer's (``encode_message``): the message re-serialised by orjson,
-    then ``kind`` and ``event``. Messages the caller may have more to say about (recipient lists
-    sent compressed) or whose own keys clash with the added ones are yielded instead.
+    ``slots`` holds message counts by kind and event: index ``k + 2 * e`` with ``k`` 0 (chat) or
+    1 (cmd) and ``e`` indexing ``_EVENTS``. ``by_event`` holds ``[chat, cmd, presence]`` for
+    enveloped bodies; ``presence`` counts bare user.onlinestatus entries.
     """
 
-    def __init__(self, out: BinaryIO) -> None:
-        self.out = out
+    __slots__ = ("records", "empty", "presence", "matched", "slots", "by_event")
 
-    def scan(self, reader: Reader, source: Input) -> Iterator[Message | PresenceEntry]:
-        loads = orjson.loads
-        dumps = orjson.dumps
-        decode_error = orjson.JSONDecodeError
-        write = _writer(self.out)
+    def __init__(self) -> None:
+        self.records = 0
+        self.empty = 0
+        self.presence = 0
+        self.matched = 0  # only where the caller decides what is kept as it goes (JSONL)
+        self.slots = [0, 0, 0, 0, 0, 0]
+        self.by_event: dict[str | None, list[int]] = {}
+
+    def state(self) -> tuple:
+        return (self.records, self.empty, self.presence, self.matched, self.slots, self.by_event)
+
+    @classmethod
+    def from_state(cls, state: tuple) -> _Acc:
+        acc = cls()
+        acc.records, acc.empty, acc.presence, acc.matched, acc.slots, acc.by_event = state
+        return acc
+
+    def merge(self, other: _Acc) -> None:
+        self.records += other.records
+        self.empty += other.empty
+        self.presence += other.presence
+        self.matched += other.matched
+        for i, n in enumerate(other.slots):
+            self.slots[i] += n
+        for event, counts in other.by_event.items():
+            mine = self.by_event.setdefault(event, [0, 0, 0])
+            for i, n in enumerate(counts):
+                mine[i] += n
+
+    def fold(self, reader: Reader, keep, tally: Any | None) -> None:
+        """Add everything to the reader's stats; with a tally, also what ``keep`` keeps."""
         stats = reader.stats
-        keep = _keeper(reader)
-        name = source.name
-        skip_presence = not reader.presence
-        tails = {
-            (kind, event): b"," + dumps({"kind": kind, "event": event} if event else {"kind": kind})[1:] + b"\n"
-            for kind in _KINDS
-            for event in (None, MSG_OFFLINE, MSG_NOTIFY)
-        }
-        lineno = 0
-        blocks = self._blocks(reader, source)
-        for block in blocks:
-            out: list[bytes] = []
-            counts = _Counts()
-            lines = iter(_block_lines(block))
-            for line in lines:
-                lineno += 1
-                if not line:
-                    continue
-                try:
-                    value = loads(line)
-                except decode_error:
-                    value = _FAILED
-                kind_of = type(value)
-                if kind_of is dict:
-                    k = _plain_kind(value)
-                    if k >= 0:
-                        event = MSG_OFFLINE if ("to_uids" in value or "source_id" in value) else None
-                        counts.records += 1
-                        counts.add(k, event, 1)
-                        if keep(_KINDS[k], event):
-                            counts.matched += 1
-                            out.append(dumps(value)[:-1] + tails[_KINDS[k], event])
-                        continue
-                elif kind_of is list and value:
-                    first = value[0]
-                    if type(first) is dict:
-                        ks = [_plain_kind(element) if type(element) is dict else -1 for element in value]
-                        if -1 not in ks:
-                            counts.records += 1
-                            for element, k in zip(value, ks):
-                                counts.add(k, MSG_NOTIFY, 1)
-                                if keep(_KINDS[k], MSG_NOTIFY):
-                                    counts.matched += 1
-                                    out.append(dumps(element)[:-1] + tails[_KINDS[k], MSG_NOTIFY])
-                            continue
-                    elif type(first) is str and skip_presence:
-                        if all(type(entry) is str for entry in value):
-                            counts.records += 1
-                            counts.presence += len(value)
-                            continue
-                # The general path, in order: first what this block has written so far.
-                if out:
-                    write(b"".join(out))
-                    out = []
-                counts.fold(stats)
-                if value is _FAILED:
-                    if self._starts_multiline(reader, line):
-                        yield from self._general_rest(
-                            reader, name, chain((line,), lines, _rest(blocks)), lineno
-                        )
-                        return
-                    yield from self._general_line(reader, name, line, lineno)
-                else:
-                    yield from reader._take(Value(lineno, value), name)
-            if out:
-                write(b"".join(out))
-            counts.fold(stats)
+        events = stats.events
+        stats.records += self.records
+        stats.empty += self.empty
+        stats.matched += self.matched
+        groups: list[tuple[str | None, list[int]]] = [
+            (event, [self.slots[2 * e], self.slots[2 * e + 1], 0]) for e, event in enumerate(_EVENTS)
+        ]
+        if self.presence:
+            groups.append((USER_ONLINESTATUS, [0, 0, self.presence]))
+        groups.extend(self.by_event.items())
+        for event, (chat, cmd, entries) in groups:
+            if entries:
+                stats.presence += entries
+                events[event] = events.get(event, 0) + entries
+                if tally is not None and reader.presence and keep(None, event):
+                    stats.matched += entries
+                    tally.presence += entries
+            if chat or cmd:
+                stats.messages += chat + cmd
+                stats.chat += chat
+                stats.cmd += cmd
+                events[event] = events.get(event, 0) + chat + cmd
+                if tally is not None:
+                    if chat and keep(CHAT, event):
+                        stats.matched += chat
+                        tally.chat += chat
+                    if cmd and keep(CMD, event):
+                        stats.matched += cmd
+                        tally.cmd += cmd
+        self.__init__()  # type: ignore[misc]
 
 
+_EVENTS = (None, MSG_OFFLINE, MSG_NOTIFY)
 _FAILED = object()
 
 
@@ -412,20 +235,536 @@ class OutputFailed(Exception):
         self.error = error
 
 
-def _writer(out: BinaryIO):
-    write = out.write
+class _Scan:
+    """What both fast paths share: blocks, workers, and handing lines to the general path.
 
-    def emit(data: bytes) -> None:
+    A subclass provides ``_prepare(reader)`` and ``_lines(lines, i, acc, text_ok)``: the hot
+    loop that takes lines from index ``i`` until one needs the general path, and returns
+    ``(index of that line or len(lines), its parsed value or _FAILED)``.
+    """
+
+    tally: Any = None
+    out: BinaryIO | None = None
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = jobs
+        self._pieces: list[bytes] = []  # JSONL output not yet written
+
+    # -- what subclasses provide
+
+    def _prepare(self, reader: Reader) -> None:
+        raise NotImplementedError
+
+    def _lines(self, lines: list[bytes], i: int, acc: _Acc, text_ok: bool) -> tuple[int, Any]:
+        raise NotImplementedError
+
+    def _text_ok(self, block: bytes) -> bool:
+        return True
+
+    # -- the driver
+
+    def scan(self, reader: Reader, source: Input) -> Iterator[Message | PresenceEntry]:
+        self._prepare(reader)
+        self._keep = _keeper(reader)
+        self._reader = reader
+        self._acc = _Acc()
+        self._pieces = []
+        plan = self._plan(source)
         try:
-            write(data)
+            if plan is None:
+                blocks = iter_blocks(source, reader.on_wait, CHUNK if source.interactive else BLOCK)
+                yield from self._scan_blocks(source.name, blocks, 0, None)
+            else:
+                yield from self._scan_parallel(source, *plan)
+        finally:
+            self._flush()
+
+    def _plan(self, source: Input) -> tuple[int, list[int]] | None:
+        jobs = self.jobs if self.jobs is not None else default_jobs()
+        if jobs < 2 or source.interactive or source.compressed:
+            return None
+        try:
+            fd = source.raw.fileno()
+            size = os.fstat(fd).st_size
+        except (OSError, ValueError, AttributeError):
+            return None
+        if size < PARALLEL_MIN_BYTES or source.raw.tell() != 0:
+            return None
+        points = _cut_points(fd, size, jobs)
+        if len(points) < 3:
+            return None
+        return fd, points
+
+    def _flush(self) -> None:
+        """Write pending output, then add pending counts to the stats (before the general path runs)."""
+        if self._pieces:
+            data = b"".join(self._pieces)
+            self._pieces = []
+            try:
+                self.out.write(data)  # type: ignore[union-attr]
+            except OSError as exc:
+                raise OutputFailed(exc) from None
+        self._acc.fold(self._reader, self._keep, self.tally)
+
+    def _scan_blocks(
+        self,
+        name: str,
+        blocks: Iterator[bytes],
+        lineno: int,
+        after: Callable[[], Iterator[bytes]] | None,
+    ):
+        """Read ``blocks`` (fast, and general where needed). Returns ``(lineno, switched)``:
+        switched means the general path read everything to the end of the input."""
+        reader = self._reader
+        acc = self._acc
+        hot = self._lines
+        text_ok = self._text_ok
+        for block in blocks:
+            lines = _block_lines(block)
+            n = len(lines)
+            ok = text_ok(block)
+            i = 0
+            while True:
+                j, value = hot(lines, i, acc, ok)
+                lineno += j - i
+                if j >= n:
+                    break
+                line = lines[j]
+                lineno += 1
+                self._flush()
+                if value is _FAILED:
+                    if _starts_multiline(reader, line):
+                        rest = chain((line,), lines[j + 1 :], _rest(blocks), _rest(after() if after else ()))
+                        yield from _general_rest(reader, name, rest, lineno)
+                        return lineno, True
+                    yield from _general_line(reader, name, line, lineno)
+                else:
+                    yield from reader._take(Value(lineno, value), name)
+                i = j + 1
+            self._flush()
+        return lineno, False
+
+    def _scan_parallel(self, source: Input, fd: int, points: list[int]):
+        name = source.name
+        size = points[-1]
+        workers = []
+        try:
+            for start, end in zip(points[1:-1], points[2:]):
+                workers.append(self._fork(fd, start, end))
+            first_end = points[1]
+            lineno, switched = yield from self._scan_blocks(
+                name, _file_blocks(fd, 0, first_end), 0, lambda: _file_blocks(fd, first_end, size)
+            )
+            for index, worker in enumerate(workers):
+                if switched:
+                    break
+                state, lines, stop, output = worker.result()
+                self._acc.merge(_Acc.from_state(state))
+                self._flush()
+                if output is not None:
+                    self._copy(output)
+                lineno += lines
+                if stop is not None:
+                    end = worker.end
+                    lineno, switched = yield from self._scan_blocks(
+                        name, _file_blocks(fd, stop, end), lineno, lambda end=end: _file_blocks(fd, end, size)
+                    )
+        finally:
+            for worker in workers:
+                worker.close()
+
+    def _copy(self, path: str) -> None:
+        out = self.out
+        try:
+            with open(path, "rb") as f:
+                while True:
+                    data = f.read(BLOCK)
+                    if not data:
+                        break
+                    out.write(data)  # type: ignore[union-attr]
         except OSError as exc:
+            if isinstance(exc, FileNotFoundError):
+                raise
             raise OutputFailed(exc) from None
 
-    return emit
+    # -- workers
+
+    def _fork(self, fd: int, start: int, end: int) -> _Worker:
+        output = None
+        if self.out is not None:
+            handle, output = tempfile.mkstemp(prefix="wkcli-", suffix=".jsonl")
+            os.close(handle)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                os.close(read_end)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                result = self._work(fd, start, end, output)
+                data = pickle.dumps(result)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(write_end, view) :]
+            except BaseException:  # noqa: BLE001 - a worker never reports: the main process redoes its range
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        return _Worker(pid, read_end, start, end, output)
+
+    def _work(self, fd: int, start: int, end: int, output: str | None) -> tuple:
+        """In a worker: the fast path over ``start..end`` until a block needs the general path."""
+        acc = _Acc()
+        total = _Acc()
+        lines_done = 0
+        pos = start
+        stop = None
+        sink = open(output, "wb") if output is not None else None  # noqa: SIM115
+        try:
+            for block in _file_blocks(fd, start, end):
+                lines = _block_lines(block)
+                j, _ = self._lines(lines, 0, acc, self._text_ok(block))
+                if j < len(lines):
+                    stop = pos
+                    break
+                total.merge(acc)
+                acc = _Acc()
+                if sink is not None and self._pieces:
+                    sink.write(b"".join(self._pieces))
+                self._pieces = []
+                lines_done += len(lines)
+                pos += len(block)
+        finally:
+            if sink is not None:
+                sink.close()
+        return total.state(), lines_done, stop
 
 
-def _plain_kind(message: dict[str, Any]) -> int:
+class _Worker:
+    """A forked worker reading one range of the file."""
+
+    def __init__(self, pid: int, fd: int, start: int, end: int, output: str | None) -> None:
+        self.pid = pid
+        self.fd = fd
+        self.start = start
+        self.end = end
+        self.output = output
+        self._done = False
+
+    def result(self) -> tuple:
+        """``(counts, lines read, offset where it stopped or None, output file)``.
+
+        A worker that failed is treated as having stopped at its first byte.
+        """
+        chunks = []
+        while True:
+            data = os.read(self.fd, 1 << 16)
+            if not data:
+                break
+            chunks.append(data)
+        _, status = os.waitpid(self.pid, 0)
+        self._done = True
+        try:
+            if status != 0:
+                raise ValueError("worker failed")
+            state, lines, stop = pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001
+            return _Acc().state(), 0, self.start, None
+        return state, lines, stop, self.output
+
+    def close(self) -> None:
+        if not self._done:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self._done = True
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        if self.output is not None:
+            try:
+                os.unlink(self.output)
+            except OSError:
+                pass
+
+
+def _general_line(reader: Reader, name: str, line: bytes, lineno: int) -> Iterator[Message | PresenceEntry]:
+    """The general path for one line that holds a whole value (or none)."""
+    for value in read_values(iter((line,)), reader.input_format):
+        value.line = lineno
+        yield from reader._take(value, name)
+
+
+def _general_rest(
+    reader: Reader, name: str, lines: Iterator[bytes], lineno: int
+) -> Iterator[Message | PresenceEntry]:
+    """The general path for everything from line ``lineno`` (the first of ``lines``) on."""
+    offset = lineno - 1
+    for value in read_values(lines, reader.input_format):
+        value.line += offset
+        yield from reader._take(value, name)
+
+
+def _starts_multiline(reader: Reader, line: bytes) -> bool:
+    # Only a lone "{" or "[" makes the general reader gather the following lines (auto format).
+    return reader.input_format == "auto" and line.strip() in (b"{", b"[")
+
+
+def _valid_utf8(block: bytes) -> bool:
+    # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class FastCount(_Scan):
+    """Totals for ``count`` without ``--by``: kept messages and presence entries go to ``tally``."""
+
+    def __init__(self, tally: Any, jobs: int | None = None) -> None:
+        super().__init__(jobs)
+        self.tally = tally
+
+    def _prepare(self, reader: Reader) -> None:
+        from wkcli import fastdecode  # msgspec, only when a fast count runs
+
+        self._fd = fastdecode
+
+    def _text_ok(self, block: bytes) -> bool:
+        return block.isascii() or _valid_utf8(block)
+
+    def _lines(self, lines: list[bytes], i: int, acc: _Acc, text_ok: bool) -> tuple[int, Any]:
+        n = len(lines)
+        if not text_ok:
+            while i < n and not lines[i]:
+                i += 1
+            return i, _FAILED
+        fd = self._fd
+        decode = fd.decode_body
+        msg_type = fd.Msg
+        header_type = fd.Header
+        unset = fd.UNSET
+        slots = acc.slots
+        records = 0
+        try:
+            while i < n:
+                line = lines[i]
+                if not line:
+                    i += 1
+                    continue
+                try:
+                    rec = decode(line)
+                except Exception:  # noqa: BLE001 - anything odd is the general path's to judge
+                    return i, _FAILED
+                if type(rec) is msg_type:
+                    header = rec.header
+                    if type(header) is header_type:
+                        so = header.sync_once
+                        if so is unset:
+                            k = 0
+                        elif type(so) is int and (so == 0 or so == 1):
+                            k = so
+                        else:
+                            return i, _FAILED
+                        if (
+                            rec.to_uids is unset
+                            and rec.source_id is unset
+                            and rec.compress is unset
+                            and rec.compress_to_uids is unset
+                        ):
+                            slots[k] += 1
+                        else:
+                            slots[k + 2] += 1
+                        records += 1
+                        i += 1
+                        continue
+                    if header is not unset or not self._envelope(line, acc):
+                        return i, _FAILED
+                elif type(rec) is list:
+                    if not rec:
+                        acc.empty += 1
+                    elif not _count_body(rec, None, msg_type, header_type, acc, unset):
+                        return i, _FAILED
+                else:
+                    return i, _FAILED
+                records += 1
+                i += 1
+            return i, None
+        finally:
+            acc.records += records
+
+    def _envelope(self, line: bytes, acc: _Acc) -> bool:
+        fd = self._fd
+        try:
+            env = fd.decode_envelope(line)
+        except Exception:  # noqa: BLE001
+            return False
+        return _count_body(env.data, env.event, fd.Msg, fd.Header, acc, fd.UNSET)
+
+
+def _count_body(body: Any, event: str | None, msg_type: type, header_type: type, acc: _Acc, unset: Any) -> bool:
+    """Count a body's messages or presence entries into ``acc``; False (nothing counted) when it
+    is not plain. ``event`` is what the record named (None for a bare body: its shape says)."""
+    if event is not None and event not in KNOWN_EVENTS:
+        return False  # unknown (or empty) event names are the general path's to warn about
+    if type(body) is list:
+        if not body:
+            acc.empty += 1
+            return True
+        first = body[0]
+        if type(first) is str:
+            if event is not None and event != USER_ONLINESTATUS:
+                return False
+            for entry in body:
+                if type(entry) is not str:
+                    return False
+            counts = acc.by_event.setdefault(USER_ONLINESTATUS, [0, 0, 0])
+            counts[2] += len(body)
+            return True
+        if event == USER_ONLINESTATUS:
+            return False
+        event = event or MSG_NOTIFY
+        chat = cmd = 0
+        for element in body:
+            if type(element) is not msg_type:
+                return False
+            header = element.header
+            if type(header) is not header_type:
+                return False
+            so = header.sync_once
+            if so is unset or (type(so) is int and so == 0):
+                chat += 1
+            elif type(so) is int and so == 1:
+                cmd += 1
+            else:
+                return False
+    elif type(body) is msg_type and event is not None:
+        header = body.header
+        if type(header) is not header_type:
+            return False
+        so = header.sync_once
+        if so is unset or (type(so) is int and so == 0):
+            chat, cmd = 1, 0
+        elif type(so) is int and so == 1:
+            chat, cmd = 0, 1
+        else:
+            return False
+    else:
+        return False
+    counts = acc.by_event.setdefault(event, [0, 0, 0])
+    counts[0] += chat
+    counts[1] += cmd
+    return True
+
+
+_CLASH = ("kind", "event", "compress", "compress_to_uids")
+
+
+class FastJsonl(_Scan):
+    """``classify --format jsonl``: plain messages written straight to ``out``, the rest yielded.
+
+    The bytes are the JSONL writer's (``encode_message``): the message re-serialised by orjson,
+    then ``kind`` and ``event``. Messages the caller may have more to say about (recipient lists
+    sent compressed) or whose own keys clash with the added ones are yielded instead.
+    """
+
+    def __init__(self, out: BinaryIO, jobs: int | None = None) -> None:
+        super().__init__(jobs)
+        self.out = out
+
+    def _prepare(self, reader: Reader) -> None:
+        keep = _keeper(reader)
+        dumps = orjson.dumps
+        # The bytes after a message's closing brace, by slot (k + 2 * e); None when not kept.
+        self._tails: list[bytes | None] = []
+        for event in _EVENTS:
+            for kind in _KINDS:
+                added = {"kind": kind, "event": event} if event else {"kind": kind}
+                self._tails.append(b"," + dumps(added)[1:] + b"\n" if keep(kind, event) else None)
+        self._presence_ok = not reader.presence  # presence entries are only counted
+
+    def _lines(self, lines: list[bytes], i: int, acc: _Acc, text_ok: bool) -> tuple[int, Any]:
+        n = len(lines)
+        loads = orjson.loads
+        dumps = orjson.dumps
+        decode_error = orjson.JSONDecodeError
+        tails = self._tails
+        pieces = self._pieces
+        append = pieces.append
+        slots = acc.slots
+        records = matched = 0
+        try:
+            while i < n:
+                line = lines[i]
+                if not line:
+                    i += 1
+                    continue
+                try:
+                    value = loads(line)
+                except decode_error:
+                    return i, _FAILED
+                kind_of = type(value)
+                if kind_of is dict:
+                    header = value.get("header")
+                    if type(header) is not dict:
+                        return i, value
+                    so = header.get("sync_once")
+                    if so is None:
+                        k = 0
+                    elif type(so) is int and (so == 0 or so == 1):
+                        k = so
+                    else:
+                        return i, value
+                    if "kind" in value or "event" in value or "compress" in value or "compress_to_uids" in value:
+                        return i, value
+                    if "to_uids" in value or "source_id" in value:
+                        k += 2
+                    slots[k] += 1
+                    tail = tails[k]
+                    if tail is not None:
+                        append(dumps(value)[:-1] + tail)
+                        matched += 1
+                elif kind_of is list and value:
+                    first = value[0]
+                    if type(first) is dict:
+                        ks = []
+                        for element in value:
+                            k = _plain_kind(element)
+                            if k < 0:
+                                return i, value
+                            ks.append(k + 4)
+                        for element, k in zip(value, ks):
+                            slots[k] += 1
+                            tail = tails[k]
+                            if tail is not None:
+                                append(dumps(element)[:-1] + tail)
+                                matched += 1
+                    elif type(first) is str and self._presence_ok:
+                        for entry in value:
+                            if type(entry) is not str:
+                                return i, value
+                        acc.presence += len(value)
+                    else:
+                        return i, value
+                else:
+                    return i, value
+                records += 1
+                i += 1
+            return i, None
+        finally:
+            acc.records += records
+            acc.matched += matched
+
+
+def _plain_kind(message: Any) -> int:
     """0 (chat) or 1 (cmd) for a message the fast path can write as is, else -1."""
+    if type(message) is not dict:
+        return -1
     header = message.get("header")
     if type(header) is not dict:
         return -1
@@ -439,35 +778,3 @@ def _plain_kind(message: dict[str, Any]) -> int:
     if "kind" in message or "event" in message or "compress" in message or "compress_to_uids" in message:
         return -1
     return k
-
-
-class _Counts:
-    """A block's tallies, added to the reader's stats before anything else touches them."""
-
-    __slots__ = ("records", "presence", "matched", "by")
-
-    def __init__(self) -> None:
-        self.records = 0
-        self.presence = 0
-        self.matched = 0
-        self.by: dict[tuple[int, str | None], int] = {}
-
-    def add(self, k: int, event: str | None, n: int) -> None:
-        key = (k, event)
-        self.by[key] = self.by.get(key, 0) + n
-
-    def fold(self, stats: Any) -> None:
-        stats.records += self.records
-        stats.matched += self.matched
-        if self.presence:
-            stats.presence += self.presence
-            stats.events[USER_ONLINESTATUS] = stats.events.get(USER_ONLINESTATUS, 0) + self.presence
-        for (k, event), n in self.by.items():
-            stats.messages += n
-            if k:
-                stats.cmd += n
-            else:
-                stats.chat += n
-            stats.events[event] = stats.events.get(event, 0) + n
-        self.records = self.presence = self.matched = 0
-        self.by = {}

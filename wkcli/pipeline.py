@@ -143,11 +143,12 @@ class Reader:
         self.stats = Stats()
         self._keep = build(self.criteria)
         self._fast: FastCount | FastJsonl | None = None  # set by count_into / pass_plain_jsonl
+        self.jobs: int | None = None  # processes for a large regular file (None: one per core)
 
     def count_into(self, tally: Any) -> None:
         """Add every kept item to ``tally`` (``tally.add``); plain totals take a fast path."""
         if not getattr(tally, "by", None) and fastpath_usable(self):
-            self._fast = FastCount(tally)
+            self._fast = FastCount(tally, self.jobs)
         for item in self:
             tally.add(item)
 
@@ -158,7 +159,7 @@ class Reader:
         the rest are yielded as usual, in order, after what was written so far reached ``out``.
         """
         if fastpath_usable(self):
-            self._fast = FastJsonl(out)
+            self._fast = FastJsonl(out, self.jobs)
 
     def __iter__(self) -> Iterator[Message | PresenceEntry]:
         limit = self.criteria.limit

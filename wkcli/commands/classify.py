@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from wkcli.commands import common
+from wkcli.commands.count import Jobs, check_jobs
 from wkcli.dedupe import Deduper
 from wkcli.errors import ExitCode, UsageError
 from wkcli.filters import Criteria
@@ -84,6 +85,7 @@ def classify(
     decode: Decode = False,
     dedupe: Dedupe = False,
     follow: common.Follow = False,
+    jobs: Jobs = None,
 ) -> ExitCode:
     """Sort every message into CMD or chat: one row per message.
 
@@ -105,6 +107,7 @@ def classify(
     reader = session.reader(
         paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow
     )
+    reader.jobs = check_jobs(jobs)
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:
         reader.pass_plain_jsonl(writer.out)  # plain messages skip Message objects entirely
