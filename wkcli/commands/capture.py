@@ -136,7 +136,9 @@ def capture(
         timeout=timeout,
     )
     diagnostics = session.diagnostics
-    observer = None if quiet else CaptureView.for_terminal(session.terminal, color, utc)
+    # With --out - on a terminal the records themselves scroll by: no second view on stderr.
+    records_on_screen = options.out is None and session.terminal.stdout_isatty
+    observer = None if quiet or records_on_screen else CaptureView.for_terminal(session.terminal, color, utc)
 
     def ready(address: tuple[str, int]) -> None:
         bound_host, bound_port = address
