@@ -171,3 +171,21 @@ def test_count_follow_refuses_csv(run, tmp_path: Path) -> None:
     result = run("count", "--follow", "-o", "csv", str(path))
     assert result.exit_code == 2
     assert "--follow" in result.stderr
+
+
+def test_presence_follow_prints_entries_as_they_arrive(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(b'["u1-1-1-11-1-1"]\n')
+    proc = _start(tmp_path, "presence", "--follow", str(path))
+    try:
+        assert proc.stdout is not None
+        (first,) = _read_lines(proc.stdout, 1)
+        assert (orjson.loads(first)["uid"], orjson.loads(first)["status"]) == ("u1", "online")
+        with open(path, "ab") as handle:
+            handle.write(b'["7c9e6679-7425-40de-944b-e07fc1f90ae7-0-0-88-0-0"]\n')
+        (second,) = _read_lines(proc.stdout, 1)
+        assert orjson.loads(second)["uid"] == "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=15)
+    assert code == 130

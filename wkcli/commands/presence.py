@@ -55,6 +55,7 @@ def presence(
     fmt: Format = "auto",
     input_format: common.InputFormat = "auto",
     strict: common.Strict = False,
+    follow: common.Follow = False,
     color: common.Color = "auto",
     quiet: common.Quiet = False,
     utc: common.Utc = False,
@@ -90,7 +91,7 @@ def presence(
         writer: insight.PresenceTable | insight.PresenceJsonl = insight.PresenceTable(terminal, utc)
     else:
         writer = insight.PresenceJsonl(terminal.stdout_bytes)
-    reader = session.reader(paths, criteria, input_format, strict, on_wait=writer.flush)
+    reader = session.reader(paths, criteria, input_format, strict, on_wait=writer.flush, follow=follow)
     shown = 0
     try:
         for item in reader:
