@@ -23,6 +23,16 @@ _spec = importlib.util.spec_from_file_location("wk_generate", ROOT / "bench" / "
 generate = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(generate)  # type: ignore[union-attr]
 
+
+
+@pytest.fixture(autouse=True)
+def fast_path_for_small_files(monkeypatch: pytest.MonkeyPatch):
+    """Small files normally take the general path; here every file is big enough."""
+    from wkcli import fastpath
+
+    monkeypatch.setattr(fastpath, "FAST_MIN_BYTES", 0)
+
+
 SHAPES = ("offline", "notify", "presence", "envelope", "capture", "mixed")
 
 # Lines the fast path must hand to the general path, or treat exactly as it would.

