@@ -3,7 +3,7 @@
 Kept apart from ``fastpath`` so msgspec is imported only when a fast count runs.
 """
 
-from typing import Any, Union
+from typing import Literal, Optional, Union
 
 import msgspec
 
@@ -11,7 +11,9 @@ UNSET = msgspec.UNSET
 
 
 class Header(msgspec.Struct):
-    sync_once: Any = UNSET
+    # Only what needs no second look: 0, 1, null or missing (chat unless 1). Anything else
+    # ("1", true, 2, 1.0) fails to decode, and the general path reports it as WuKongIM would.
+    sync_once: Optional[Literal[0, 1]] = 0
 
 
 class Msg(msgspec.Struct):

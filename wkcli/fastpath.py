@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from wkcli.model import Message, PresenceEntry
     from wkcli.pipeline import Reader
 
-BLOCK = 1 << 20  # bytes read at a time from regular files
+BLOCK = 1 << 17  # bytes read at a time from regular files (small enough to stay in cache)
 PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read by one process: forking costs more
 FAST_MIN_BYTES = 256 << 10  # smaller regular files take the general path: no msgspec to import
 FAST_FORMATS = ("auto", "jsonl", "log")
@@ -580,13 +580,7 @@ class FastCount(_Scan):
                 if type(rec) is msg_type:
                     header = rec.header
                     if type(header) is header_type:
-                        so = header.sync_once
-                        if so is unset:
-                            k = 0
-                        elif type(so) is int and (so == 0 or so == 1):
-                            k = so
-                        else:
-                            return i, _FAILED
+                        k = header.sync_once or 0  # 0, 1 or None: the decoder let nothing else by
                         if (
                             rec.to_uids is unset
                             and rec.source_id is unset
@@ -652,24 +646,16 @@ def _count_body(body: Any, event: str | None, msg_type: type, header_type: type,
             header = element.header
             if type(header) is not header_type:
                 return False
-            so = header.sync_once
-            if so is unset or (type(so) is int and so == 0):
-                chat += 1
-            elif type(so) is int and so == 1:
+            if header.sync_once == 1:
                 cmd += 1
             else:
-                return False
+                chat += 1
     elif type(body) is msg_type and event is not None:
         header = body.header
         if type(header) is not header_type:
             return False
-        so = header.sync_once
-        if so is unset or (type(so) is int and so == 0):
-            chat, cmd = 1, 0
-        elif type(so) is int and so == 1:
-            chat, cmd = 0, 1
-        else:
-            return False
+        cmd = 1 if header.sync_once == 1 else 0
+        chat = 1 - cmd
     else:
         return False
     counts = acc.by_event.setdefault(event, [0, 0, 0])
@@ -703,6 +689,16 @@ class FastJsonl(_Scan):
                 added = {"kind": kind, "event": event} if event else {"kind": kind}
                 self._tails.append(b"," + dumps(added)[1:] + b"\n" if keep(kind, event) else None)
         self._presence_ok = not reader.presence  # presence entries are only counted
+        # With a kind or event filter, most lines may be dropped: the typed decoder tells which
+        # (as for count) before the full parse that only kept lines need.
+        self._filtering = None in self._tails[:4]
+        if self._filtering:
+            from wkcli import fastdecode
+
+            self._fd = fastdecode
+
+    def _text_ok(self, block: bytes) -> bool:
+        return not self._filtering or block.isascii() or _valid_utf8(block)
 
     def _lines(self, lines: list[bytes], i: int, acc: _Acc, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
@@ -714,12 +710,40 @@ class FastJsonl(_Scan):
         append = pieces.append
         slots = acc.slots
         records = matched = 0
+        prefilter = self._filtering and text_ok
+        if prefilter:
+            fd = self._fd
+            decode = fd.decode_body
+            msg_type = fd.Msg
+            header_type = fd.Header
+            unset = fd.UNSET
         try:
             while i < n:
                 line = lines[i]
                 if not line:
                     i += 1
                     continue
+                if prefilter:
+                    try:
+                        rec = decode(line)
+                    except Exception:  # noqa: BLE001 - the full parse below judges it
+                        rec = None
+                    if type(rec) is msg_type:
+                        header = rec.header
+                        if type(header) is header_type:
+                            k = header.sync_once or 0
+                            if not (
+                                rec.to_uids is unset
+                                and rec.source_id is unset
+                                and rec.compress is unset
+                                and rec.compress_to_uids is unset
+                            ):
+                                k += 2
+                            if tails[k] is None:  # counted, not written
+                                slots[k] += 1
+                                records += 1
+                                i += 1
+                                continue
                 try:
                     value = loads(line)
                 except decode_error:
