@@ -6,23 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from wkcli.errors import UsageError
-from wkcli.model import KINDS, Message, PresenceEntry
+from wkcli.model import CHANNEL_TYPE_NAMES, KINDS, Message, PresenceEntry
 from wkcli.times import parse_when
 
-CHANNEL_TYPES = {
-    "person": 1,
-    "group": 2,
-    "customer-service": 3,
-    "community": 4,
-    "community-topic": 5,
-    "info": 6,
-    "data": 7,
-    "temp": 8,
-    "live": 9,
-    "visitors": 10,
-    "agent": 11,
-    "agent-group": 12,
-}
+# Names accepted by --channel-type: "agent group" is written agent-group.
+CHANNEL_TYPES = {name.replace(" ", "-"): number for number, name in CHANNEL_TYPE_NAMES.items()}
 
 
 @dataclass

@@ -13,6 +13,22 @@ CMD = "cmd"
 CHAT = "chat"
 KINDS = (CMD, CHAT)
 
+# channel_type numbers as WuKongIM defines them.
+CHANNEL_TYPE_NAMES: dict[int, str] = {
+    1: "person",
+    2: "group",
+    3: "customer service",
+    4: "community",
+    5: "community topic",
+    6: "info",
+    7: "data",
+    8: "temp",
+    9: "live",
+    10: "visitors",
+    11: "agent",
+    12: "agent group",
+}
+
 # Keys that only a message object carries; any one of them marks a dict as a message.
 MESSAGE_KEYS = frozenset(
     (

@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from wkcli.model import CHANNEL_TYPE_NAMES
+
 SETTING_SIGNAL = 0x20  # end-to-end encrypted payload: not JSON
 
 # Protocol setting bits. 0x40 has no protocol meaning; TangSengDaoDao sets it on its CMDs.
@@ -28,20 +30,6 @@ SETTING_BITS: dict[int, str] = {
     0x02: "stream",
 }
 
-CHANNEL_TYPES: dict[int, str] = {
-    1: "person",
-    2: "group",
-    3: "customer service",
-    4: "community",
-    5: "community topic",
-    6: "info",
-    7: "data",
-    8: "temp",
-    9: "live",
-    10: "visitors",
-    11: "agent",
-    12: "agent group",
-}
 
 CMD_TYPE = 99
 
@@ -224,7 +212,7 @@ def setting_flags(setting: Any) -> list[str]:
 def channel_type_label(value: Any) -> str:
     """``group`` for 2, and so on; other values as text."""
     if type(value) is int:
-        return CHANNEL_TYPES.get(value, f"type {value}")
+        return CHANNEL_TYPE_NAMES.get(value, f"type {value}")
     return "" if value is None else str(value)
 
 

@@ -10,26 +10,11 @@ from typing import Any, BinaryIO, TextIO
 
 import orjson
 
-from wkcli.model import Message
+from wkcli.model import CHANNEL_TYPE_NAMES, Message
 from wkcli.payload import decode_payload, preview
 from wkcli.recipients import recipients
 from wkcli.text import display
 from wkcli.times import format_time
-
-CHANNEL_TYPE_NAMES = {
-    1: "person",
-    2: "group",
-    3: "customer service",
-    4: "community",
-    5: "community topic",
-    6: "info",
-    7: "data",
-    8: "temp",
-    9: "live",
-    10: "visitors",
-    11: "agent",
-    12: "agent group",
-}
 
 CSV_COLUMNS = (
     "time",
