@@ -271,3 +271,50 @@ def test_stdin_matches(tmp_path, wkcli_proc):
     slow = wkcli_proc("count", "-o", "json", "-", input=data, env={"WKCLI_FASTPATH": "0"})
     assert fast.stdout == slow.stdout
     assert fast.stderr == slow.stderr
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_is_reported_for_large_files(tmp_path, monkeypatch, jobs):
+    from wkcli import fastpath
+
+    monkeypatch.setattr(fastpath, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(fastpath, "BLOCK", 8192)
+    path = tmp_path / "d.jsonl"
+    out = io.BytesIO()
+    generate.write(out, "offline", 1000, seed=1)
+    path.write_bytes(out.getvalue())
+    seen: list[tuple[str, int, int]] = []
+    reader = Reader([str(path)], None, Diagnostics(io.StringIO()))
+    reader.jobs = jobs
+    reader.progress = lambda *report: seen.append(report)
+    reader.count_into(Tally())
+    size = path.stat().st_size
+    assert len(seen) > 3
+    assert all(name == str(path) and total == size for name, _, total in seen)
+    done = [d for _, d, _ in seen]
+    assert done == sorted(done)
+    assert done[-1] == size
+
+
+def test_progress_line_draws_then_clears():
+    from wkcli.output.progress import ProgressLine
+
+    stream = io.StringIO()
+    bar = ProgressLine(stream, interval=0)
+    bar.update("dump.jsonl", 50_000_000, 200_000_000)
+    assert stream.getvalue() == "\rwkcli: dump.jsonl [######------------------]  25% 50/200 MB\x1b[K"
+    bar.clear()
+    assert stream.getvalue().endswith("\r\x1b[K")
+    bar.clear()  # nothing shown: nothing to clear
+    assert stream.getvalue().count("\r") == 2
+
+
+def test_no_progress_line_in_pipes(tmp_path, wkcli_proc):
+    path = tmp_path / "d.jsonl"
+    out = io.BytesIO()
+    generate.write(out, "offline", 2000, seed=1)
+    path.write_bytes(out.getvalue())
+    proc = wkcli_proc("count", str(path))
+    assert b"\r" not in proc.stderr
+    assert proc.stderr.count(b"\n") == 1  # the summary line only

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 BLOCK = 1 << 17  # bytes read at a time from regular files (small enough to stay in cache)
 PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read by one process: forking costs more
 FAST_MIN_BYTES = 256 << 10  # smaller regular files take the general path: no msgspec to import
+PROGRESS_MIN_BYTES = 32 << 20  # files this large report progress (when the reader asks for it)
 FAST_FORMATS = ("auto", "jsonl", "log")
 _KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
 
@@ -109,8 +110,12 @@ def _rest(blocks: Iterable[bytes]) -> Iterator[bytes]:
         yield from _block_lines(block)
 
 
-def _file_blocks(fd: int, start: int, end: int, size: int = BLOCK) -> Iterator[bytes]:
-    """Blocks of whole lines from bytes ``start`` to ``end`` of a regular file (``end`` is a line end)."""
+def _file_blocks(
+    fd: int, start: int, end: int, size: int | None = None, track: list[int] | None = None
+) -> Iterator[bytes]:
+    """Blocks of whole lines from bytes ``start`` to ``end`` of a regular file (``end`` is a
+    line end). ``track[0]`` follows the position read up to."""
+    size = size or BLOCK
     pos = start
     carry = b""
     if start == 0:
@@ -122,6 +127,8 @@ def _file_blocks(fd: int, start: int, end: int, size: int = BLOCK) -> Iterator[b
         if not chunk:
             break
         pos += len(chunk)
+        if track is not None:
+            track[0] = pos
         if carry:
             chunk = carry + chunk
         cut = chunk.rfind(b"\n") + 1
@@ -278,6 +285,8 @@ class _Scan:
         self._acc = _Acc()
         self._pieces = []
         plan = self._plan(source)
+        self._pos = [0]  # where the main process is reading (parallel plan), for progress
+        self._report = self._reporter(reader, source, plan is not None)
         try:
             if plan is None:
                 blocks = iter_blocks(source, reader.on_wait, CHUNK if source.interactive else BLOCK)
@@ -286,6 +295,24 @@ class _Scan:
                 yield from self._scan_parallel(source, *plan)
         finally:
             self._flush()
+
+    def _reporter(self, reader: Reader, source: Input, parallel: bool) -> Callable[[], None] | None:
+        """A callable that tells ``reader.progress`` how far reading is, for large regular files."""
+        progress = getattr(reader, "progress", None)
+        if progress is None or source.interactive:
+            return None
+        try:
+            total = os.fstat(source.raw.fileno()).st_size
+        except (OSError, ValueError, AttributeError):
+            return None
+        if total < PROGRESS_MIN_BYTES:
+            return None
+        name = source.name
+        if parallel:
+            pos = self._pos
+            return lambda: progress(name, pos[0], total)
+        tell = source.raw.tell  # compressed bytes for gzip: a fair measure of the way through
+        return lambda: progress(name, tell(), total)
 
     def _plan(self, source: Input) -> tuple[int, list[int]] | None:
         jobs = self.jobs if self.jobs is not None else default_jobs()
@@ -350,6 +377,8 @@ class _Scan:
                     yield from reader._take(Value(lineno, value), name)
                 i = j + 1
             self._flush()
+            if self._report is not None:
+                self._report()
         return lineno, False
 
     def _scan_parallel(self, source: Input, fd: int, points: list[int]):
@@ -361,7 +390,10 @@ class _Scan:
                 workers.append(self._fork(fd, start, end))
             first_end = points[1]
             lineno, switched = yield from self._scan_blocks(
-                name, _file_blocks(fd, 0, first_end), 0, lambda: _file_blocks(fd, first_end, size)
+                name,
+                _file_blocks(fd, 0, first_end, track=self._pos),
+                0,
+                lambda: _file_blocks(fd, first_end, size, track=self._pos),
             )
             for index, worker in enumerate(workers):
                 if switched:
@@ -375,8 +407,15 @@ class _Scan:
                 if stop is not None:
                     end = worker.end
                     lineno, switched = yield from self._scan_blocks(
-                        name, _file_blocks(fd, stop, end), lineno, lambda end=end: _file_blocks(fd, end, size)
+                        name,
+                        _file_blocks(fd, stop, end, track=self._pos),
+                        lineno,
+                        lambda end=end: _file_blocks(fd, end, size, track=self._pos),
                     )
+                else:
+                    self._pos[0] = worker.end
+                    if self._report is not None:
+                        self._report()
         finally:
             for worker in workers:
                 worker.close()
@@ -662,9 +701,6 @@ def _count_body(body: Any, event: str | None, msg_type: type, header_type: type,
     counts[0] += chat
     counts[1] += cmd
     return True
-
-
-_CLASH = ("kind", "event", "compress", "compress_to_uids")
 
 
 class FastJsonl(_Scan):

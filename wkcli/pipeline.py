@@ -145,6 +145,8 @@ class Reader:
         self._keep = build(self.criteria)
         self._fast: FastCount | FastJsonl | None = None  # set by count_into / pass_plain_jsonl
         self.jobs: int | None = None  # processes for a large regular file (None: one per core)
+        # Told (name, bytes read, size) now and then while a large regular file is read.
+        self.progress: Callable[[str, int, int], None] | None = None
 
     def count_into(self, tally: Any) -> None:
         """Add every kept item to ``tally`` (``tally.add``); plain totals take a fast path."""

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from wkcli.commands import common
-from wkcli.commands.count import Jobs, check_jobs
+from wkcli.commands.count import Jobs, attach_progress, check_jobs
 from wkcli.dedupe import Deduper
 from wkcli.errors import ExitCode, UsageError
 from wkcli.filters import Criteria
@@ -108,6 +108,8 @@ def classify(
         paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow
     )
     reader.jobs = check_jobs(jobs)
+    # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.
+    bar = None if session.terminal.stdout_isatty else attach_progress(session, reader, quiet)
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:
         reader.pass_plain_jsonl(writer.out)  # plain messages skip Message objects entirely
@@ -127,6 +129,8 @@ def classify(
             writer.write(message)
     finally:
         writer.close()
+        if bar is not None:
+            bar.clear()
     if deduper is not None and deduper.repeats:
         session.diagnostics.note(f"--dedupe: {deduper.repeats:,} repeated deliveries not shown")
     return session.finish(reader)

@@ -86,7 +86,10 @@ def count(
     reader.jobs = check_jobs(jobs)
     if follow:
         return _follow(session, reader, tally, fmt)
+    bar = attach_progress(session, reader, quiet)
     reader.count_into(tally)
+    if bar is not None:
+        bar.clear()
     report = counts.count_report(tally, reader.stats)
     terminal = session.terminal
     if fmt == "auto":
@@ -98,6 +101,29 @@ def count(
     else:
         counts.write_table(terminal, tally, report)
     return session.finish(reader)
+
+
+def attach_progress(session: common.Session, reader, quiet: bool):
+    """A progress line on stderr for large files, when stderr is a terminal (never in pipes).
+
+    Returns it (to ``clear()`` when reading is done), or None. Diagnostics clear it first.
+    """
+    terminal = session.terminal
+    if quiet or not terminal.stderr_isatty:
+        return None
+    from wkcli.output.progress import ProgressLine
+
+    bar = ProgressLine(terminal.stderr)
+    reader.progress = bar.update
+    previous = session.diagnostics.before_emit
+
+    def before_emit() -> None:
+        bar.clear()
+        if previous is not None:
+            previous()
+
+    session.diagnostics.before_emit = before_emit
+    return bar
 
 
 def check_jobs(jobs: int | None) -> int | None:
