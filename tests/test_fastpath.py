@@ -318,3 +318,13 @@ def test_no_progress_line_in_pipes(tmp_path, wkcli_proc):
     proc = wkcli_proc("count", str(path))
     assert b"\r" not in proc.stderr
     assert proc.stderr.count(b"\n") == 1  # the summary line only
+
+
+@pytest.mark.parametrize("mode", ["count", "jsonl"])
+def test_truncated_gzip_is_reported_the_same(tmp_path, monkeypatch, mode):
+    data = gzip.compress(_dump("offline", 1500, seed=8, odd=False))
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    fast = _read(str(path), True, mode, monkeypatch)
+    assert "gzip data ends early" in fast[4]
+    _same(str(path), mode, monkeypatch)
