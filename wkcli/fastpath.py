@@ -105,42 +105,56 @@ def _block_lines(block: bytes) -> list[bytes]:
     return lines
 
 
-def _rest(blocks: Iterable[bytes]) -> Iterator[bytes]:
+# A piece of input: its whole lines, the bytes to check as UTF-8, and how many bytes it used.
+Piece = tuple[list[bytes], bytes, int]
+
+
+def _pieces(blocks: Iterable[bytes]) -> Iterator[Piece]:
     for block in blocks:
-        yield from _block_lines(block)
+        yield _block_lines(block), block, len(block)
 
 
-def _file_blocks(
-    fd: int, start: int, end: int, size: int | None = None, track: list[int] | None = None
-) -> Iterator[bytes]:
-    """Blocks of whole lines from bytes ``start`` to ``end`` of a regular file (``end`` is a
-    line end). ``track[0]`` follows the position read up to."""
-    size = size or BLOCK
+def _rest(pieces: Iterable[Piece]) -> Iterator[bytes]:
+    for lines, _, _ in pieces:
+        yield from lines
+
+
+def _file_pieces(
+    fd: int, start: int, end: int, track: list[int] | None = None
+) -> Iterator[Piece]:
+    """The lines from byte ``start`` to ``end`` of a regular file (``end`` is a line end, or
+    the file's end), read with pread a block at a time. A line cut by the block's end is read
+    again with the next block rather than copied. ``track[0]`` follows the position."""
+    size = BLOCK
     pos = start
-    carry = b""
-    if start == 0:
-        head = os.pread(fd, len(BOM), 0)
-        if head == BOM:
-            pos = len(BOM)  # as iter_blocks drops it
+    if start == 0 and os.pread(fd, len(BOM), 0) == BOM:
+        pos = len(BOM)  # as iter_blocks drops it
     while pos < end:
         chunk = os.pread(fd, min(size, end - pos), pos)
         if not chunk:
             break
-        pos += len(chunk)
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        while not lines and pos + len(chunk) < end:
+            # A line longer than a block: read on to its end.
+            more = os.pread(fd, min(size, end - pos - len(chunk)), pos + len(chunk))
+            if not more:
+                break
+            chunk += more
+            lines = chunk.split(b"\n")
+            tail = lines.pop()
+        if tail and pos + len(chunk) >= end:
+            lines.append(tail)  # the last line of the file, with no newline after it
+            tail = b""
+        used = len(chunk) - len(tail)
+        if not used:  # the file ended early (it shrank while read): what is there is the last line
+            lines.append(tail)
+            used = len(chunk)
+        pos += used
         if track is not None:
             track[0] = pos
-        if carry:
-            chunk = carry + chunk
-        cut = chunk.rfind(b"\n") + 1
-        if cut == len(chunk):
-            carry = b""
-            yield chunk
-        else:
-            carry = chunk[cut:]
-            if cut:
-                yield chunk[:cut]
-    if carry:
-        yield carry
+        text = chunk if not tail or chunk.isascii() else chunk[:used]
+        yield lines, text, used
 
 
 def _cut_points(fd: int, size: int, parts: int) -> list[int]:
@@ -290,7 +304,7 @@ class _Scan:
         try:
             if plan is None:
                 blocks = iter_blocks(source, reader.on_wait, CHUNK if source.interactive else BLOCK)
-                yield from self._scan_blocks(source.name, blocks, 0, None)
+                yield from self._scan_blocks(source.name, _pieces(blocks), 0, None)
             else:
                 yield from self._scan_parallel(source, *plan)
         finally:
@@ -344,20 +358,19 @@ class _Scan:
     def _scan_blocks(
         self,
         name: str,
-        blocks: Iterator[bytes],
+        pieces: Iterator[Piece],
         lineno: int,
-        after: Callable[[], Iterator[bytes]] | None,
+        after: Callable[[], Iterator[Piece]] | None,
     ):
-        """Read ``blocks`` (fast, and general where needed). Returns ``(lineno, switched)``:
+        """Read ``pieces`` (fast, and general where needed). Returns ``(lineno, switched)``:
         switched means the general path read everything to the end of the input."""
         reader = self._reader
         acc = self._acc
         hot = self._lines
         text_ok = self._text_ok
-        for block in blocks:
-            lines = _block_lines(block)
+        for lines, text, _ in pieces:
             n = len(lines)
-            ok = text_ok(block)
+            ok = text_ok(text)
             i = 0
             while True:
                 j, value = hot(lines, i, acc, ok)
@@ -369,7 +382,7 @@ class _Scan:
                 self._flush()
                 if value is _FAILED:
                     if _starts_multiline(reader, line):
-                        rest = chain((line,), lines[j + 1 :], _rest(blocks), _rest(after() if after else ()))
+                        rest = chain((line,), lines[j + 1 :], _rest(pieces), _rest(after() if after else ()))
                         yield from _general_rest(reader, name, rest, lineno)
                         return lineno, True
                     yield from _general_line(reader, name, line, lineno)
@@ -391,9 +404,9 @@ class _Scan:
             first_end = points[1]
             lineno, switched = yield from self._scan_blocks(
                 name,
-                _file_blocks(fd, 0, first_end, track=self._pos),
+                _file_pieces(fd, 0, first_end, track=self._pos),
                 0,
-                lambda: _file_blocks(fd, first_end, size, track=self._pos),
+                lambda: _file_pieces(fd, first_end, size, track=self._pos),
             )
             for index, worker in enumerate(workers):
                 if switched:
@@ -408,9 +421,9 @@ class _Scan:
                     end = worker.end
                     lineno, switched = yield from self._scan_blocks(
                         name,
-                        _file_blocks(fd, stop, end, track=self._pos),
+                        _file_pieces(fd, stop, end, track=self._pos),
                         lineno,
-                        lambda end=end: _file_blocks(fd, end, size, track=self._pos),
+                        lambda end=end: _file_pieces(fd, end, size, track=self._pos),
                     )
                 else:
                     self._pos[0] = worker.end
@@ -473,9 +486,8 @@ class _Scan:
         stop = None
         sink = open(output, "wb") if output is not None else None  # noqa: SIM115
         try:
-            for block in _file_blocks(fd, start, end):
-                lines = _block_lines(block)
-                j, _ = self._lines(lines, 0, acc, self._text_ok(block))
+            for lines, text, used in _file_pieces(fd, start, end):
+                j, _ = self._lines(lines, 0, acc, self._text_ok(text))
                 if j < len(lines):
                     stop = pos
                     break
@@ -485,7 +497,7 @@ class _Scan:
                     sink.write(b"".join(self._pieces))
                 self._pieces = []
                 lines_done += len(lines)
-                pos += len(block)
+                pos += used
         finally:
             if sink is not None:
                 sink.close()
@@ -605,47 +617,44 @@ class FastCount(_Scan):
         header_type = fd.Header
         unset = fd.UNSET
         slots = acc.slots
-        records = 0
-        try:
-            while i < n:
-                line = lines[i]
-                if not line:
+        start = i
+        empty = 0  # blank lines: no record
+        for line in lines[i:] if i else lines:
+            if not line:
+                empty += 1
+                i += 1
+                continue
+            try:
+                rec = decode(line)
+            except Exception:  # noqa: BLE001 - anything odd is the general path's to judge
+                break
+            if type(rec) is msg_type:
+                header = rec.header
+                if type(header) is header_type:
+                    k = header.sync_once or 0  # 0, 1 or None: the decoder let nothing else by
+                    if (
+                        rec.to_uids is unset
+                        and rec.source_id is unset
+                        and rec.compress is unset
+                        and rec.compress_to_uids is unset
+                    ):
+                        slots[k] += 1
+                    else:
+                        slots[k + 2] += 1
                     i += 1
                     continue
-                try:
-                    rec = decode(line)
-                except Exception:  # noqa: BLE001 - anything odd is the general path's to judge
-                    return i, _FAILED
-                if type(rec) is msg_type:
-                    header = rec.header
-                    if type(header) is header_type:
-                        k = header.sync_once or 0  # 0, 1 or None: the decoder let nothing else by
-                        if (
-                            rec.to_uids is unset
-                            and rec.source_id is unset
-                            and rec.compress is unset
-                            and rec.compress_to_uids is unset
-                        ):
-                            slots[k] += 1
-                        else:
-                            slots[k + 2] += 1
-                        records += 1
-                        i += 1
-                        continue
-                    if header is not unset or not self._envelope(line, acc):
-                        return i, _FAILED
-                elif type(rec) is list:
-                    if not rec:
-                        acc.empty += 1
-                    elif not _count_body(rec, None, msg_type, header_type, acc, unset):
-                        return i, _FAILED
-                else:
-                    return i, _FAILED
-                records += 1
-                i += 1
-            return i, None
-        finally:
-            acc.records += records
+                if header is not unset or not self._envelope(line, acc):
+                    break
+            elif type(rec) is list:
+                if not rec:
+                    acc.empty += 1
+                elif not _count_body(rec, None, msg_type, header_type, acc, unset):
+                    break
+            else:
+                break
+            i += 1
+        acc.records += i - start - empty
+        return i, (None if i >= n else _FAILED)
 
     def _envelope(self, line: bytes, acc: _Acc) -> bool:
         fd = self._fd
