@@ -277,7 +277,7 @@ class _Scan:
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = jobs
-        self._pieces: list[bytes] = []  # JSONL output not yet written
+        self._pending: list[bytes] = []  # JSONL output not yet written
 
     # -- what subclasses provide
 
@@ -297,7 +297,7 @@ class _Scan:
         self._keep = _keeper(reader)
         self._reader = reader
         self._acc = _Acc()
-        self._pieces = []
+        self._pending = []
         plan = self._plan(source)
         self._pos = [0]  # where the main process is reading (parallel plan), for progress
         self._report = self._reporter(reader, source, plan is not None)
@@ -346,9 +346,9 @@ class _Scan:
 
     def _flush(self) -> None:
         """Write pending output, then add pending counts to the stats (before the general path runs)."""
-        if self._pieces:
-            data = b"".join(self._pieces)
-            self._pieces = []
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending = []
             try:
                 self.out.write(data)  # type: ignore[union-attr]
             except OSError as exc:
@@ -493,9 +493,9 @@ class _Scan:
                     break
                 total.merge(acc)
                 acc = _Acc()
-                if sink is not None and self._pieces:
-                    sink.write(b"".join(self._pieces))
-                self._pieces = []
+                if sink is not None and self._pending:
+                    sink.write(b"".join(self._pending))
+                self._pending = []
                 lines_done += len(lines)
                 pos += used
         finally:
@@ -751,8 +751,8 @@ class FastJsonl(_Scan):
         dumps = orjson.dumps
         decode_error = orjson.JSONDecodeError
         tails = self._tails
-        pieces = self._pieces
-        append = pieces.append
+        pending = self._pending
+        append = pending.append
         slots = acc.slots
         records = matched = 0
         prefilter = self._filtering and text_ok
