@@ -12,6 +12,8 @@ Shapes (one JSON value per line):
   envelope  {"event": ..., "data": <body>} per line, mixing the three events
   capture   capture records: received_at, method, url with ?event=, headers, and the body as a
             string holding JSON
+  wkcapture records as `wkcli capture` writes them: received_at, event, path, query, remote,
+            and the body as JSON
   mixed     all of the above interleaved
 
 Messages follow the field order Go emits (header, setting, message_id, message_idstr,
@@ -33,7 +35,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-SHAPES = ("offline", "notify", "presence", "envelope", "capture", "mixed")
+SHAPES = ("offline", "notify", "presence", "envelope", "capture", "wkcapture", "mixed")
 
 _WORDS = (
     "ok hi hello thanks see you tomorrow meeting at ten the build is green can you check the "
@@ -187,7 +189,7 @@ def lines(shape: str, count: int, maker: Maker) -> Iterator[bytes]:
         remaining = count - done
         line_shape = shape
         if shape == "mixed":
-            line_shape = rng.choice(("offline", "notify", "presence", "envelope", "capture"))
+            line_shape = rng.choice(("offline", "notify", "presence", "envelope", "capture", "wkcapture"))
         if line_shape in ("offline", "notify", "presence"):
             event = {"offline": "msg.offline", "notify": "msg.notify", "presence": "user.onlinestatus"}[
                 line_shape
@@ -199,6 +201,17 @@ def lines(shape: str, count: int, maker: Maker) -> Iterator[bytes]:
             body, n = _body(maker, event, remaining)
             if line_shape == "envelope":
                 yield orjson.dumps({"event": event, "data": body})
+            elif line_shape == "wkcapture":
+                yield orjson.dumps(
+                    {
+                        "received_at": f"2026-07-30T10:{(done // 60) % 60:02d}:{done % 60:02d}.000000Z",
+                        "event": event,
+                        "path": "/webhook",
+                        "query": f"event={event}",
+                        "remote": "10.0.0.7:51234",
+                        "body": body,
+                    }
+                )
             else:
                 yield orjson.dumps(
                     {

@@ -33,7 +33,7 @@ def fast_path_for_small_files(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(fastpath, "FAST_MIN_BYTES", 0)
 
 
-SHAPES = ("offline", "notify", "presence", "envelope", "capture", "mixed")
+SHAPES = ("offline", "notify", "presence", "envelope", "capture", "wkcapture", "mixed")
 
 # Lines the fast path must hand to the general path, or treat exactly as it would.
 ODD_LINES = [
@@ -86,6 +86,17 @@ ODD_LINES = [
     b'{"event":"msg.notify","data":null}',
     b'{"event":"msg.notify","body":[],"data":[{"header":{"sync_once":1}}]}',
     b'{"event":"msg.notify","data":[{"header":{"sync_once":1}}],"header":{"sync_once":0}}',
+    b'{"received_at":"2026-07-30T10:00:00Z","event":"msg.notify","path":"/webhook","body":[{"header":{"sync_once":1}}]}',
+    b'{"received_at":"2026-07-30T10:00:00Z","event":"msg.offline","remote":"x","body":{"header":{"sync_once":0}}}',
+    b'{"received_at":"2026-07-30T10:00:00Z","event":null,"query":"event=msg.notify","body":[{"header":{"sync_once":1}}]}',
+    b'{"received_at":"2026-07-30T10:00:00Z","event":"msg.notify","body":"[{\\"header\\":{\\"sync_once\\":1}}]"}',
+    b'{"received_at":"2026-07-30T10:00:00Z","event":"msg.notify","body":[],"body_raw":"[ ]"}',
+    b'{"received_at":"2026-07-30T10:00:00Z","event":"user.onlinestatus","body":["u1-1-1-1-1-1"]}',
+    b'{"event":"msg.notify","body":[{"header":{"sync_once":1}}],"isBase64Encoded":true}',
+    b'{"event":"msg.notify","body":[{"header":{"sync_once":1}}],"data":[]}',
+    b'{"event":"msg.notify","body":[{"header":{"sync_once":1}}],"message_id":1}',
+    b'{"event":"msg.notify","body":[{"header":{"sync_once":1},"kind":"x"}]}',
+    b'{"event":"msg.notify","body":null}',
     b'2026-07-30 10:00:00 INFO webhook event=msg.notify body=[{"header":{"sync_once":1}}]',
     b"2026-07-30 10:00:00 INFO nothing here",
     b'"just a string"',
@@ -328,3 +339,18 @@ def test_truncated_gzip_is_reported_the_same(tmp_path, monkeypatch, mode):
     fast = _read(str(path), True, mode, monkeypatch)
     assert "gzip data ends early" in fast[4]
     _same(str(path), mode, monkeypatch)
+
+
+@pytest.mark.parametrize("mode", ["count", "jsonl"])
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("shape", ["capture", "mixed"])
+def test_giving_up_on_a_dump_the_fast_path_cannot_take(tmp_path, monkeypatch, mode, jobs, shape):
+    """When nearly every line needs the general path, it reads the rest: same results."""
+    from wkcli import fastpath
+
+    monkeypatch.setattr(fastpath, "GIVE_UP_LINES", 5)
+    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(fastpath, "BLOCK", 4096)
+    path = tmp_path / f"{shape}.jsonl"
+    path.write_bytes(_dump(shape, 1500, seed=12))
+    _same(str(path), mode, monkeypatch, jobs=jobs)

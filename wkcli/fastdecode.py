@@ -27,6 +27,9 @@ class Msg(msgspec.Struct):
     compress_to_uids: msgspec.Raw = UNSET
     compress: msgspec.Raw = UNSET
     source_id: msgspec.Raw = UNSET
+    # Not message keys: they say the line may be an envelope or a capture record.
+    data: msgspec.Raw = UNSET
+    body: msgspec.Raw = UNSET
 
 
 Body = Union[Msg, list[Union[Msg, str]]]
@@ -39,5 +42,19 @@ class Envelope(msgspec.Struct, forbid_unknown_fields=True):
     data: Body  # type: ignore[valid-type]
 
 
+class Capture(msgspec.Struct, forbid_unknown_fields=True):
+    """A record as ``wkcli capture`` writes it, with the body as JSON: nothing else."""
+
+    event: str
+    body: Body  # type: ignore[valid-type]
+    received_at: msgspec.Raw = UNSET
+    path: msgspec.Raw = UNSET
+    query: msgspec.Raw = UNSET
+    remote: msgspec.Raw = UNSET
+    forward: msgspec.Raw = UNSET
+    body_raw: msgspec.Raw = UNSET
+
+
 decode_body = msgspec.json.Decoder(Body).decode
 decode_envelope = msgspec.json.Decoder(Envelope).decode
+decode_capture = msgspec.json.Decoder(Capture).decode

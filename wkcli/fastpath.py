@@ -40,6 +40,7 @@ BLOCK = 1 << 17  # bytes read at a time from regular files (small enough to stay
 PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read by one process: forking costs more
 FAST_MIN_BYTES = 256 << 10  # smaller regular files take the general path: no msgspec to import
 PROGRESS_MIN_BYTES = 32 << 20  # files this large report progress (when the reader asks for it)
+GIVE_UP_LINES = 200  # lines for the general path (and 4 times the fast ones) before it reads all
 FAST_FORMATS = ("auto", "jsonl", "log")
 _KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
 
@@ -300,6 +301,7 @@ class _Scan:
         self._pending = []
         plan = self._plan(source)
         self._pos = [0]  # where the main process is reading (parallel plan), for progress
+        self._fast_lines = self._general_lines = 0
         self._report = self._reporter(reader, source, plan is not None)
         try:
             if plan is None:
@@ -372,13 +374,23 @@ class _Scan:
             n = len(lines)
             ok = text_ok(text)
             i = 0
+            if self._general_lines > GIVE_UP_LINES and self._general_lines > 4 * self._fast_lines:
+                # Nearly every line needs the general path (capture records with string bodies,
+                # log lines...): reading them twice costs more than it saves. The general path
+                # reads the rest, as it would have.
+                self._flush()
+                rest = chain(lines, _rest(pieces), _rest(after() if after else ()))
+                yield from _general_rest(reader, name, rest, lineno + 1)
+                return lineno, True
             while True:
                 j, value = hot(lines, i, acc, ok)
+                self._fast_lines += j - i
                 lineno += j - i
                 if j >= n:
                     break
                 line = lines[j]
                 lineno += 1
+                self._general_lines += 1
                 self._flush()
                 if value is _FAILED:
                     if _starts_multiline(reader, line):
@@ -643,7 +655,7 @@ class FastCount(_Scan):
                         slots[k + 2] += 1
                     i += 1
                     continue
-                if header is not unset or not self._envelope(line, acc):
+                if header is not unset or not self._record(line, rec, acc):
                     break
             elif type(rec) is list:
                 if not rec:
@@ -656,13 +668,22 @@ class FastCount(_Scan):
         acc.records += i - start - empty
         return i, (None if i >= n else _FAILED)
 
-    def _envelope(self, line: bytes, acc: _Acc) -> bool:
+    def _record(self, line: bytes, rec: Any, acc: _Acc) -> bool:
+        """An ``{"event", "data"}`` envelope or a ``wkcli capture`` record: count its body."""
         fd = self._fd
+        unset = fd.UNSET
         try:
-            env = fd.decode_envelope(line)
-        except Exception:  # noqa: BLE001
+            if rec.data is not unset:
+                record = fd.decode_envelope(line)
+                body = record.data
+            elif rec.body is not unset:
+                record = fd.decode_capture(line)
+                body = record.body
+            else:
+                return False
+        except Exception:  # noqa: BLE001 - not that shape after all
             return False
-        return _count_body(env.data, env.event, fd.Msg, fd.Header, acc, fd.UNSET)
+        return _count_body(body, record.event, fd.Msg, fd.Header, acc, unset)
 
 
 def _count_body(body: Any, event: str | None, msg_type: type, header_type: type, acc: _Acc, unset: Any) -> bool:
@@ -797,6 +818,10 @@ class FastJsonl(_Scan):
                 if kind_of is dict:
                     header = value.get("header")
                     if type(header) is not dict:
+                        if header is None and self._record(value, acc, append):
+                            records += 1
+                            i += 1
+                            continue
                         return i, value
                     so = header.get("sync_once")
                     if so is None:
@@ -844,6 +869,70 @@ class FastJsonl(_Scan):
         finally:
             acc.records += records
             acc.matched += matched
+
+    def _record(self, record: dict[str, Any], acc: _Acc, append) -> bool:
+        """Write (or count) the body of an envelope or capture record; False if not plain."""
+        found = _record_body(record)
+        if found is None:
+            return False
+        event, body = found
+        e = _EVENTS.index(event) if event in _EVENTS else -1  # -1: user.onlinestatus
+        if type(body) is dict:
+            messages = [body]
+        elif type(body) is list:
+            if not body:
+                acc.empty += 1
+                return True
+            if type(body[0]) is str:
+                if e != -1 or not self._presence_ok:
+                    return False
+                for entry in body:
+                    if type(entry) is not str:
+                        return False
+                acc.by_event.setdefault(event, [0, 0, 0])[2] += len(body)
+                return True
+            messages = body
+        else:
+            return False
+        if e == -1:
+            return False
+        ks = []
+        for message in messages:
+            k = _plain_kind(message)
+            if k < 0:
+                return False
+            ks.append(k + 2 * e)
+        dumps = orjson.dumps
+        tails = self._tails
+        slots = acc.slots
+        for message, k in zip(messages, ks):
+            slots[k] += 1
+            tail = tails[k]
+            if tail is not None:
+                append(dumps(message)[:-1] + tail)
+                acc.matched += 1
+        return True
+
+
+_ENVELOPE_KEYS = frozenset(("event", "data"))
+_CAPTURE_KEYS = frozenset(("event", "body", "received_at", "path", "query", "remote", "forward", "body_raw"))
+
+
+def _record_body(record: dict[str, Any]) -> tuple[str, Any] | None:
+    """``(event, body)`` of an envelope or ``wkcli capture`` record that the fast path can take.
+
+    Only these exact keys: any other may change how the general path reads the record (a
+    message key, another body or time key, base64 flags...).
+    """
+    event = record.get("event")
+    if type(event) is not str or event not in KNOWN_EVENTS:
+        return None
+    keys = record.keys()
+    if "data" in record and keys <= _ENVELOPE_KEYS:
+        return event, record["data"]
+    if "body" in record and keys <= _CAPTURE_KEYS:
+        return event, record["body"]
+    return None
 
 
 def _plain_kind(message: Any) -> int:
