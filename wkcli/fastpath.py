@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 BLOCK = 1 << 17  # bytes read at a time from regular files (small enough to stay in cache)
 PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read by one process: forking costs more
+PARALLEL_OUTPUT_MAX_BYTES = 2 << 30  # larger files: JSONL output by one process unless --jobs
 FAST_MIN_BYTES = 256 << 10  # smaller regular files take the general path: no msgspec to import
 PROGRESS_MIN_BYTES = 32 << 20  # files this large report progress (when the reader asks for it)
 GIVE_UP_LINES = 200  # lines for the general path (and 4 times the fast ones) before it reads all
@@ -340,6 +341,10 @@ class _Scan:
         except (OSError, ValueError, AttributeError):
             return None
         if size < PARALLEL_MIN_BYTES or source.raw.tell() != 0:
+            return None
+        if self.out is not None and self.jobs is None and size > PARALLEL_OUTPUT_MAX_BYTES:
+            # Workers hold their output in temporary files until its turn: for a huge file that
+            # is a lot of disk (or memory, on a tmpfs), so only when asked for with --jobs.
             return None
         points = _cut_points(fd, size, jobs)
         if len(points) < 3:
