@@ -40,8 +40,9 @@ Jobs = Annotated[
         "--jobs",
         "-j",
         metavar="N",
-        help="Processes for a large regular file (default: one per core; 1 reads in one process). "
-        "Results, output order and line numbers are the same either way.",
+        help="Processes for a regular file of 64 MiB or more (default: one per core, but one for "
+        "classify output above 2 GiB; 1 reads in one process). Results, output order and line "
+        "numbers are the same either way.",
         rich_help_panel=common.INPUT,
     ),
 ]
