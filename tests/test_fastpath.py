@@ -354,3 +354,39 @@ def test_giving_up_on_a_dump_the_fast_path_cannot_take(tmp_path, monkeypatch, mo
     path = tmp_path / f"{shape}.jsonl"
     path.write_bytes(_dump(shape, 1500, seed=12))
     _same(str(path), mode, monkeypatch, jobs=jobs)
+
+
+@pytest.mark.parametrize("mode", ["count", "jsonl"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypatch, mode, jobs):
+    from wkcli import fastpath
+    from wkcli.errors import StrictStop
+
+    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(fastpath, "BLOCK", 4096)
+    out = io.BytesIO()
+    generate.write(out, "offline", 1200, seed=3)
+    lines = out.getvalue().split(b"\n")
+    lines.insert(900, b'{"header":{"sync_once":1},"message_id":')
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    results = []
+    for fast in (True, False):
+        monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
+        sink = io.BytesIO()
+        tally = Tally()
+        reader = Reader([str(path)], None, Diagnostics(io.StringIO()), strict=True, presence=mode == "count")
+        reader.jobs = jobs if fast else 1
+        with pytest.raises(StrictStop) as stopped:
+            if mode == "count":
+                reader.count_into(tally)
+            else:
+                writer = JsonlWriter(sink)
+                reader.pass_plain_jsonl(sink)
+                for message in reader:
+                    writer.write(message)
+        results.append((str(stopped.value), sink.getvalue(), reader.stats.as_dict()))
+    assert results[0] == results[1]
+    assert f"{path}:901: invalid JSON" in results[0][0]
+    if mode == "jsonl":
+        assert results[0][1].count(b"\n") == 900  # every message before the bad line, written
