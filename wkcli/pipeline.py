@@ -189,6 +189,12 @@ class Reader:
             return
         stats.files += 1
         with source:
+            if source.binary:
+                stats.malformed += 1
+                self._error(
+                    source.name, "binary data, not JSON text (a binary file, or UTF-16?)", count=False
+                )
+                return
             try:
                 fast = self._fast
                 if fast is not None and fastpath_usable(self) and fastpath_worth_it(source):

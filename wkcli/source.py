@@ -87,6 +87,7 @@ class Input:
         self.interactive = interactive  # a pipe or terminal: reads may block
         self.stream: IO[bytes] = raw
         self.compressed = False
+        self.binary = False  # starts with bytes no JSON text holds
 
     def __enter__(self) -> Input:
         return self
@@ -122,6 +123,10 @@ def open_input(path: str) -> Input:
     if head.startswith(GZIP_MAGIC):
         source.stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
         source.compressed = True
+    else:
+        # JSON text never holds a NUL byte; a binary file (or UTF-16 text) does, early on.
+        # (Not checked inside gzip: peeking there would swallow a corrupt stream's error.)
+        source.binary = b"\0" in _peek(raw, 512)
     return source
 
 
@@ -396,5 +401,4 @@ def _describe(exc: Exception) -> str:
 
 def _snippet(text: bytes, limit: int = 40) -> str:
     shown = text[:limit].decode("utf-8", "replace")
-    shown = shown.encode("unicode_escape").decode("ascii")
-    return repr(shown + ("…" if len(text) > limit else ""))
+    return repr(shown + ("…" if len(text) > limit else ""))  # repr escapes control characters
