@@ -177,7 +177,35 @@ class Reader:
                     self.stats.stopped_at_limit = True
                     return
 
-    def _read_path(self, path: str) -> Iterator[Message | PresenceEntry]:
+    def records(self) -> Iterator[tuple[Value, list[Message | PresenceEntry]]]:
+        """Each webhook record read, with all its messages and presence entries (kept or not).
+
+        For tools that work a whole body at a time (replay). Accounting, diagnostics and
+        ``strict`` are as for iteration; the filters are not applied (use ``keeps``), nor
+        ``--limit``, and the fast paths are not used.
+        """
+        for path in self.paths:
+            yield from self._read_path(path, self._record)
+
+    def keeps(self, item: Message | PresenceEntry) -> bool:
+        """True when the filters keep ``item``."""
+        return self._keep(item)
+
+    def _record(
+        self, value: Value | Bad | Skip, name: str
+    ) -> Iterator[tuple[Value, list[Message | PresenceEntry]]]:
+        items = self._account(value, name)
+        if type(value) is Value:
+            yield value, items
+
+    def _read_path(
+        self, path: str, per_value: Callable[[Value | Bad | Skip, str], Iterator[Any]] | None = None
+    ) -> Iterator[Any]:
+        """Open ``path`` and read it, handling what can go wrong with the file as a whole.
+
+        Each value goes to ``per_value`` when given; otherwise its kept items are yielded (by a
+        fast path when one applies).
+        """
         stats = self.stats
         try:
             source = open_input(path)
@@ -197,7 +225,10 @@ class Reader:
                 return
             try:
                 fast = self._fast
-                if fast is not None and fastpath_usable(self) and fastpath_worth_it(source):
+                if per_value is not None:
+                    for value in read_values(self._lines(path, source), self.input_format):
+                        yield from per_value(value, source.name)
+                elif fast is not None and fastpath_usable(self) and fastpath_worth_it(source):
                     yield from fast.scan(self, source)
                 else:
                     for value in read_values(self._lines(path, source), self.input_format):
@@ -217,16 +248,24 @@ class Reader:
 
     def _take(self, value: Value | Bad | Skip, name: str) -> Iterator[Message | PresenceEntry]:
         """Account for one value read from ``name`` and yield the items it holds that are kept."""
+        keep = self._keep
+        presence = self.presence
+        for item in self._account(value, name):
+            if (presence or type(item) is Message) and keep(item):
+                yield item
+
+    def _account(self, value: Value | Bad | Skip, name: str) -> list[Message | PresenceEntry]:
+        """Count one value read from ``name``, report what is wrong with it, return its items."""
         stats = self.stats
         if type(value) is Skip:
             stats.skipped += 1
-            return
+            return []
         stats.records += 1
         if type(value) is Bad:
             self._error(f"{name}:{value.line}", value.reason)
-            return
-        keep = self._keep
+            return []
         events = stats.events
+        found: list[Message | PresenceEntry] = []
         for item in unwrap(value, name):  # type: ignore[arg-type]
             kind = type(item)
             if kind is Message:
@@ -250,8 +289,8 @@ class Reader:
             events[event] = events.get(event, 0) + 1  # type: ignore[index]
             if event is not None and event not in KNOWN_EVENTS:
                 self._unknown_event(item)
-            if (kind is Message or self.presence) and keep(item):
-                yield item
+            found.append(item)  # type: ignore[arg-type]
+        return found
 
     def _lines(self, path: str, source: Input) -> Iterator[bytes]:
         if self.follow:

@@ -23,12 +23,11 @@ from urllib.parse import quote, urlsplit
 import orjson
 
 from wkcli import __version__
-from wkcli.errors import StrictStop, UnreadableInput, UsageError
-from wkcli.filters import Criteria, build
-from wkcli.model import CMD, MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
-from wkcli.pipeline import Diagnostics, Stats
-from wkcli.source import Bad, Input, TruncatedInput, Value, iter_lines, open_input, read_values
-from wkcli.unwrap import Empty, Problem, unwrap
+from wkcli.errors import UsageError
+from wkcli.filters import Criteria
+from wkcli.model import MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
+from wkcli.pipeline import Diagnostics, Reader
+from wkcli.source import Value
 
 
 @dataclass
@@ -119,76 +118,39 @@ class Planner:
         input_format: str = "auto",
         strict: bool = False,
     ) -> None:
-        self.paths = paths or ["-"]
         self.criteria = criteria or Criteria()
         self.diagnostics = diagnostics
-        self.input_format = input_format
-        self.strict = strict
-        self.stats = Stats()
+        self.reader = Reader(paths, self.criteria, diagnostics, input_format=input_format, strict=strict)
+        self.stats = self.reader.stats
         self.summary = ReplaySummary()
-        self._keep = build(self.criteria)
 
     def __iter__(self) -> Iterator[Outgoing]:
-        limit = self.criteria.limit
+        limit = self.criteria.limit  # counted in requests, not messages
+        if limit == 0:
+            self.stats.stopped_at_limit = True
+            return
         planned = 0
-        for path in self.paths:
-            for request in self._read_path(path):
+        for value, items in self.reader.records():
+            for request in self._requests(value, items):
                 yield request
                 planned += 1
                 if limit is not None and planned >= limit:
                     self.stats.stopped_at_limit = True
                     return
 
-    def _read_path(self, path: str) -> Iterator[Outgoing]:
-        try:
-            source = open_input(path)
-        except UnreadableInput as exc:
-            self.stats.unreadable += 1
-            self._error("", str(exc), count=False)
-            if self.strict:
-                raise
-            return
-        self.stats.files += 1
-        with source:
-            try:
-                for value in read_values(iter_lines(source), self.input_format):
-                    if type(value) is not Value and type(value) is not Bad:
-                        continue  # a log's plain line
-                    self.stats.records += 1
-                    if type(value) is Bad:
-                        self._error(f"{source.name}:{value.line}", value.reason)
-                        continue
-                    yield from self._requests(value, source)  # type: ignore[arg-type]
-            except TruncatedInput as exc:
-                self.stats.malformed += 1
-                self._error(source.name, str(exc), count=False)
-            except OSError as exc:
-                self.stats.unreadable += 1
-                self._error(source.name, f"read failed: {exc.strerror or exc}", count=False)
-
-    def _requests(self, value: Value, source: Input) -> Iterator[Outgoing]:
+    def _requests(self, value: Value, items: list[Message | PresenceEntry]) -> Iterator[Outgoing]:
+        keep = self.reader.keeps
         groups: list[list[Message | PresenceEntry]] = []
-        for item in unwrap(value, source.name):
-            kind = type(item)
-            if kind is Empty:
-                self.stats.empty += 1
-                continue
-            if kind is Problem:
-                problem: Problem = item  # type: ignore[assignment]
-                if problem.malformed:
-                    self._error(str(problem.origin), problem.reason)
-                elif self.diagnostics is not None:
-                    self.diagnostics.warning(str(problem.origin), problem.reason)
-                continue
-            self._count(item)  # type: ignore[arg-type]
+        for item in items:
+            self.stats.matched += 1 if keep(item) else 0
             # A new body starts at its first element (a list of records holds several bodies).
-            if not groups or item.index == 0 or item.event != groups[-1][0].event:  # type: ignore[union-attr]
+            if not groups or item.index == 0 or item.event != groups[-1][0].event:
                 groups.append([])
-            groups[-1].append(item)  # type: ignore[arg-type]
+            groups[-1].append(item)
         original = _original_body(value.value) if len(groups) == 1 else None
         as_list = _body_is_list(value.value)
         for group in groups:
-            kept = [item for item in group if self._keep(item)]
+            kept = [item for item in group if keep(item)]
             if not kept:
                 self.summary.skipped += 1
                 continue
@@ -210,26 +172,6 @@ class Planner:
                 body = _encode(kept, event, as_list)
             messages = sum(1 for item in kept if type(item) is Message)
             yield Outgoing(event, body, group[0].origin, messages, len(kept) - messages, partial)
-
-    def _count(self, item: Message | PresenceEntry) -> None:
-        stats = self.stats
-        if type(item) is Message:
-            stats.messages += 1
-            if item.kind == CMD:
-                stats.cmd += 1
-            else:
-                stats.chat += 1
-        else:
-            stats.presence += 1
-        stats.matched += 1 if self._keep(item) else 0
-
-    def _error(self, where: str, reason: str, count: bool = True) -> None:
-        if count:
-            self.stats.malformed += 1
-        if self.diagnostics is not None:
-            self.diagnostics.error(where, reason)
-        if self.strict:
-            raise StrictStop(f"{where}: {reason}" if where else reason)
 
 
 def _original_body(record: Any) -> bytes | None:
