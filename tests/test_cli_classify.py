@@ -170,7 +170,7 @@ def test_bad_input_is_reported_by_file_and_line_and_the_rest_is_read(run):
     assert f"{BROKEN}:7: error: element 2 of the user.onlinestatus body is a number" in err
     rows = lines_of(result.stdout)
     assert rows[-1]["from_uid"] == "u7001"  # the record after the damage is still read
-    assert "7 records from 1 file: 4 messages (0 cmd, 4 chat), 1 presence entries, 3 malformed, 2 anomalies" in err
+    assert "7 records from 1 file: 4 messages (0 cmd, 4 chat), 1 presence entry, 3 malformed, 2 anomalies" in err
     assert "Traceback" not in err
 
 

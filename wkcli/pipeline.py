@@ -332,17 +332,16 @@ class Reader:
 
 def summary_line(stats: Stats, filtered: bool = False) -> str:
     """One line accounting for every record read."""
-    parts = [f"{stats.messages:,} messages ({stats.cmd:,} cmd, {stats.chat:,} chat)"]
-    parts.append(f"{stats.presence:,} presence entries")
+    parts = [f"{plural(stats.messages, 'message')} ({stats.cmd:,} cmd, {stats.chat:,} chat)"]
+    parts.append(plural(stats.presence, "presence entry", "presence entries"))
     if stats.empty:
-        parts.append(f"{stats.empty:,} empty bodies")
+        parts.append(plural(stats.empty, "empty body", "empty bodies"))
     parts.append(f"{stats.malformed:,} malformed")
     if stats.anomalies:
-        parts.append(f"{stats.anomalies:,} anomal{'y' if stats.anomalies == 1 else 'ies'}")
-    files = f"{stats.files} file{'' if stats.files == 1 else 's'}"
-    line = f"{stats.records:,} records from {files}: " + ", ".join(parts)
+        parts.append(plural(stats.anomalies, "anomaly", "anomalies"))
+    line = f"{plural(stats.records, 'record')} from {plural(stats.files, 'file')}: " + ", ".join(parts)
     if stats.skipped:
-        line += f"; {stats.skipped:,} log lines without JSON skipped"
+        line += f"; {plural(stats.skipped, 'log line')} without JSON skipped"
     if stats.unreadable:
         line += f"; {stats.unreadable} unreadable"
     if filtered:
@@ -350,3 +349,8 @@ def summary_line(stats: Stats, filtered: bool = False) -> str:
     if stats.stopped_at_limit:
         line += " (stopped at --limit)"
     return line
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 record``, ``2 records``, ``1,204 presence entries``."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"

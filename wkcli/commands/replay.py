@@ -9,6 +9,7 @@ import typer
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
 from wkcli.filters import Criteria
+from wkcli.pipeline import plural
 
 SENDING = "Sending"
 
@@ -111,15 +112,15 @@ def replay(
     if hidden:
         diagnostics.note(hidden)
     read = (
-        f"{_n(stats.records, 'record')} read ({_n(stats.messages, 'message')}, "
-        f"{_n(stats.presence, 'presence entry', 'presence entries')}"
+        f"{plural(stats.records, 'record')} read ({plural(stats.messages, 'message')}, "
+        f"{plural(stats.presence, 'presence entry', 'presence entries')}"
     )
     read += f", {stats.malformed:,} malformed)" if stats.malformed else ")"
     if dry_run:
         diagnostics.note(f"{read}; dry run: nothing sent")
     else:
         statuses = ", ".join(f"{key}: {count:,}" for key, count in sorted(summary.statuses.items()))
-        line = f"{read}; {_n(summary.sent, 'request')} sent, {summary.ok:,} answered 200"
+        line = f"{read}; {plural(summary.sent, 'request')} sent, {summary.ok:,} answered 200"
         if summary.failed:
             line += f", {summary.failed:,} failed"
         diagnostics.note(line + (f" ({statuses})" if statuses else ""))
@@ -130,7 +131,3 @@ def replay(
     if stats.unreadable:
         return ExitCode.USAGE
     return ExitCode.OK
-
-
-def _n(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
