@@ -31,8 +31,8 @@ app.command("count", epilog=EXIT_CODES_HELP)(count.count)
 app.command("presence", epilog=EXIT_CODES_HELP)(presence.presence)
 app.command("show", epilog=show.EXIT_HELP)(show.show)
 app.command("check", epilog=check.EXIT_HELP)(check.check)
-app.command("capture", epilog=EXIT_CODES_HELP)(capture.capture)
-app.command("replay", epilog=EXIT_CODES_HELP)(replay.replay)
+app.command("capture", epilog=capture.EXIT_HELP)(capture.capture)
+app.command("replay", epilog=replay.EXIT_HELP)(replay.replay)
 
 
 def _version(value: bool) -> None:

@@ -10,6 +10,12 @@ import typer
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
 
+EXIT_HELP = (
+    "Exit status: 0 stopped cleanly (Ctrl-C or SIGTERM: requests in flight are finished first); "
+    "1 some requests could not be written (they were answered 500); 2 usage error or the "
+    "address or file cannot be opened."
+)
+
 SERVER = "Server"
 
 Listen = Annotated[

@@ -8,6 +8,11 @@ import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
+
+EXIT_HELP = (
+    "Exit status: 0 every request was answered 200; 1 some request got another status or no "
+    "answer, or some input was malformed; 2 usage error or unreadable file; 130 interrupted (Ctrl-C)."
+)
 from wkcli.filters import Criteria
 from wkcli.pipeline import plural
 
