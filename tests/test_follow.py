@@ -15,7 +15,8 @@ import orjson
 from conftest import wkcli_executable
 
 from wkcli.live.follow import follow_lines
-from wkcli.source import open_input
+
+from wkcli.source import RESTART, open_input
 
 
 def record(tag: str, sync_once: int = 0) -> bytes:
@@ -41,7 +42,7 @@ class Follower:
     def _run(self) -> None:
         with self.source:
             for line in follow_lines(str(self.path), self.source, self._on_wait, poll=0.01, stop=self._stop.is_set):
-                self.lines.put(line)
+                self.lines.put(b"<restart>" if line is RESTART else line)
 
     def take(self, count: int, timeout: float = 10.0) -> list[bytes]:
         return [self.lines.get(timeout=timeout) for _ in range(count)]
@@ -72,7 +73,7 @@ def test_follow_reads_appends_partial_lines_rotation_and_truncation(tmp_path: Pa
         os.rename(path, tmp_path / "dump.1.jsonl")
         time.sleep(0.05)  # a while with no file at the path at all
         path.write_bytes(b"six\n")
-        assert follower.take(2) == [b"five", b"six"]
+        assert follower.take(3) == [b"five", b"<restart>", b"six"]
 
         # Truncation in place (copytruncate): read again from the top.
         with open(path, "r+b") as handle:
@@ -80,7 +81,7 @@ def test_follow_reads_appends_partial_lines_rotation_and_truncation(tmp_path: Pa
         time.sleep(0.05)
         with open(path, "ab") as handle:
             handle.write(b"7\n")
-        assert follower.take(1) == [b"7"]
+        assert follower.take(2) == [b"<restart>", b"7"]
     finally:
         follower.stop()
     assert follower.lines.empty()
@@ -189,3 +190,22 @@ def test_presence_follow_prints_entries_as_they_arrive(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=15)
     assert code == 130
+
+
+def test_line_numbers_start_again_in_a_rotated_file(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(record("a") + b"broken {\n")
+    proc = _start(tmp_path, "classify", "--follow", "-o", "jsonl", str(path))
+    try:
+        assert proc.stdout is not None
+        assert len(_read_lines(proc.stdout, 1)) == 1
+        os.rename(path, tmp_path / "live.1.jsonl")
+        path.write_bytes(b"also broken\n" + record("b"))
+        (second,) = _read_lines(proc.stdout, 1)
+        assert orjson.loads(second)["client_msg_no"] == "b"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert "live.jsonl:2: error" in stderr  # in the first file
+    assert "live.jsonl:1: error" in stderr  # line 1 of the new file, not line 3

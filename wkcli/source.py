@@ -207,6 +207,14 @@ def _gzip_reason(exc: BaseException) -> str:
     return f"corrupt gzip data ({exc})"
 
 
+class _Restart(bytes):
+    """The type of ``RESTART``: a marker no real line can be (lines are plain bytes)."""
+
+
+# Yielded among the lines of a followed file where it starts over (rotated or truncated).
+RESTART = _Restart()
+
+
 def read_values(
     lines: Iterator[bytes], input_format: str = "auto"
 ) -> Iterator[Value | Bad | Skip]:
@@ -223,6 +231,16 @@ def read_values(
     loads = orjson.loads
 
     for line in lines:
+        if line is RESTART:
+            # A followed file was rotated or truncated: what comes next is a new file's line 1.
+            if pending:
+                yield Bad(pending_line, "incomplete JSON value when the file was replaced")
+            elif in_array:
+                yield Bad(array_line, "JSON array opened here is never closed (the file was replaced)")
+            lineno = depth = 0
+            pending = []
+            in_array = False
+            continue
         lineno += 1
         if pending:
             # A line starting at column 0 with { or [ begins a new value: the pending one was cut off.

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from wkcli.source import BOM, CHUNK, Input, iter_lines
+from wkcli.source import BOM, CHUNK, RESTART, Input, iter_lines
 
 POLL_SECONDS = 0.25
 
@@ -27,6 +27,9 @@ def follow_lines(
     is read to its end, then the new file is opened by name. A missing file is waited for. A
     last line without its newline is held back until the line is complete. Ends only when
     ``stop`` returns true (tests) or on Ctrl-C (KeyboardInterrupt reaches the caller).
+
+    Where the file starts over (rotated or truncated), ``source.RESTART`` is yielded so that
+    line numbers count from the new start.
 
     Standard input, pipes and gzip files are not regular growing files: they are read as they
     are, to their end.
@@ -86,6 +89,7 @@ def follow_lines(
                         identity = _identity(os.fstat(fresh.fileno()))
                         offset = 0
                         at_start = True
+                        yield RESTART  # line numbers count from the new file's start
                         continue
                 elif current.st_size < offset:
                     # Truncated in place: what was there is gone; start over from the top.
@@ -93,6 +97,7 @@ def follow_lines(
                     offset = 0
                     carry = b""
                     at_start = True
+                    yield RESTART
                     continue
             if stop is not None and stop():
                 if carry:
