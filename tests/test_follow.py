@@ -15,7 +15,6 @@ import orjson
 from conftest import wkcli_executable
 
 from wkcli.live.follow import follow_lines
-
 from wkcli.source import RESTART, open_input
 
 
