@@ -267,3 +267,11 @@ def test_entry_point_presence_into_a_closed_pipe():
     assert proc.wait(timeout=60) == 0
     assert json.loads(first)["uid"] == "u0"
     assert b"Traceback" not in stderr and b"error" not in stderr
+
+
+def test_presence_summary_counts_what_the_filters_matched(run):
+    plain = run("presence", str(SAMPLES / "webhooks.jsonl"))
+    assert "matched the filters" not in plain.stderr
+    offline = run("presence", str(SAMPLES / "webhooks.jsonl"), "--offline")
+    assert len(offline.stdout.splitlines()) == 1
+    assert "; 1 matched the filters" in offline.stderr

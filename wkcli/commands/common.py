@@ -167,17 +167,22 @@ class Session:
             follow=follow,
         )
 
-    def finish(self, reader: Reader) -> ExitCode:
-        """Print the account of every record on stderr and return the exit status."""
+    def finish(self, reader: Reader, filtered: bool | None = None) -> ExitCode:
+        """Print the account of every record on stderr and return the exit status.
+
+        ``filtered`` says whether the user asked for a subset (then the number that matched is
+        given); by default, whether the reader's criteria select anything.
+        """
         stats = reader.stats
         hidden = self.diagnostics.hidden_note()
         if hidden:
             self.diagnostics.note(hidden + " (the counts below include them)")
-        criteria = reader.criteria
-        filtered = bool(
-            criteria.kinds or criteria.events or criteria.channels or criteria.channel_types
-            or criteria.senders or criteria.since is not None or criteria.until is not None
-        )
+        if filtered is None:
+            criteria = reader.criteria
+            filtered = bool(
+                criteria.kinds or criteria.events or criteria.channels or criteria.channel_types
+                or criteria.senders or criteria.since is not None or criteria.until is not None
+            )
         self.diagnostics.note(summary_line(stats, filtered))
         return stats.exit_code
 

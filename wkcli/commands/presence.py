@@ -125,6 +125,8 @@ def presence(
             shown += 1
     finally:
         writer.close()
-    if shown == 0 and limit != 0 and (uids or devices or online is not None):
+    filtered = bool(uids or devices or online is not None or since or until)
+    if shown == 0 and limit != 0 and filtered:
         session.diagnostics.note("no presence entry matched the filters")
-    return session.finish(reader)
+    reader.stats.matched = shown  # entries shown, after the presence filters too
+    return session.finish(reader, filtered)
