@@ -137,12 +137,12 @@ def _read(
     errors = io.StringIO()
     diagnostics = Diagnostics(errors, max_shown=10**9)
     out = io.BytesIO()
-    if mode == "count":
+    if mode.startswith("count"):
         reader = Reader([path], criteria, diagnostics, **kw)
         reader.jobs = jobs
-        tally = Tally()
+        tally = Tally(["event", "kind"] if mode == "count-by" else None)
         reader.count_into(tally)
-        produced = (tally.cmd, tally.chat, tally.presence)
+        produced = (tally.cmd, tally.chat, tally.presence, tally.rows())
     else:
         reader = Reader([path], criteria, diagnostics, presence=False, **kw)
         reader.jobs = jobs
@@ -167,7 +167,7 @@ def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, 
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("mode", ["count", "jsonl"])
+@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl"])
 def test_every_shape_with_odd_and_broken_lines(tmp_path, monkeypatch, shape, mode):
     path = tmp_path / f"{shape}.jsonl"
     path.write_bytes(_dump(shape, 1500, seed=len(shape)))
@@ -196,7 +196,7 @@ def test_kind_and_event_filters(tmp_path, monkeypatch, mode, kinds, events):
     _same(str(path), mode, monkeypatch, Criteria(kinds=kinds, events=events))
 
 
-@pytest.mark.parametrize("mode", ["count", "jsonl"])
+@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl"])
 @pytest.mark.parametrize("jobs", [2, 3])
 @pytest.mark.parametrize("variant", ["mixed", "plain", "crlf-bom", "pretty-late"])
 def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs, variant):

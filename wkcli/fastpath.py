@@ -238,7 +238,7 @@ class _Acc:
                 events[event] = events.get(event, 0) + entries
                 if tally is not None and reader.presence and keep(None, event):
                     stats.matched += entries
-                    tally.presence += entries
+                    tally.add_many(event, None, entries)
             if chat or cmd:
                 stats.messages += chat + cmd
                 stats.chat += chat
@@ -247,10 +247,10 @@ class _Acc:
                 if tally is not None:
                     if chat and keep(CHAT, event):
                         stats.matched += chat
-                        tally.chat += chat
+                        tally.add_many(event, CHAT, chat)
                     if cmd and keep(CMD, event):
                         stats.matched += cmd
-                        tally.cmd += cmd
+                        tally.add_many(event, CMD, cmd)
         self.__init__()  # type: ignore[misc]
 
 

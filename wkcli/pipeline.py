@@ -149,8 +149,11 @@ class Reader:
         self.progress: Callable[[str, int, int], None] | None = None
 
     def count_into(self, tally: Any) -> None:
-        """Add every kept item to ``tally`` (``tally.add``); plain totals take a fast path."""
-        if not getattr(tally, "by", None) and fastpath_usable(self):
+        """Add every kept item to ``tally`` (``tally.add``).
+
+        Totals, and counts grouped by event and kind only, take a fast path where one applies.
+        """
+        if tally.bulk and fastpath_usable(self):
             self._fast = FastCount(tally, self.jobs)
         for item in self:
             tally.add(item)
