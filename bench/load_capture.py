@@ -228,7 +228,7 @@ def main() -> int:
         f"mismatched {result['mismatched']}, duplicated {result['duplicated']}; server exit {code}"
     )
     shutil.rmtree(workdir, ignore_errors=True)
-    bad = result["lost"] or result["corrupt"] or result["mismatched"] or code != 0
+    bad = result["lost"] or result["corrupt"] or result["mismatched"] or code != 0 or failures or not acked
     return 1 if bad else 0
 
 

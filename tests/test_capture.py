@@ -451,3 +451,62 @@ def test_a_stalled_terminal_never_holds_up_the_capture(tmp_path: Path) -> None:
     shown = "".join(stream.text)
     assert "msg.notify" in shown
     assert "lines not shown: the terminal was not keeping up" in shown
+
+
+def test_odd_requests_never_crash_the_server_and_the_token_is_not_recorded(tmp_path: Path) -> None:
+    with capture_server(tmp_path, token="s3cret") as (server, port, out):
+        # A header that is not UTF-8 is a wrong token, not a traceback.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.putrequest("POST", "/?event=msg.notify")
+        conn.putheader("X-Wkcli-Token", b"\xff\xfe")
+        conn.putheader("Content-Length", str(len(NOTIFY)))
+        conn.endheaders(NOTIFY)
+        assert conn.getresponse().status == 401
+        conn.close()
+        # A lone surrogate is valid JSON: recorded, not refused.
+        assert post(port, "/?event=user.onlinestatus&token=s3cret", b'["\\ud800-1-1-1-1-1"]')[0] == 200
+        # The query is kept as sent (not decoded twice), less the token.
+        assert post(port, "/?token=s3cret&event=msg.notify&tag=a%2526b", NOTIFY)[0] == 200
+        assert post(port, "/hook?token=s3cret?event=msg.offline", OFFLINE)[0] == 200
+    import json  # the lone surrogate is JSON that orjson will not read
+
+    saved = [json.loads(line) for line in Path(out).read_bytes().splitlines()]
+    assert saved[0]["body"] == ["\ud800-1-1-1-1-1"]
+    assert [r["query"] for r in saved] == [
+        "event=user.onlinestatus",
+        "event=msg.notify&tag=a%2526b",
+        "event=msg.offline",
+    ]
+    assert saved[1]["event"] == "msg.notify" and saved[2]["event"] == "msg.offline"
+    assert b"s3cret" not in Path(out).read_bytes()
+    assert server.stats.recorded == 3 and server.stats.refused == 1
+
+
+def test_a_failed_rotation_keeps_the_batch_and_tries_again(tmp_path: Path, monkeypatch) -> None:
+    from wkcli.live import journal as journal_module
+
+    path = tmp_path / "dump.jsonl"
+    real_rename = os.rename
+    calls = []
+
+    def flaky_rename(src, dst):
+        calls.append(dst)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(journal_module.os, "rename", flaky_rename)
+
+    async def write() -> None:
+        journal = journal_module.Journal(str(path), fsync=False, rotate_bytes=10)
+        journal.open()
+        journal.start()
+        await journal.append(b'{"n":1}\n' * 2)  # over the limit: rotation fails, the batch stands
+        await journal.append(b'{"n":2}\n')  # rotation is tried again, and works
+        await journal.close()
+        assert len(journal.rotated) == 1
+
+    asyncio.run(write())
+    assert len(calls) == 2
+    rotated = Path(calls[1]).read_bytes()
+    assert rotated == b'{"n":1}\n{"n":1}\n{"n":2}\n'

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime, timezone
 from typing import Any
 
 import orjson
 
 from wkcli.model import CHANNEL_TYPE_NAMES
+from wkcli.times import iso_time
 
 SETTING_SIGNAL = 0x20  # end-to-end encrypted payload: not JSON
 
@@ -214,15 +214,6 @@ def channel_type_label(value: Any) -> str:
     if type(value) is int:
         return CHANNEL_TYPE_NAMES.get(value, f"type {value}")
     return "" if value is None else str(value)
-
-
-def iso_time(seconds: float, utc: bool = False) -> str | None:
-    """ISO 8601 with the zone offset (local by default): unambiguous in JSON."""
-    try:
-        moment = datetime.fromtimestamp(seconds, timezone.utc if utc else None)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return (moment if utc else moment.astimezone()).isoformat()
 
 
 def message_view(message: dict[str, Any], utc: bool = False) -> dict[str, Any]:

@@ -8,7 +8,6 @@ JSON. Nothing here knows about webhooks; ``unwrap`` gives the values their meani
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import re
 import stat
@@ -20,6 +19,7 @@ from typing import IO, Any
 import orjson
 
 from wkcli.errors import UnreadableInput
+from wkcli.jsontext import NOT_JSON, loads_fallback, raw_decode
 
 STDIN_NAME = "<stdin>"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -300,8 +300,8 @@ def read_values(
                     pending_line = lineno
                     depth = d
                     continue
-            value = _stdlib_fallback(stripped)
-            if value is not _FAIL:
+            value = loads_fallback(stripped)
+            if value is not NOT_JSON:
                 yield Value(lineno, value)
             elif prefixed and first == b"[" and stripped[1:2] not in _JSON_AFTER_BRACKET:
                 # "[INFO] 2026-... body={...}": a bracketed log prefix, not cut-off JSON.
@@ -315,8 +315,8 @@ def read_values(
             continue
         except orjson.JSONDecodeError as exc:
             if first == b'"' or not prefixed:
-                value = _stdlib_fallback(stripped)
-                yield Value(lineno, value) if value is not _FAIL else Bad(lineno, _describe(exc))
+                value = loads_fallback(stripped)
+                yield Value(lineno, value) if value is not NOT_JSON else Bad(lineno, _describe(exc))
                 continue
 
         yield _from_log_line(stripped, lineno, None)
@@ -341,30 +341,14 @@ def _parse(text: bytes, lineno: int) -> Value | Bad:
     try:
         return Value(lineno, orjson.loads(text))
     except orjson.JSONDecodeError as exc:
-        value = _stdlib_fallback(text)
-        if value is not _FAIL:
+        value = loads_fallback(text)
+        if value is not NOT_JSON:
             return Value(lineno, value)
         return Bad(lineno, _describe(exc))
 
 
-_FAIL = object()
-
-
-def _stdlib_fallback(text: bytes) -> Any:
-    """orjson refuses a few valid documents (e.g. integers wider than 64 bits); json does not."""
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        return _FAIL
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _from_log_line(line: bytes, lineno: int, error: Exception | None) -> Value | Bad | Skip:
     """Find the JSON in a log line such as ``2026-07-30 10:00:00 INFO webhook body={...}``."""
-    decoder = json.JSONDecoder(parse_constant=_reject_constant)
     for match in _JSON_START.finditer(line):
         pos = match.start()
         if pos and _depth(line[:pos]) > 0:
@@ -374,7 +358,7 @@ def _from_log_line(line: bytes, lineno: int, error: Exception | None) -> Value |
             value: Any = orjson.loads(rest)
         except orjson.JSONDecodeError:
             try:
-                value, _ = decoder.raw_decode(rest.decode("utf-8", "strict"))
+                value = raw_decode(rest.decode("utf-8", "strict"))
             except (ValueError, UnicodeDecodeError, RecursionError):
                 continue
         if not _looks_like_payload(value):

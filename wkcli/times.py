@@ -77,3 +77,17 @@ def format_time(seconds: float | None, utc: bool = False) -> str:
     except (OverflowError, OSError, ValueError):
         return str(seconds)
     return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def iso_time(seconds: float, utc: bool = False) -> str | None:
+    """ISO 8601 with the zone offset (local by default): unambiguous in JSON."""
+    try:
+        moment = datetime.fromtimestamp(seconds, timezone.utc if utc else None)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return (moment if utc else moment.astimezone()).isoformat()
+
+
+def utc_stamp(seconds: float) -> str:
+    """``2026-11-28T15:37:05.123456Z``: a receive time as capture records keep it."""
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

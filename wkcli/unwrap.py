@@ -207,9 +207,9 @@ def _event_of(record: dict[str, Any]) -> str | None:
     for key in URL_KEYS:
         value = record.get(key)
         if type(value) is str and "event=" in value:
-            match = _URL_EVENT.search(value)
-            if match:
-                return unquote(match.group(1))
+            found = event_from_url(value)
+            if found:
+                return found
     for key in QUERY_DICT_KEYS:
         value = record.get(key)
         if type(value) is dict:
@@ -219,6 +219,15 @@ def _event_of(record: dict[str, Any]) -> str | None:
             if type(event) is str and event:
                 return event
     return None
+
+
+def event_from_url(text: str) -> str | None:
+    """The ``event`` parameter of a URL, path or query string (URL-decoded), or None.
+
+    Also found where a v1/v2 server glued it after an existing query: ``?token=x?event=y``.
+    """
+    match = _URL_EVENT.search(text)
+    return unquote(match.group(1)) if match else None
 
 
 def _time_of(record: dict[str, Any]) -> float | None:

@@ -112,9 +112,9 @@ def capture(
     is printed on stderr while it runs (not with --quiet). Ctrl-C or SIGTERM finishes the
     requests in flight, closes the file and exits 0.
     """
+    from wkcli.live import check_http_url
     from wkcli.live.capture import (
         CaptureOptions,
-        forward_host,
         is_loopback,
         parse_listen,
         parse_size,
@@ -129,7 +129,7 @@ def capture(
         raise UsageError("--timeout must be more than 0 seconds")
     host, port = parse_listen(listen)
     if forward is not None:
-        forward_host(forward)
+        check_http_url(forward, "--forward")
     options = CaptureOptions(
         host=host,
         port=port,
@@ -155,7 +155,7 @@ def capture(
             f"wkcli: listening on http://{shown}:{bound_port}/, recording to {where} (Ctrl-C to stop)\n"
         )
         sys.stderr.flush()
-        if not is_loopback(bound_host) and token is None:
+        if not is_loopback(bound_host) and options.token is None:
             diagnostics.warning(
                 "", "listening beyond loopback without --token: WuKongIM signs nothing, so anyone "
                 "who can reach this port can add records"

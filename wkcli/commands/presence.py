@@ -11,7 +11,7 @@ from wkcli.commands.check import ErrorsOnly
 from wkcli.errors import ExitCode, StrictStop, UsageError
 from wkcli.filters import Criteria, split_values
 from wkcli.model import USER_ONLINESTATUS, PresenceEntry
-from wkcli.payload import iso_time
+from wkcli.times import iso_time
 from wkcli.presence import PresenceError, device_flag, parse_presence
 
 FORMATS = ("auto", "table", "jsonl")

@@ -90,13 +90,14 @@ def replay(
     a pipe) and a summary of statuses on stderr. Only HTTP 200 counts as success, as in
     WuKongIM: exit status 1 if any request got anything else (or input was malformed).
     """
-    from wkcli.live.replay import Planner, check_url
+    from wkcli.live import check_http_url
+    from wkcli.live.replay import Planner
     from wkcli.live.replay import replay as run_replay
     from wkcli.output.live import ReplayView
 
     if to is None:
         raise UsageError("name the server to send to: wkcli replay dump.jsonl --to http://localhost:8000/webhook")
-    check_url(to)
+    check_http_url(to, "--to")
     if concurrency < 1:
         raise UsageError("--concurrency must be 1 or more")
     if rate is not None and rate <= 0:

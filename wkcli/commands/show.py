@@ -11,9 +11,9 @@ from wkcli.dedupe import identity, matches
 from wkcli.errors import ExitCode, UsageError
 from wkcli.filters import Criteria
 from wkcli.model import Message
-from wkcli.payload import iso_time, message_view
+from wkcli.payload import message_view
 from wkcli.recipients import NONE, recipients
-from wkcli.times import format_time
+from wkcli.times import format_time, iso_time
 
 FORMATS = ("auto", "text", "json")
 

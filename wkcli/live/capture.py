@@ -20,36 +20,36 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
-import json
 import re
 import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import orjson
 from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web
 
-from wkcli import __version__
 from wkcli.errors import UsageError
+from wkcli.jsontext import NOT_JSON, dumps, loads_fallback
 from wkcli.live.journal import Journal
 from wkcli.model import CMD, Message, PresenceEntry
 from wkcli.source import Value
+from wkcli.times import utc_stamp
 from wkcli.unwrap import Empty, unwrap
+from wkcli.unwrap import event_from_url as event_from_query
 
-_QUERY_EVENT = re.compile(r"(?:^|[?&])event=([^&?#]*)")
 _QUERY_TOKEN = re.compile(r"(?:^|[?&])token=([^&?#]*)")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.I)
 _SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 # Headers that belong to one hop and are not relayed by --forward.
 _HOP_HEADERS = frozenset(
     ("host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-     "proxy-authorization", "proxy-connection", "content-length")
+     "proxy-authorization", "proxy-connection", "content-length",
+     "x-wkcli-token")  # wkcli's own --token is not the business server's business
 )  # fmt: skip
 
 SHUTDOWN_SECONDS = 10.0
@@ -101,7 +101,6 @@ class CaptureStats:
     refused: int = 0
     bad_bodies: int = 0
     write_errors: int = 0
-    statuses: dict[int, int] = field(default_factory=dict)
 
 
 Observer = Callable[[Received], None]
@@ -141,63 +140,28 @@ def parse_size(text: str, option: str) -> int:
     return size
 
 
-def event_from_query(query: str) -> str | None:
-    """The ``event`` parameter, also when a v1/v2 server glued it on as ``a=b?event=x``."""
-    match = _QUERY_EVENT.search(query)
-    if not match:
-        return None
-    return unquote(match.group(1)) or None
-
-
 def is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
-
-
-def iso_time(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def encode_body(raw: bytes) -> tuple[bytes, Any, str | None]:
     """The record's body fields (``,"body":...``), the parsed body (or None), and what is wrong."""
     try:
         value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        value = _stdlib_json(raw)
-        if value is _NOT_JSON:
-            return _not_json(raw)
+    except orjson.JSONDecodeError as exc:
+        value = loads_fallback(raw)
+        if value is NOT_JSON:
+            return _not_json(raw, exc)
     else:
         if orjson.dumps(value) == raw:
             # Compact JSON, exactly as a re-encoding would print it: keep the bytes verbatim.
             return b',"body":' + raw, value, None
-    compact = _dumps(value)
+    compact = dumps(value)
     return b',"body":' + compact + b',"body_raw":' + orjson.dumps(raw.decode("utf-8")), value, None
 
 
-_NOT_JSON = object()
-
-
-def _stdlib_json(raw: bytes) -> Any:
-    # orjson refuses integers wider than 64 bits; the stdlib does not (but rejects NaN here).
-    try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        return _NOT_JSON
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def _not_json(raw: bytes) -> tuple[bytes, Any, str]:
-    if not raw.strip():
-        reason = "empty body"
-    else:
-        try:
-            orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            reason = f"body is not JSON: {exc}"
-        else:  # pragma: no cover - caught by the caller
-            reason = "body is not JSON"
+def _not_json(raw: bytes, error: orjson.JSONDecodeError) -> tuple[bytes, Any, str]:
+    reason = "empty body" if not raw.strip() else f"body is not JSON: {error}"
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -205,13 +169,6 @@ def _not_json(raw: bytes) -> tuple[bytes, Any, str]:
     else:
         fields = b',"body":' + orjson.dumps(text)
     return fields + b',"body_error":' + orjson.dumps(reason), None, reason
-
-
-def _dumps(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def build_record(
@@ -225,7 +182,7 @@ def build_record(
 ) -> tuple[bytes, Any, str | None]:
     """One capture record as a JSONL line; also the parsed body and any body error."""
     meta: dict[str, Any] = {
-        "received_at": iso_time(received),
+        "received_at": utc_stamp(received),
         "event": event,
         "path": path,
         "query": query,
@@ -238,7 +195,10 @@ def build_record(
 
 
 def describe_body(info: Received, value: Any) -> None:
-    """Count the messages (CMD and chat) and presence entries in a parsed body."""
+    """Count the messages (CMD and chat) and presence entries in a parsed body.
+
+    With no event in the query, names it as readers will infer it from the body's shape.
+    """
     for item in unwrap(Value(0, value, info.event), ""):
         kind = type(item)
         if kind is Message:
@@ -251,11 +211,9 @@ def describe_body(info: Received, value: Any) -> None:
             info.presence += 1
         elif kind is not Empty:
             info.problems += 1
-    if info.event is None:
-        # Name the event as readers will infer it from the body's shape.
-        for item in unwrap(Value(0, value), ""):
-            info.event = getattr(item, "event", None)
-            break
+            continue
+        if info.event is None:
+            info.event = item.event  # type: ignore[union-attr]
 
 
 class CaptureServer:
@@ -350,9 +308,13 @@ class CaptureServer:
         peer = request.transport.get_extra_info("peername") if request.transport else None
         remote = _address(peer)
         info = Received(received, 200, remote, request.method, request.path)
-        query = request.query_string
+        # The query exactly as sent (aiohttp's query_string is already URL-decoded).
+        query = request.rel_url.raw_query_string
         info.event = event_from_query(query)
-        response = await self._respond(request, info, query)
+        try:
+            response = await self._respond(request, info, query)
+        except Exception as exc:  # noqa: BLE001 - a request never prints a traceback or stops the server
+            response = _refuse(info, 500, f"internal error: {type(exc).__name__}: {exc}")
         self._account(info)
         return response
 
@@ -360,8 +322,10 @@ class CaptureServer:
         options = self.options
         if request.method != "POST":
             return _refuse(info, 405, "only POST is accepted", {"Allow": "POST"})
-        if self._token is not None and not self._token_ok(request, query):
-            return _refuse(info, 401, "missing or wrong token")
+        if self._token is not None:
+            if not self._token_ok(request, query):
+                return _refuse(info, 401, "missing or wrong token")
+            query = _without_token(query)  # the secret is neither recorded nor forwarded
         length = request.content_length
         if length is not None and length > options.max_body:
             return _refuse(info, 413, f"body of {length:,} bytes is over the limit")
@@ -383,8 +347,8 @@ class CaptureServer:
         )
         if error is not None:
             info.error = error
-        else:
-            describe_body(info, value)
+        elif self.observer is not None:
+            describe_body(info, value)  # only the live view shows what a body held
         try:
             await self.journal.append(line)
         except OSError as exc:
@@ -409,7 +373,14 @@ class CaptureServer:
         auth = request.headers.get("Authorization", "")
         if auth[:7].lower() == "bearer ":
             offered.append(auth[7:].strip())
-        return any(hmac.compare_digest(text.encode(), self._token) for text in offered)
+        for text in offered:
+            try:
+                given = text.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                continue  # not text any token could be
+            if hmac.compare_digest(given, self._token):
+                return True
+        return False
 
     async def _forward(
         self, request: web.BaseRequest, query: str, body: bytes, info: Received
@@ -444,7 +415,6 @@ class CaptureServer:
     def _account(self, info: Received) -> None:
         stats = self.stats
         stats.requests += 1
-        stats.statuses[info.status] = stats.statuses.get(info.status, 0) + 1
         if info.recorded:
             stats.recorded += 1
             if info.error is not None:
@@ -504,6 +474,12 @@ def _refuse(info: Received, status: int, reason: str, headers: dict[str, str] | 
     return web.Response(status=status, text=reason + "\n", headers=headers)
 
 
+def _without_token(query: str) -> str:
+    """The query less its ``token=`` parameter, also in the glued ``token=x?event=y`` form."""
+    rest = _QUERY_TOKEN.sub("", query)
+    return rest.replace("&&", "&").lstrip("&?")
+
+
 def _bind(host: str, port: int) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -534,15 +510,3 @@ def _client_error(exc: BaseException) -> str:
         return "timed out"
     text = str(exc) or type(exc).__name__
     return text
-
-
-def user_agent() -> str:
-    return f"wkcli/{__version__}"
-
-
-def forward_host(url: str) -> str:
-    """Check a --forward URL and return its host for messages."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"--forward: {url!r} is not an http:// or https:// URL")
-    return parts.netloc

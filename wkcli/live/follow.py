@@ -47,6 +47,7 @@ def follow_lines(
     owned: IO[bytes] | None = None  # a file this function reopened (and so must close)
     carry = b""
     at_start = offset == 0
+    drained = False  # the old file was read to its end once more after it was seen replaced
     try:
         while True:
             read_any = False
@@ -66,6 +67,7 @@ def follow_lines(
                 carry = lines.pop()
                 yield from lines
             if read_any:
+                drained = False
                 continue  # check for more before deciding the file is idle
             # At the end of the file: has it been truncated or replaced?
             try:
@@ -73,6 +75,11 @@ def follow_lines(
             except OSError:
                 current = None  # renamed away and not yet created again: keep waiting
             if current is not None:
+                if _identity(current) != identity and not drained:
+                    # A writer may have appended to the old file just before renaming it: read it
+                    # to its end once more before moving on.
+                    drained = True
+                    continue
                 if _identity(current) != identity:
                     # Rotated: the old file was read to its end above; a cut-off last line ends there.
                     if carry:

@@ -23,8 +23,6 @@ class Journal:
         self.fsync = fsync and path is not None
         self.rotate_bytes = rotate_bytes if path is not None else None
         self.rotated: list[str] = []  # files closed by --rotate, oldest first
-        self.lines = 0
-        self.batches = 0
         self._fd = -1
         self._size = 0
         self._regular = False
@@ -108,8 +106,6 @@ class Journal:
                         if not future.done():
                             future.set_exception(exc)
                 else:
-                    self.lines += len(batch)
-                    self.batches += 1
                     for _, future in batch:
                         if not future.done():
                             future.set_result(None)
@@ -148,24 +144,45 @@ class Journal:
             self._size += written
 
     def _rotate(self) -> None:
+        """Rename the full file away and start a new one, after a batch is safely written.
+
+        Failing here must not fail the batch (its records are on disk and answered 200): the
+        current file stays in use and rotation is tried again after the next batch.
+        """
         assert self.path is not None
         target = rotated_name(self.path)
-        os.rename(self.path, target)
+        try:
+            os.rename(self.path, target)
+        except OSError:
+            return
+        old_fd, old_size = self._fd, self._size
+        try:
+            self._open_path()
+        except OSError:
+            self._fd, self._size = old_fd, old_size
+            try:
+                os.rename(target, self.path)
+            except OSError:
+                pass
+            return
         self.rotated.append(target)
-        self._close_fd()
-        self._open_path()
+        _close(old_fd, self.fsync)
         if self.fsync:
             _sync_directory(self.path)
 
     def _close_fd(self) -> None:
         if self._fd >= 0:
-            try:
-                if self.fsync:
-                    os.fdatasync(self._fd)
-            except OSError:
-                pass
-            os.close(self._fd)
+            _close(self._fd, self.fsync)
             self._fd = -1
+
+
+def _close(fd: int, fsync: bool) -> None:
+    try:
+        if fsync:
+            os.fdatasync(fd)
+    except OSError:
+        pass
+    os.close(fd)
 
 
 def rotated_name(path: str, now: float | None = None) -> str:

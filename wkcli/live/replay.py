@@ -13,18 +13,17 @@ a concurrency limit per pool, and timeouts, on one thread.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import orjson
 
 from wkcli import __version__
-from wkcli.errors import UsageError
 from wkcli.filters import Criteria
+from wkcli.jsontext import dumps
 from wkcli.model import MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
 from wkcli.pipeline import Diagnostics, Reader
 from wkcli.source import Value
@@ -98,13 +97,6 @@ class ReplaySummary:
     @property
     def failed(self) -> int:
         return self.sent - self.ok
-
-
-def check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"--to: {url!r} is not an http:// or https:// URL")
-    return url
 
 
 class Planner:
@@ -211,18 +203,11 @@ def _body_is_list(record: Any) -> bool:
 
 def _encode(items: list[Message | PresenceEntry], event: str, as_list: bool) -> bytes:
     if event == USER_ONLINESTATUS or type(items[0]) is PresenceEntry:
-        return _dumps([item.text for item in items if type(item) is PresenceEntry])
+        return dumps([item.text for item in items if type(item) is PresenceEntry])
     data = [item.data for item in items if type(item) is Message]
     if event == MSG_OFFLINE and len(data) == 1 and not as_list:
-        return _dumps(data[0])
-    return _dumps(data)
-
-
-def _dumps(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return dumps(data[0])
+    return dumps(data)
 
 
 async def send_all(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable
 from typing import Any, BinaryIO, TextIO
 
 import orjson
 
+from wkcli.jsontext import dumps
 from wkcli.model import CHANNEL_TYPE_NAMES, Message
 from wkcli.payload import decode_payload, preview
 from wkcli.recipients import recipients
@@ -177,16 +177,3 @@ def encode_message(message: Message, extra: Extra | None = None) -> bytes:
     merged = dict(data)
     merged.update(added)
     return dumps(merged)
-
-
-def dumps(value: Any) -> bytes:
-    """orjson, falling back to json for what it cannot hold (integers wider than 64 bits,
-    lone surrogates from ``\\ud800`` escapes: those are written escaped, as they came)."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        try:
-            return text.encode()
-        except UnicodeEncodeError:
-            return json.dumps(value, separators=(",", ":")).encode()
