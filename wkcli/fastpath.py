@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
@@ -304,14 +304,14 @@ class _Scan:
         self._pos = [0]  # where the main process is reading (parallel plan), for progress
         self._fast_lines = self._general_lines = 0
         self._report = self._reporter(reader, source, plan is not None)
-        try:
-            if plan is None:
-                blocks = iter_blocks(source, reader.on_wait, CHUNK if source.interactive else BLOCK)
-                yield from self._scan_blocks(source.name, _pieces(blocks), 0, None)
-            else:
-                yield from self._scan_parallel(source, *plan)
-        finally:
-            self._flush()
+        if plan is None:
+            blocks = iter_blocks(source, reader.on_wait, CHUNK if source.interactive else BLOCK)
+            yield from self._scan_blocks(source.name, _pieces(blocks), 0, None)
+        else:
+            yield from self._scan_parallel(source, *plan)
+        # Only on success: after Ctrl-C, --strict or a closed pipe, writing more output would
+        # replace that exception with another.
+        self._flush()
 
     def _reporter(self, reader: Reader, source: Input, parallel: bool) -> Callable[[], None] | None:
         """A callable that tells ``reader.progress`` how far reading is, for large regular files."""
@@ -450,18 +450,17 @@ class _Scan:
             for worker in workers:
                 worker.close()
 
-    def _copy(self, path: str) -> None:
+    def _copy(self, parked: IO[bytes]) -> None:
+        """Write out what a worker parked in its (unnamed) temporary file."""
         out = self.out
+        parked.seek(0)
         try:
-            with open(path, "rb") as f:
-                while True:
-                    data = f.read(BLOCK)
-                    if not data:
-                        break
-                    out.write(data)  # type: ignore[union-attr]
+            while True:
+                data = parked.read(BLOCK)
+                if not data:
+                    break
+                out.write(data)  # type: ignore[union-attr]
         except OSError as exc:
-            if isinstance(exc, FileNotFoundError):
-                raise
             raise OutputFailed(exc) from None
 
     # -- workers
@@ -471,12 +470,18 @@ class _Scan:
         import signal
         import tempfile
 
-        output = None
-        if self.out is not None:
-            handle, output = tempfile.mkstemp(prefix="wkcli-", suffix=".jsonl")
-            os.close(handle)
+        # Unnamed: gone with the last descriptor, whatever way wkcli ends, and no cleaner in
+        # /tmp can take it away mid-run. The worker writes to the descriptor it inherits.
+        output = tempfile.TemporaryFile() if self.out is not None else None
         read_end, write_end = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for end in (read_end, write_end):
+                os.close(end)
+            if output is not None:
+                output.close()
+            raise
         if pid == 0:  # the worker
             code = 0
             try:
@@ -494,14 +499,14 @@ class _Scan:
         os.close(write_end)
         return _Worker(pid, read_end, start, end, output)
 
-    def _work(self, fd: int, start: int, end: int, output: str | None) -> tuple:
+    def _work(self, fd: int, start: int, end: int, output: IO[bytes] | None) -> tuple:
         """In a worker: the fast path over ``start..end`` until a block needs the general path."""
         acc = _Acc()
         total = _Acc()
         lines_done = 0
         pos = start
         stop = None
-        sink = open(output, "wb") if output is not None else None  # noqa: SIM115
+        sink = open(os.dup(output.fileno()), "wb") if output is not None else None  # noqa: SIM115
         try:
             for lines, text, used in _file_pieces(fd, start, end):
                 j, _ = self._lines(lines, 0, acc, self._text_ok(text))
@@ -524,7 +529,7 @@ class _Scan:
 class _Worker:
     """A forked worker reading one range of the file."""
 
-    def __init__(self, pid: int, fd: int, start: int, end: int, output: str | None) -> None:
+    def __init__(self, pid: int, fd: int, start: int, end: int, output: IO[bytes] | None) -> None:
         self.pid = pid
         self.fd = fd
         self.start = start
@@ -570,10 +575,7 @@ class _Worker:
         except OSError:
             pass
         if self.output is not None:
-            try:
-                os.unlink(self.output)
-            except OSError:
-                pass
+            self.output.close()
 
 
 def _general_line(reader: Reader, name: str, line: bytes, lineno: int) -> Iterator[Message | PresenceEntry]:
