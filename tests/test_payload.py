@@ -7,6 +7,7 @@ import base64
 from wk_fixtures import b64, cmd, gzip_uids, message, text
 
 from wkcli import payload as p
+from wkcli.model import channel_type_name
 
 
 def test_text_payload_is_json_with_type_and_preview():
@@ -74,9 +75,9 @@ def test_setting_bits_are_named_high_bit_first():
 
 
 def test_channel_type_labels():
-    assert p.channel_type_label(1) == "person"
-    assert p.channel_type_label(12) == "agent group"
-    assert p.channel_type_label(77) == "type 77"
+    assert channel_type_name(1) == "person"
+    assert channel_type_name(12) == "agent group"
+    assert channel_type_name(77) == "type 77"
 
 
 def test_message_view_of_a_cmd():

@@ -12,7 +12,7 @@ from typing import Any
 
 from wkcli.dedupe import identity
 from wkcli.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
-from wkcli.payload import CMD_TYPE, JSON, decode_payload
+from wkcli.payload import JSON, decode_payload
 from wkcli.presence import PresenceError, parse_presence
 from wkcli.recipients import NONE, UNKNOWN, UNREADABLE, recipients
 
@@ -231,7 +231,7 @@ class Checker:
         decoded = decode_payload(data)
         if decoded.status == JSON:
             ctype = decoded.content_type
-            is_cmd_payload = (type(ctype) is int and ctype == CMD_TYPE) or decoded.cmd is not None
+            is_cmd_payload = decoded.is_cmd_payload
             if kind == CHAT and is_cmd_payload:
                 name = f" {decoded.cmd}" if decoded.cmd else ""
                 self._note("cmd-payload-as-chat", message, f"cmd{name}, sync_once {_sync_once(data)}")

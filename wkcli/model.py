@@ -29,6 +29,13 @@ CHANNEL_TYPE_NAMES: dict[int, str] = {
     12: "agent group",
 }
 
+def channel_type_name(value: Any) -> str:
+    """``group`` for 2, and so on; an unknown number as ``type 77``; other values as text."""
+    if type(value) is int:
+        return CHANNEL_TYPE_NAMES.get(value, f"type {value}")
+    return "" if value is None else str(value)
+
+
 # Keys that only a message object carries; any one of them marks a dict as a message.
 MESSAGE_KEYS = frozenset(
     (

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from wkcli.model import CHANNEL_TYPE_NAMES
+from wkcli.model import channel_type_name
 from wkcli.times import iso_time
 
 SETTING_SIGNAL = 0x20  # end-to-end encrypted payload: not JSON
@@ -68,7 +68,6 @@ NULL = "null"
 MISSING = "missing"
 NOT_BASE64 = "not base64"
 ENCRYPTED = "encrypted"
-STATUSES = (JSON, TEXT, BINARY, EMPTY, NULL, MISSING, NOT_BASE64, ENCRYPTED)
 
 
 class Decoded:
@@ -96,8 +95,8 @@ class Decoded:
 
     @property
     def is_cmd_payload(self) -> bool:
-        """True for the SDKs' CMD content (type 99, or any payload carrying a ``cmd`` name)."""
-        return self.content_type == CMD_TYPE and type(self.content_type) is int or bool(self.cmd)
+        """True for the SDKs' CMD content: type 99 (the number), or any payload naming a ``cmd``."""
+        return (type(self.content_type) is int and self.content_type == CMD_TYPE) or self.cmd is not None
 
 
 def content_type_name(content_type: Any) -> str:
@@ -209,13 +208,6 @@ def setting_flags(setting: Any) -> list[str]:
     return names
 
 
-def channel_type_label(value: Any) -> str:
-    """``group`` for 2, and so on; other values as text."""
-    if type(value) is int:
-        return CHANNEL_TYPE_NAMES.get(value, f"type {value}")
-    return "" if value is None else str(value)
-
-
 def message_view(message: dict[str, Any], utc: bool = False) -> dict[str, Any]:
     """What a message says, decoded: the ``decoded`` object of ``classify --decode``.
 
@@ -236,7 +228,7 @@ def message_view(message: dict[str, Any], utc: bool = False) -> dict[str, Any]:
         view["param"] = decoded.value["param"]
     view["preview"] = preview(decoded)
     if "channel_type" in message:
-        view["channel_type_name"] = channel_type_label(message["channel_type"]) or None
+        view["channel_type_name"] = channel_type_name(message["channel_type"]) or None
     if "setting" in message:
         view["setting_flags"] = setting_flags(message["setting"])
     ts = message.get("timestamp")

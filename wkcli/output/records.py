@@ -10,7 +10,7 @@ from typing import Any, BinaryIO, TextIO
 import orjson
 
 from wkcli.jsontext import dumps
-from wkcli.model import CHANNEL_TYPE_NAMES, Message
+from wkcli.model import Message
 from wkcli.payload import decode_payload, preview
 from wkcli.recipients import recipients
 from wkcli.text import display
@@ -38,12 +38,6 @@ CSV_COLUMNS = (
 )
 
 Extra = Callable[[Message], dict[str, Any]]
-
-
-def channel_type_name(value: object) -> str:
-    if type(value) is int:
-        return CHANNEL_TYPE_NAMES.get(value, str(value))
-    return display(value)
 
 
 def header_flag(message: Message, name: str) -> object:

@@ -9,8 +9,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 
-from wkcli.model import CMD, Message
-from wkcli.output.records import channel_type_name
+from wkcli.model import CMD, Message, channel_type_name
 from wkcli.output.terminal import Terminal
 from wkcli.payload import decode_payload, preview
 from wkcli.recipients import UNKNOWN, recipients
