@@ -71,9 +71,12 @@ class Diagnostics:
     Shows the first ``max_shown`` of each sort; the final summary counts them all.
     """
 
-    def __init__(self, stream: TextIO, quiet: bool = False, max_shown: int = 50) -> None:
+    def __init__(
+        self, stream: TextIO, quiet: bool = False, max_shown: int = 50, warnings: bool = True
+    ) -> None:
         self.stream = stream
         self.quiet = quiet
+        self.warnings = warnings  # False: only errors (a command that reports warnings its own way)
         self.max_shown = max_shown
         self._shown = {"error": 0, "warning": 0}
         self._hidden = {"error": 0, "warning": 0}
@@ -85,7 +88,7 @@ class Diagnostics:
         self._emit("error", where, reason)
 
     def warning(self, where: str, reason: str, once_key: str | None = None) -> None:
-        if self.quiet:
+        if self.quiet or not self.warnings:
             return
         if once_key is not None:
             if once_key in self._once:

@@ -12,7 +12,6 @@ from wkcli.errors import ExitCode, UsageError
 from wkcli.filters import Criteria
 from wkcli.output import insight
 from wkcli.output.records import dumps
-from wkcli.pipeline import Diagnostics
 
 FORMATS = ("auto", "text", "json")
 
@@ -34,14 +33,6 @@ Examples = Annotated[
     int,
     typer.Option("--examples", help="Examples to show per finding.", rich_help_panel=common.OUTPUT),
 ]
-
-
-class ErrorsOnly(Diagnostics):
-    """Bad records are still reported on stderr; per-message warnings are left out (check makes
-    them findings; presence is not about messages)."""
-
-    def warning(self, where: str, reason: str, once_key: str | None = None) -> None:
-        return None
 
 
 @common.guarded
@@ -70,21 +61,18 @@ def check(
     senders among their own offline recipients, recipients that cannot be unpacked, and presence
     strings that do not parse. Exits 1 when there is any warning.
     """
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if examples < 0:
         raise UsageError("--examples must be 0 or more")
-    session = common.Session(color, quiet)
-    session.diagnostics = ErrorsOnly(session.terminal.stderr, quiet=quiet)
+    # Per-message warnings become findings; bad records are still reported on stderr.
+    session = common.Session(color, quiet, warnings=False)
+    terminal = session.terminal
+    fmt = common.pick_format(fmt, FORMATS, terminal, "text", "json")
     criteria = Criteria.from_options(event=event or (), channel=channel or (), sender=sender or (),
                                      since=since, until=until)  # fmt: skip
     checker = Checker(max_examples=examples)
     reader = session.reader(paths, criteria, input_format, strict)
     for item in reader:
         checker.add(item)
-    terminal = session.terminal
-    if fmt == "auto":
-        fmt = "text" if terminal.stdout_isatty else "json"
     if fmt == "json":
         report = checker.report()
         report["input"] = reader.stats.as_dict()

@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 
 from wkcli.commands import common
-from wkcli.commands.count import Jobs, attach_progress, check_jobs
 from wkcli.dedupe import Deduper
-from wkcli.errors import ExitCode, UsageError
+from wkcli.errors import ExitCode
 from wkcli.filters import Criteria
 from wkcli.output.records import DelimitedWriter, JsonlWriter, JsonWriter
 from wkcli.output.terminal import Terminal
@@ -50,10 +49,7 @@ Dedupe = Annotated[
 
 
 def make_writer(fmt: str, terminal: Terminal, utc: bool = False, extra=None):
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if fmt == "auto":
-        fmt = "table" if terminal.stdout_isatty else "jsonl"
+    fmt = common.pick_format(fmt, FORMATS, terminal, "table", "jsonl")
     if fmt == "table":
         from wkcli.output.table import TableWriter  # rich is only imported for tables
 
@@ -85,7 +81,7 @@ def classify(
     decode: Decode = False,
     dedupe: Dedupe = False,
     follow: common.Follow = False,
-    jobs: Jobs = None,
+    jobs: common.Jobs = None,
 ) -> ExitCode:
     """Sort every message into CMD or chat: one row per message.
 
@@ -107,9 +103,9 @@ def classify(
     reader = session.reader(
         paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow
     )
-    reader.jobs = check_jobs(jobs)
+    reader.jobs = common.check_jobs(jobs)
     # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.
-    bar = None if session.terminal.stdout_isatty else attach_progress(session, reader, quiet)
+    bar = None if session.terminal.stdout_isatty else common.attach_progress(session, reader, quiet)
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:
         reader.pass_plain_jsonl(writer.out)  # plain messages skip Message objects entirely

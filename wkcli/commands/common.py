@@ -102,6 +102,18 @@ Follow = Annotated[
         rich_help_panel=INPUT,
     ),
 ]
+Jobs = Annotated[
+    Optional[int],
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        help="Processes for a regular file of 64 MiB or more (default: one per core, but one for "
+        "classify output above 2 GiB; 1 reads in one process). Results, output order and line "
+        "numbers are the same either way.",
+        rich_help_panel=INPUT,
+    ),
+]
 Strict = Annotated[
     bool,
     typer.Option("--strict", help="Stop at the first bad record (exit 1).", rich_help_panel=INPUT),
@@ -127,12 +139,12 @@ Utc = Annotated[
 class Session:
     """One run of a command: the terminal, the diagnostics stream and the reader."""
 
-    def __init__(self, color: str = "auto", quiet: bool = False) -> None:
+    def __init__(self, color: str = "auto", quiet: bool = False, warnings: bool = True) -> None:
         if color not in ("auto", "always", "never"):
             raise UsageError(f"--color must be auto, always or never, not {color!r}")
         self.terminal = Terminal.from_sys(color)
         self.quiet = quiet
-        self.diagnostics = Diagnostics(self.terminal.stderr, quiet=quiet)
+        self.diagnostics = Diagnostics(self.terminal.stderr, quiet=quiet, warnings=warnings)
 
     def reader(
         self,
@@ -185,6 +197,44 @@ class Session:
             )
         self.diagnostics.note(summary_line(stats, filtered))
         return stats.exit_code
+
+
+def pick_format(fmt: str, formats: tuple[str, ...], terminal: Terminal, on_terminal: str, in_pipe: str) -> str:
+    """Check ``--format`` against ``formats`` and resolve ``auto`` by where stdout goes."""
+    if fmt not in formats:
+        raise UsageError(f"--format must be one of {', '.join(formats)}, not {fmt!r}")
+    if fmt == "auto":
+        return on_terminal if terminal.stdout_isatty else in_pipe
+    return fmt
+
+
+def attach_progress(session: Session, reader, quiet: bool):
+    """A progress line on stderr for large files, when stderr is a terminal (never in pipes).
+
+    Returns it (to ``clear()`` when reading is done), or None. Diagnostics clear it first.
+    """
+    terminal = session.terminal
+    if quiet or not terminal.stderr_isatty:
+        return None
+    from wkcli.output.progress import ProgressLine
+
+    bar = ProgressLine(terminal.stderr)
+    reader.progress = bar.update
+    previous = session.diagnostics.before_emit
+
+    def before_emit() -> None:
+        bar.clear()
+        if previous is not None:
+            previous()
+
+    session.diagnostics.before_emit = before_emit
+    return bar
+
+
+def check_jobs(jobs: int | None) -> int | None:
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
+    return jobs
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -34,18 +34,6 @@ Format = Annotated[
         rich_help_panel=common.OUTPUT,
     ),
 ]
-Jobs = Annotated[
-    Optional[int],
-    typer.Option(
-        "--jobs",
-        "-j",
-        metavar="N",
-        help="Processes for a regular file of 64 MiB or more (default: one per core, but one for "
-        "classify output above 2 GiB; 1 reads in one process). Results, output order and line "
-        "numbers are the same either way.",
-        rich_help_panel=common.INPUT,
-    ),
-]
 
 
 @common.guarded
@@ -67,7 +55,7 @@ def count(
     quiet: common.Quiet = False,
     utc: common.Utc = False,
     follow: common.Follow = False,
-    jobs: Jobs = None,
+    jobs: common.Jobs = None,
 ) -> ExitCode:
     """Count CMD and chat messages, presence entries and bad records.
 
@@ -78,23 +66,20 @@ def count(
     With --follow the file is watched as it grows: on a terminal the totals are redrawn in
     place; in a pipe (or with -o json) that object is printed again as a line whenever it changes.
     """
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     session = common.Session(color, quiet)
+    fmt = common.pick_format(fmt, FORMATS, session.terminal, "table", "json")
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     tally = Tally(split_values(by), utc=utc)
     reader = session.reader(paths, criteria, input_format, strict, follow=follow)
-    reader.jobs = check_jobs(jobs)
+    reader.jobs = common.check_jobs(jobs)
     if follow:
         return _follow(session, reader, tally, fmt)
-    bar = attach_progress(session, reader, quiet)
+    bar = common.attach_progress(session, reader, quiet)
     reader.count_into(tally)
     if bar is not None:
         bar.clear()
     report = counts.count_report(tally, reader.stats)
     terminal = session.terminal
-    if fmt == "auto":
-        fmt = "table" if terminal.stdout_isatty else "json"
     if fmt == "json":
         counts.write_json(terminal, report)
     elif fmt in ("csv", "tsv"):
@@ -102,35 +87,6 @@ def count(
     else:
         counts.write_table(terminal, tally, report)
     return session.finish(reader)
-
-
-def attach_progress(session: common.Session, reader, quiet: bool):
-    """A progress line on stderr for large files, when stderr is a terminal (never in pipes).
-
-    Returns it (to ``clear()`` when reading is done), or None. Diagnostics clear it first.
-    """
-    terminal = session.terminal
-    if quiet or not terminal.stderr_isatty:
-        return None
-    from wkcli.output.progress import ProgressLine
-
-    bar = ProgressLine(terminal.stderr)
-    reader.progress = bar.update
-    previous = session.diagnostics.before_emit
-
-    def before_emit() -> None:
-        bar.clear()
-        if previous is not None:
-            previous()
-
-    session.diagnostics.before_emit = before_emit
-    return bar
-
-
-def check_jobs(jobs: int | None) -> int | None:
-    if jobs is not None and jobs < 1:
-        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
-    return jobs
 
 
 def _follow(session: common.Session, reader, tally: Tally, fmt: str) -> ExitCode:

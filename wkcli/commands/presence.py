@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 import typer
 
 from wkcli.commands import common
-from wkcli.commands.check import ErrorsOnly
 from wkcli.errors import ExitCode, StrictStop, UsageError
 from wkcli.filters import Criteria, split_values
 from wkcli.model import USER_ONLINESTATUS, PresenceEntry
@@ -70,8 +69,6 @@ def presence(
     object per line: received, uid, device_flag, device, status, conn_id, device_online_count,
     total_online_count, entry (the original string) and source.
     """
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if limit is not None and limit < 0:
         raise UsageError("--limit must be 0 or more")
     uids = frozenset(split_values(uid))
@@ -79,12 +76,10 @@ def presence(
         devices = frozenset(device_flag(value) for value in split_values(device))
     except ValueError as exc:
         raise UsageError(f"--device: {exc}") from None
-    session = common.Session(color, quiet)
-    session.diagnostics = ErrorsOnly(session.terminal.stderr, quiet=quiet)
+    session = common.Session(color, quiet, warnings=False)  # presence is not about messages
     criteria = Criteria.from_options(event=[USER_ONLINESTATUS], since=since, until=until)
     terminal = session.terminal
-    if fmt == "auto":
-        fmt = "table" if terminal.stdout_isatty else "jsonl"
+    fmt = common.pick_format(fmt, FORMATS, terminal, "table", "jsonl")
     from wkcli.output import insight
 
     if fmt == "table":

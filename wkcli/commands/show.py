@@ -54,12 +54,12 @@ def show(
     in msg.notify and in one or more msg.offline chunks (or delivered again by a retry) is shown
     once, with the list of events, file:line places and recipients it arrived with.
     """
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     wanted = message_id.strip()
     if not wanted:
         raise UsageError("give a message id or client_msg_no to show")
     session = common.Session(color, quiet)
+    terminal = session.terminal
+    fmt = common.pick_format(fmt, FORMATS, terminal, "text", "json")
     reader = session.reader(paths, Criteria(), input_format, strict, presence=False)
     groups: dict[Any, list[Message]] = {}
     for message in reader:
@@ -67,9 +67,6 @@ def show(
             key = identity(message) or id(message)
             groups.setdefault(key, []).append(message)
     views = [_view(found, utc) for found in groups.values()]
-    terminal = session.terminal
-    if fmt == "auto":
-        fmt = "text" if terminal.stdout_isatty else "json"
     if fmt == "json":
         from wkcli.output.records import dumps
 
