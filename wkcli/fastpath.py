@@ -402,7 +402,7 @@ class _Scan:
                         rest = chain((line,), lines[j + 1 :], _rest(pieces), _rest(after() if after else ()))
                         yield from _general_rest(reader, name, rest, lineno)
                         return lineno, True
-                    yield from _general_line(reader, name, line, lineno)
+                    yield from _general_rest(reader, name, iter((line,)), lineno)
                 else:
                     yield from reader._take(Value(lineno, value), name)
                 i = j + 1
@@ -576,13 +576,6 @@ class _Worker:
             pass
         if self.output is not None:
             self.output.close()
-
-
-def _general_line(reader: Reader, name: str, line: bytes, lineno: int) -> Iterator[Message | PresenceEntry]:
-    """The general path for one line that holds a whole value (or none)."""
-    for value in read_values(iter((line,)), reader.input_format):
-        value.line = lineno
-        yield from reader._take(value, name)
 
 
 def _general_rest(

@@ -8,13 +8,13 @@ import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
+from wkcli.filters import Criteria
+from wkcli.pipeline import plural
 
 EXIT_HELP = (
     "Exit status: 0 every request was answered 200; 1 some request got another status or no "
     "answer, or some input was malformed; 2 usage error or unreadable file; 130 interrupted (Ctrl-C)."
 )
-from wkcli.filters import Criteria
-from wkcli.pipeline import plural
 
 SENDING = "Sending"
 
@@ -106,9 +106,7 @@ def replay(
         raise UsageError("--timeout must be more than 0 seconds")
     session = common.Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
-    # Session.reader checks the paths and options the same way for every command.
-    reader = session.reader(paths, criteria, input_format, strict)
-    planner = Planner(reader.paths, criteria, session.diagnostics, input_format, strict)
+    planner = Planner(session.reader(paths, criteria, input_format, strict))
     view = ReplayView(session.terminal, color)
     summary = run_replay(planner, to, view, concurrency, rate, timeout, dry_run)
 

@@ -22,10 +22,9 @@ from urllib.parse import quote
 import orjson
 
 from wkcli import __version__
-from wkcli.filters import Criteria
 from wkcli.jsontext import dumps
 from wkcli.model import MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
-from wkcli.pipeline import Diagnostics, Reader
+from wkcli.pipeline import Reader
 from wkcli.source import Value
 
 
@@ -102,18 +101,11 @@ class ReplaySummary:
 class Planner:
     """Read dumps and turn each webhook body into the request that replays it (after the filters)."""
 
-    def __init__(
-        self,
-        paths: list[str],
-        criteria: Criteria | None = None,
-        diagnostics: Diagnostics | None = None,
-        input_format: str = "auto",
-        strict: bool = False,
-    ) -> None:
-        self.criteria = criteria or Criteria()
-        self.diagnostics = diagnostics
-        self.reader = Reader(paths, self.criteria, diagnostics, input_format=input_format, strict=strict)
-        self.stats = self.reader.stats
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.criteria = reader.criteria
+        self.diagnostics = reader.diagnostics
+        self.stats = reader.stats
         self.summary = ReplaySummary()
 
     def __iter__(self) -> Iterator[Outgoing]:
@@ -134,7 +126,6 @@ class Planner:
         keep = self.reader.keeps
         groups: list[list[Message | PresenceEntry]] = []
         for item in items:
-            self.stats.matched += 1 if keep(item) else 0
             # A new body starts at its first element (a list of records holds several bodies).
             if not groups or item.index == 0 or item.event != groups[-1][0].event:
                 groups.append([])
@@ -143,6 +134,7 @@ class Planner:
         as_list = _body_is_list(value.value)
         for group in groups:
             kept = [item for item in group if keep(item)]
+            self.stats.matched += len(kept)
             if not kept:
                 self.summary.skipped += 1
                 continue

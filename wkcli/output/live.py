@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from wkcli.output.records import dumps
+from wkcli.jsontext import dumps
 from wkcli.output.terminal import Terminal, wants_color
+from wkcli.pipeline import plural
 from wkcli.text import sanitize
 
 _RESET = "\x1b[0m"
@@ -93,11 +94,10 @@ class CaptureView:
     def _contents(self, info: Any) -> str:
         paint = self.paint
         if info.presence and not info.messages:
-            return f"{info.presence} presence entr{'y' if info.presence == 1 else 'ies'}"
+            return plural(info.presence, "presence entry", "presence entries")
         if not info.messages and not info.problems:
             return paint("empty body", "dim")
-        noun = "message" if info.messages == 1 else "messages"
-        text = f"{info.messages} {noun} ("
+        text = plural(info.messages, "message") + " ("
         text += paint(f"{info.cmd} cmd", "magenta") if info.cmd else "0 cmd"
         text += ", " + paint(f"{info.chat} chat", "green") + ")"
         if info.problems:
@@ -137,9 +137,9 @@ class ReplayView:
             status = paint(str(result.status), "green" if result.status == 200 else "yellow")
         request = result.request
         if request.messages or not request.presence:
-            what = f"{request.messages} message{'' if request.messages == 1 else 's'}"
+            what = plural(request.messages, "message")
         else:
-            what = f"{request.presence} presence entr{'y' if request.presence == 1 else 'ies'}"
+            what = plural(request.presence, "presence entry", "presence entries")
         if request.partial:
             what += " (part of a batch)"
         ms = "" if result.ms is None else f"{result.ms:8.1f} ms"
