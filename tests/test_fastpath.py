@@ -390,3 +390,24 @@ def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypa
     assert f"{path}:901: invalid JSON" in results[0][0]
     if mode == "jsonl":
         assert results[0][1].count(b"\n") == 900  # every message before the bad line, written
+
+
+def test_progress_is_reported_on_the_general_path_too(tmp_path, monkeypatch):
+    """count --by a message field reads with the general path: it reports progress all the same."""
+    from wkcli import fastpath
+
+    monkeypatch.setattr(fastpath, "PROGRESS_MIN_BYTES", 0)
+    path = tmp_path / "d.jsonl"
+    out = io.BytesIO()
+    generate.write(out, "offline", 1000, seed=1)
+    path.write_bytes(out.getvalue())
+    seen: list[tuple[str, int, int]] = []
+    reader = Reader([str(path)], None, Diagnostics(io.StringIO()))
+    reader.progress = lambda *report: seen.append(report)
+    tally = Tally(["channel_id"])
+    reader.count_into(tally)
+    size = path.stat().st_size
+    assert tally.messages == 1000
+    assert len(seen) > 3
+    done = [d for _, d, _ in seen]
+    assert done == sorted(done) and done[-1] == size

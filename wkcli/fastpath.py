@@ -84,12 +84,19 @@ def _keeper(reader: Reader):
 
 def worth_it(source: Input) -> bool:
     """False for small regular files, where the fast path's set-up costs more than it saves."""
-    if source.interactive or source.compressed:
+    if source.interactive or source.compressed or source.size is None:
         return True
-    try:
-        return os.fstat(source.raw.fileno()).st_size >= FAST_MIN_BYTES
-    except (OSError, ValueError, AttributeError):
-        return True
+    return source.size >= FAST_MIN_BYTES
+
+
+def progress_reporter(reader: Reader, source: Input) -> Callable[[], None] | None:
+    """What tells ``reader.progress`` how far one process has read a large regular file."""
+    progress, total = reader.progress, source.size
+    if progress is None or total is None or total < PROGRESS_MIN_BYTES:
+        return None
+    name = source.name
+    tell = source.raw.tell  # compressed bytes for gzip: a fair measure of the way through
+    return lambda: progress(name, tell(), total)
 
 
 def default_jobs() -> int:
@@ -315,32 +322,23 @@ class _Scan:
 
     def _reporter(self, reader: Reader, source: Input, parallel: bool) -> Callable[[], None] | None:
         """A callable that tells ``reader.progress`` how far reading is, for large regular files."""
-        progress = getattr(reader, "progress", None)
-        if progress is None or source.interactive:
+        if not parallel:
+            return progress_reporter(reader, source)
+        if reader.progress is None or source.size is None or source.size < PROGRESS_MIN_BYTES:
             return None
-        try:
-            total = os.fstat(source.raw.fileno()).st_size
-        except (OSError, ValueError, AttributeError):
-            return None
-        if total < PROGRESS_MIN_BYTES:
-            return None
-        name = source.name
-        if parallel:
-            pos = self._pos
-            return lambda: progress(name, pos[0], total)
-        tell = source.raw.tell  # compressed bytes for gzip: a fair measure of the way through
-        return lambda: progress(name, tell(), total)
+        progress, name, total, pos = reader.progress, source.name, source.size, self._pos
+        return lambda: progress(name, pos[0], total)
 
     def _plan(self, source: Input) -> tuple[int, list[int]] | None:
         jobs = self.jobs if self.jobs is not None else default_jobs()
         if jobs < 2 or source.interactive or source.compressed:
             return None
+        size = source.size
+        if size is None or size < PARALLEL_MIN_BYTES or source.raw.tell() != 0:
+            return None
         try:
             fd = source.raw.fileno()
-            size = os.fstat(fd).st_size
-        except (OSError, ValueError, AttributeError):
-            return None
-        if size < PARALLEL_MIN_BYTES or source.raw.tell() != 0:
+        except (OSError, ValueError):
             return None
         if self.out is not None and self.jobs is None and size > PARALLEL_OUTPUT_MAX_BYTES:
             # Workers hold their output in temporary files until its turn: for a huge file that

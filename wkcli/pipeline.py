@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
 from wkcli.errors import ExitCode, StrictStop, UnreadableInput
-from wkcli.fastpath import FastCount, FastJsonl, OutputFailed
+from wkcli.fastpath import FastCount, FastJsonl, OutputFailed, progress_reporter
 from wkcli.fastpath import usable as fastpath_usable
 from wkcli.fastpath import worth_it as fastpath_worth_it
 from wkcli.filters import Criteria, build
@@ -303,7 +303,7 @@ class Reader:
             from wkcli.live.follow import follow_lines  # only needed for --follow
 
             return follow_lines(path, source, self.on_wait)
-        return iter_lines(source, self.on_wait)
+        return iter_lines(source, self.on_wait, progress_reporter(self, source))
 
     def _problem(self, problem: Problem) -> None:
         if problem.malformed:

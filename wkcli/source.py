@@ -88,6 +88,7 @@ class Input:
         self.stream: IO[bytes] = raw
         self.compressed = False
         self.binary = False  # starts with bytes no JSON text holds
+        self.size: int | None = None  # bytes on disk (compressed for gzip), for regular files
 
     def __enter__(self) -> Input:
         return self
@@ -114,11 +115,14 @@ def open_input(path: str) -> Input:
         except OSError as exc:
             raise UnreadableInput(f"{path}: {exc.strerror or exc}") from None
     try:
-        mode = os.fstat(raw.fileno()).st_mode
-        interactive = not stat.S_ISREG(mode)
+        info = os.fstat(raw.fileno())
+        interactive = not stat.S_ISREG(info.st_mode)
     except (OSError, ValueError, AttributeError):
+        info = None
         interactive = True  # e.g. a test's in-memory stdin
     source = Input(name, raw, interactive)
+    if info is not None and not interactive:
+        source.size = info.st_size
     head = _peek(raw, 2)
     if head.startswith(GZIP_MAGIC):
         source.stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
@@ -140,17 +144,24 @@ def _peek(raw: IO[bytes], size: int) -> bytes:
         return b""
 
 
-def iter_lines(source: Input, on_wait: Callable[[], None] | None = None) -> Iterator[bytes]:
-    """Yield the lines of ``source`` without their line endings (``\\n`` or ``\\r\\n``).
+def iter_lines(
+    source: Input,
+    on_wait: Callable[[], None] | None = None,
+    on_block: Callable[[], None] | None = None,
+) -> Iterator[bytes]:
+    """Yield the lines of ``source`` without their ``\\n`` (a ``\\r`` stays, for the reader to strip).
 
     ``on_wait`` is called before each read that may block (pipes and terminals), so output
-    produced so far can be flushed while a slow producer is quiet.
+    produced so far can be flushed while a slow producer is quiet; ``on_block`` after each
+    block's lines (progress).
     """
     for block in iter_blocks(source, on_wait):
         lines = block.split(b"\n")
         if block.endswith(b"\n"):
             lines.pop()
         yield from lines
+        if on_block is not None:
+            on_block()
 
 
 def iter_blocks(
