@@ -6,12 +6,9 @@ from typing import Annotated
 
 import typer
 
-from wkcli.checks import Checker
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
 from wkcli.filters import Criteria
-from wkcli.output import insight
-from wkcli.output.records import dumps
 
 FORMATS = ("auto", "text", "json")
 
@@ -69,6 +66,11 @@ def check(
     fmt = common.pick_format(fmt, FORMATS, terminal, "text", "json")
     criteria = Criteria.from_options(event=event or (), channel=channel or (), sender=sender or (),
                                      since=since, until=until)  # fmt: skip
+    # Imported here: every wkcli run loads this module, few of them run check.
+    from wkcli.checks import Checker
+    from wkcli.jsontext import dumps
+    from wkcli.output import insight
+
     checker = Checker(max_examples=examples)
     reader = session.reader(paths, criteria, input_format, strict)
     for item in reader:
