@@ -411,3 +411,25 @@ def test_progress_is_reported_on_the_general_path_too(tmp_path, monkeypatch):
     assert len(seen) > 3
     done = [d for _, d, _ in seen]
     assert done == sorted(done) and done[-1] == size
+
+
+def test_a_counting_worker_leaves_bad_lines_to_the_main_process_and_goes_on(tmp_path, monkeypatch):
+    """A few bad lines in a big dump must not cost the second core: same results, worker not stopped."""
+    from wkcli import fastpath
+
+    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(fastpath, "BLOCK", 4096)
+    out = io.BytesIO()
+    generate.write(out, "offline", 3000, seed=11)
+    lines = out.getvalue().split(b"\n")
+    for at in (2900, 2500, 2000, 1700):  # all in the worker's half
+        lines.insert(at, b'{"header":{"sync_once":1},"message_id":')
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    results = []
+    original = fastpath._Worker.result
+    monkeypatch.setattr(fastpath._Worker, "result", lambda self: results.append(original(self)) or results[-1])
+    _same(str(path), "count", monkeypatch, jobs=2)
+    (state, _, stop, left, _) = results[0]
+    assert stop is None
+    assert len(left) == 4

@@ -41,6 +41,7 @@ PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read by one process: forking 
 PARALLEL_OUTPUT_MAX_BYTES = 2 << 30  # larger files: JSONL output by one process unless --jobs
 FAST_MIN_BYTES = 256 << 10  # smaller regular files take the general path: no msgspec to import
 PROGRESS_MIN_BYTES = 32 << 20  # files this large report progress (when the reader asks for it)
+LEFT_LINES = 1000  # lines a counting worker leaves to the main process before it stops
 GIVE_UP_LINES = 200  # lines for the general path (and 4 times the fast ones) before it reads all
 FAST_FORMATS = ("auto", "jsonl", "log")
 _KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
@@ -426,11 +427,13 @@ class _Scan:
             for index, worker in enumerate(workers):
                 if switched:
                     break
-                state, lines, stop, output = worker.result()
+                state, lines, stop, left, output = worker.result()
                 self._acc.merge(_Acc.from_state(state))
                 self._flush()
                 if output is not None:
                     self._copy(output)
+                for offset, line in left:
+                    yield from _general_rest(self._reader, name, iter((line,)), lineno + offset)
                 lineno += lines
                 if stop is not None:
                     end = worker.end
@@ -498,18 +501,36 @@ class _Scan:
         return _Worker(pid, read_end, start, end, output)
 
     def _work(self, fd: int, start: int, end: int, output: IO[bytes] | None) -> tuple:
-        """In a worker: the fast path over ``start..end`` until a block needs the general path."""
+        """In a worker: the fast path over ``start..end`` until a block needs the general path.
+
+        When only counting, output order does not matter: a line the fast path cannot take is
+        left to the main process (with its line number, for the general path to read and report
+        in file order) and the worker goes on, so a dump with a few bad lines keeps both cores.
+        A line that starts a multi-line value, or too many such lines, stop the worker as before.
+        """
         acc = _Acc()
         total = _Acc()
         lines_done = 0
         pos = start
         stop = None
+        left: list[tuple[int, bytes]] = []  # (line number within the range, line)
         sink = open(os.dup(output.fileno()), "wb") if output is not None else None  # noqa: SIM115
         try:
             for lines, text, used in _file_pieces(fd, start, end):
-                j, _ = self._lines(lines, 0, acc, self._text_ok(text))
+                ok = self._text_ok(text)
+                j, _ = self._lines(lines, 0, acc, ok)
+                if sink is None and not self._reader.strict:  # --strict: stop where it stops
+                    while (
+                        j < len(lines)
+                        and len(left) < LEFT_LINES
+                        and not _starts_multiline(self._reader, lines[j])
+                    ):
+                        left.append((lines_done + j + 1, lines[j]))
+                        j, _ = self._lines(lines, j + 1, acc, ok)
                 if j < len(lines):
                     stop = pos
+                    # The main process reads this whole block again: its lines are not left.
+                    left = [entry for entry in left if entry[0] <= lines_done]
                     break
                 total.merge(acc)
                 acc = _Acc()
@@ -521,7 +542,7 @@ class _Scan:
         finally:
             if sink is not None:
                 sink.close()
-        return total.state(), lines_done, stop
+        return total.state(), lines_done, stop, left
 
 
 class _Worker:
@@ -536,7 +557,7 @@ class _Worker:
         self._done = False
 
     def result(self) -> tuple:
-        """``(counts, lines read, offset where it stopped or None, output file)``.
+        """``(counts, lines read, offset where it stopped or None, lines left, output file)``.
 
         A worker that failed is treated as having stopped at its first byte.
         """
@@ -553,10 +574,10 @@ class _Worker:
         try:
             if status != 0:
                 raise ValueError("worker failed")
-            state, lines, stop = pickle.loads(b"".join(chunks))
+            state, lines, stop, left = pickle.loads(b"".join(chunks))
         except Exception:  # noqa: BLE001
-            return _Acc().state(), 0, self.start, None
-        return state, lines, stop, self.output
+            return _Acc().state(), 0, self.start, [], None
+        return state, lines, stop, left, self.output
 
     def close(self) -> None:
         if not self._done:
