@@ -35,6 +35,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web
 
 from wkcli.errors import UsageError
 from wkcli.jsontext import NOT_JSON, dumps, loads_fallback
+from wkcli.live import describe_client_error
 from wkcli.live.journal import Journal
 from wkcli.model import CMD, Message, PresenceEntry
 from wkcli.source import Value
@@ -399,7 +400,7 @@ class CaptureServer:
                 content_type = answer.headers.get("Content-Type")
         except (ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
             elapsed = (time.perf_counter() - started) * 1000
-            reason = _client_error(exc)
+            reason = describe_client_error(exc)
             info.forward_error = reason
             info.forward_ms = elapsed
             reply = web.Response(status=502, text=f"wkcli capture: forwarding failed: {reason}\n")
@@ -503,10 +504,3 @@ def _address(peer: Any) -> str:
         host = str(peer[0])
         return f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
     return str(peer) if peer else ""
-
-
-def _client_error(exc: BaseException) -> str:
-    if isinstance(exc, asyncio.TimeoutError):
-        return "timed out"
-    text = str(exc) or type(exc).__name__
-    return text

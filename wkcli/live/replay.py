@@ -23,6 +23,7 @@ import orjson
 
 from wkcli import __version__
 from wkcli.jsontext import dumps
+from wkcli.live import describe_client_error
 from wkcli.model import MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
 from wkcli.pipeline import Reader
 from wkcli.source import Value
@@ -231,10 +232,8 @@ async def send_all(
             async with session.post(target, data=request.body, headers=headers, allow_redirects=False) as answer:
                 await answer.read()
                 result.status = answer.status
-        except asyncio.TimeoutError:
-            result.error = "timed out"
-        except (ClientError, OSError) as exc:
-            result.error = _describe(exc)
+        except (asyncio.TimeoutError, ClientError, OSError) as exc:
+            result.error = describe_client_error(exc)
         finally:
             result.ms = (time.perf_counter() - started) * 1000
             slots.release()
@@ -266,13 +265,6 @@ async def send_all(
         finally:
             for task in pending:
                 task.cancel()
-
-
-def _describe(exc: BaseException) -> str:
-    os_error = getattr(exc, "os_error", None)
-    if isinstance(os_error, OSError) and os_error.strerror:
-        return os_error.strerror.lower()
-    return str(exc) or type(exc).__name__
 
 
 def replay(
