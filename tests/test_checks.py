@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from wk_fixtures import TRUNCATED_GZIP, b64, cmd, gzip_uids, message, text
 
-from wkcli.checks import INFO, RULES, WARNING, Checker
-from wkcli.model import MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
+from wkcli.webhook.checks import INFO, RULES, WARNING, Checker
+from wkcli.webhook.model import MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
 
 
 def run(*items) -> Checker:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from wkcli.filters import Criteria
-from wkcli.output.records import JsonlWriter
-from wkcli.pipeline import Diagnostics, Reader
-from wkcli.tally import Tally
+from wkcli.webhook.filters import Criteria
+from wkcli.output.messages import JsonlWriter
+from wkcli.read.reader import Diagnostics, Reader
+from wkcli.webhook.tally import Tally
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("wk_generate", ROOT / "bench" / "generate.py")
@@ -28,7 +28,7 @@ _spec.loader.exec_module(generate)  # type: ignore[union-attr]
 @pytest.fixture(autouse=True)
 def fast_path_for_small_files(monkeypatch: pytest.MonkeyPatch):
     """Small files normally take the general path; here every file is big enough."""
-    from wkcli import fastpath
+    from wkcli.read.fast import scan as fastpath
 
     monkeypatch.setattr(fastpath, "FAST_MIN_BYTES", 0)
 
@@ -201,7 +201,7 @@ def test_kind_and_event_filters(tmp_path, monkeypatch, mode, kinds, events):
 @pytest.mark.parametrize("variant", ["mixed", "plain", "crlf-bom", "pretty-late"])
 def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs, variant):
     """Large files are cut into ranges read by forked workers: same output, order and line numbers."""
-    from wkcli import fastpath
+    from wkcli.read.fast import scan as fastpath
 
     monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(fastpath, "BLOCK", 4096)  # many blocks per range
@@ -233,7 +233,7 @@ def test_the_fast_path_is_taken_and_counts_right(tmp_path, monkeypatch):
     generate.write(out, "offline", 2000, seed=5, cmd_ratio=0.25)
     path.write_bytes(out.getvalue())
     monkeypatch.setenv("WKCLI_FASTPATH", "1")
-    import wkcli.pipeline as pipeline
+    import wkcli.read.reader as pipeline
 
     built = []
     original = pipeline.unwrap
@@ -252,7 +252,7 @@ def test_error_lines_name_the_same_file_and_line(tmp_path, monkeypatch):
     path = tmp_path / "d.jsonl"
     good = b'{"header":{"sync_once":1},"message_id":1}'
     path.write_bytes(b"\n".join([good] * 5000 + [b'{"header":', good, b"{", b'"a": 1', b"}", good]) + b"\n")
-    from wkcli import fastpath
+    from wkcli.read.fast import scan as fastpath
 
     monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(fastpath, "BLOCK", 4096)
@@ -286,7 +286,7 @@ def test_stdin_matches(tmp_path, wkcli_proc):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_progress_is_reported_for_large_files(tmp_path, monkeypatch, jobs):
-    from wkcli import fastpath
+    from wkcli.read.fast import scan as fastpath
 
     monkeypatch.setattr(fastpath, "PROGRESS_MIN_BYTES", 0)
     monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
@@ -346,7 +346,7 @@ def test_truncated_gzip_is_reported_the_same(tmp_path, monkeypatch, mode):
 @pytest.mark.parametrize("shape", ["capture", "mixed"])
 def test_giving_up_on_a_dump_the_fast_path_cannot_take(tmp_path, monkeypatch, mode, jobs, shape):
     """When nearly every line needs the general path, it reads the rest: same results."""
-    from wkcli import fastpath
+    from wkcli.read.fast import scan as fastpath
 
     monkeypatch.setattr(fastpath, "GIVE_UP_LINES", 5)
     monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
@@ -359,7 +359,7 @@ def test_giving_up_on_a_dump_the_fast_path_cannot_take(tmp_path, monkeypatch, mo
 @pytest.mark.parametrize("mode", ["count", "jsonl"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypatch, mode, jobs):
-    from wkcli import fastpath
+    from wkcli.read.fast import scan as fastpath
     from wkcli.errors import StrictStop
 
     monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
@@ -394,7 +394,7 @@ def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypa
 
 def test_progress_is_reported_on_the_general_path_too(tmp_path, monkeypatch):
     """count --by a message field reads with the general path: it reports progress all the same."""
-    from wkcli import fastpath
+    from wkcli.read.fast import scan as fastpath
 
     monkeypatch.setattr(fastpath, "PROGRESS_MIN_BYTES", 0)
     path = tmp_path / "d.jsonl"
@@ -415,7 +415,7 @@ def test_progress_is_reported_on_the_general_path_too(tmp_path, monkeypatch):
 
 def test_a_counting_worker_leaves_bad_lines_to_the_main_process_and_goes_on(tmp_path, monkeypatch):
     """A few bad lines in a big dump must not cost the second core: same results, worker not stopped."""
-    from wkcli import fastpath
+    from wkcli.read.fast import scan as fastpath
 
     monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(fastpath, "BLOCK", 4096)

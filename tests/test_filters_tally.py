@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from wkcli.errors import UsageError
-from wkcli.filters import Criteria, build
-from wkcli.model import Message, Origin, PresenceEntry
-from wkcli.tally import Tally
+from wkcli.webhook.filters import Criteria, build
+from wkcli.webhook.model import Message, Origin, PresenceEntry
+from wkcli.webhook.tally import Tally
 
 ORIGIN = Origin("d.jsonl", 1)
 

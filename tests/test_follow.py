@@ -14,8 +14,8 @@ from pathlib import Path
 import orjson
 from conftest import wkcli_executable
 
-from wkcli.live.follow import follow_lines
-from wkcli.source import RESTART, open_input
+from wkcli.read.follow import follow_lines
+from wkcli.read.source import RESTART, open_input
 
 
 def record(tag: str, sync_once: int = 0) -> bytes:

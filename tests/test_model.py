@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wkcli.model import CHAT, CMD, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS, classify, infer_event, is_message
+from wkcli.webhook.model import CHAT, CMD, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS, classify, infer_event, is_message
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import base64
 
 from wk_fixtures import b64, cmd, gzip_uids, message, text
 
-from wkcli import payload as p
-from wkcli.model import channel_type_name
+from wkcli.webhook import payload as p
+from wkcli.webhook.model import channel_type_name
 
 
 def test_text_payload_is_json_with_type_and_preview():

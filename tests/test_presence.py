@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wkcli.presence import Presence, PresenceError, device_flag, device_name, parse_presence
+from wkcli.webhook.presence import Presence, PresenceError, device_flag, device_name, parse_presence
 
 
 def test_six_part_form():

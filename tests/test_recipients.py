@@ -7,7 +7,7 @@ import gzip
 
 from wk_fixtures import TRUNCATED_GZIP, b64, gzip_uids, message
 
-from wkcli import recipients as r
+from wkcli.webhook import recipients as r
 
 
 def test_plain_to_uids_are_listed():

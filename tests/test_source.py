@@ -8,7 +8,7 @@ import io
 import pytest
 
 from wkcli.errors import UnreadableInput
-from wkcli.source import Bad, Input, Skip, TruncatedInput, Value, iter_lines, open_input, read_values
+from wkcli.read.source import Bad, Input, Skip, TruncatedInput, Value, iter_lines, open_input, read_values
 
 
 def values(text: str | bytes, input_format: str = "auto"):

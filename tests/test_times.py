@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from wkcli.times import epoch_seconds, format_time, parse_record_time, parse_when
+from wkcli.webhook.times import epoch_seconds, format_time, parse_record_time, parse_when
 
 NOW = 1_785_398_400.0  # 2026-07-30 08:00:00 UTC
 

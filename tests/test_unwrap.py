@@ -7,9 +7,9 @@ import base64
 import orjson
 import pytest
 
-from wkcli.model import CMD, Message, PresenceEntry
-from wkcli.source import Value
-from wkcli.unwrap import Empty, Problem, unwrap
+from wkcli.webhook.model import CMD, Message, PresenceEntry
+from wkcli.read.source import Value
+from wkcli.read.unwrap import Empty, Problem, unwrap
 
 NOTIFY_MSG = {
     "header": {"no_persist": 0, "red_dot": 1, "sync_once": 0},

@@ -8,7 +8,7 @@ import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
-from wkcli.filters import Criteria
+from wkcli.webhook.filters import Criteria
 
 FORMATS = ("auto", "text", "json")
 
@@ -67,8 +67,8 @@ def check(
     criteria = Criteria.from_options(event=event or (), channel=channel or (), sender=sender or (),
                                      since=since, until=until)  # fmt: skip
     # Imported here: every wkcli run loads this module, few of them run check.
-    from wkcli.checks import Checker
-    from wkcli.jsontext import dumps
+    from wkcli.webhook.checks import Checker
+    from wkcli.read.jsontext import dumps
     from wkcli.output import insight
 
     checker = Checker(max_examples=examples)

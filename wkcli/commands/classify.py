@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 
 from wkcli.commands import common
-from wkcli.dedupe import Deduper
+from wkcli.webhook.dedupe import Deduper
 from wkcli.errors import ExitCode
-from wkcli.filters import Criteria
-from wkcli.output.records import DelimitedWriter, JsonlWriter, JsonWriter
+from wkcli.webhook.filters import Criteria
+from wkcli.output.messages import DelimitedWriter, JsonlWriter, JsonWriter
 from wkcli.output.terminal import Terminal
-from wkcli.recipients import warning_for as recipients_warning
+from wkcli.webhook.recipients import warning_for as recipients_warning
 
 FORMATS = ("auto", "table", "jsonl", "json", "csv", "tsv")
 
@@ -96,7 +96,7 @@ def classify(
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     extra = None
     if decode:
-        from wkcli.payload import message_view
+        from wkcli.webhook.payload import message_view
 
         extra = lambda message: {"decoded": message_view(message.data, utc)}  # noqa: E731
     writer = make_writer(fmt, session.terminal, utc, extra)

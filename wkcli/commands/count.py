@@ -8,9 +8,9 @@ import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
-from wkcli.filters import Criteria, split_values
+from wkcli.webhook.filters import Criteria, split_values
 from wkcli.output import counts
-from wkcli.tally import Tally
+from wkcli.webhook.tally import Tally
 
 FORMATS = ("auto", "table", "json", "csv", "tsv")
 

@@ -8,10 +8,10 @@ import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, StrictStop, UsageError
-from wkcli.filters import Criteria, split_values
-from wkcli.model import USER_ONLINESTATUS, PresenceEntry
-from wkcli.times import iso_time
-from wkcli.presence import PresenceError, device_flag, parse_presence
+from wkcli.webhook.filters import Criteria, split_values
+from wkcli.webhook.model import USER_ONLINESTATUS, PresenceEntry
+from wkcli.webhook.times import iso_time
+from wkcli.webhook.presence import PresenceError, device_flag, parse_presence
 
 FORMATS = ("auto", "table", "jsonl")
 

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 import typer
 
 from wkcli.commands import common
-from wkcli.dedupe import identity, matches
+from wkcli.webhook.dedupe import identity, matches
 from wkcli.errors import ExitCode, UsageError
-from wkcli.filters import Criteria
-from wkcli.model import Message
-from wkcli.payload import message_view
-from wkcli.recipients import NONE, recipients
-from wkcli.times import format_time, iso_time
+from wkcli.webhook.filters import Criteria
+from wkcli.webhook.model import Message
+from wkcli.webhook.payload import message_view
+from wkcli.webhook.recipients import NONE, recipients
+from wkcli.webhook.times import format_time, iso_time
 
 FORMATS = ("auto", "text", "json")
 
@@ -68,7 +68,7 @@ def show(
             groups.setdefault(key, []).append(message)
     views = [_view(found, utc) for found in groups.values()]
     if fmt == "json":
-        from wkcli.output.records import dumps
+        from wkcli.output.messages import dumps
 
         terminal.stdout_bytes.write(dumps(views) + b"\n")
         terminal.stdout_bytes.flush()

@@ -34,14 +34,14 @@ import orjson
 from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web
 
 from wkcli.errors import UsageError
-from wkcli.jsontext import NOT_JSON, dumps, loads_fallback
+from wkcli.read.jsontext import NOT_JSON, dumps, loads_fallback
 from wkcli.live import describe_client_error
 from wkcli.live.journal import Journal
-from wkcli.model import CMD, Message, PresenceEntry
-from wkcli.source import Value
-from wkcli.times import utc_stamp
-from wkcli.unwrap import Empty, unwrap
-from wkcli.unwrap import event_from_url as event_from_query
+from wkcli.webhook.model import CMD, Message, PresenceEntry
+from wkcli.read.source import Value
+from wkcli.webhook.times import utc_stamp
+from wkcli.read.unwrap import Empty, unwrap
+from wkcli.read.unwrap import event_from_url as event_from_query
 
 _QUERY_TOKEN = re.compile(r"(?:^|[?&])token=([^&?#]*)")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.I)

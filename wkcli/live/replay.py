@@ -22,11 +22,11 @@ from urllib.parse import quote
 import orjson
 
 from wkcli import __version__
-from wkcli.jsontext import dumps
+from wkcli.read.jsontext import dumps
 from wkcli.live import describe_client_error
-from wkcli.model import MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
-from wkcli.pipeline import Reader
-from wkcli.source import Value
+from wkcli.webhook.model import MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
+from wkcli.read.reader import Reader
+from wkcli.read.source import Value
 
 
 @dataclass

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from wkcli.output.records import dumps
+from wkcli.output.messages import dumps
 from wkcli.output.terminal import Terminal
-from wkcli.pipeline import Stats
-from wkcli.tally import Tally
+from wkcli.read.reader import Stats
+from wkcli.webhook.tally import Tally
 from wkcli.text import display
 
 

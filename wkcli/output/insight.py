@@ -7,11 +7,11 @@ from typing import Any, TextIO
 
 import orjson
 
-from wkcli.checks import INFO, WARNING, Finding
-from wkcli.output.records import dumps
+from wkcli.webhook.checks import INFO, WARNING, Finding
+from wkcli.output.messages import dumps
 from wkcli.output.terminal import Terminal
 from wkcli.text import display, sanitize
-from wkcli.times import format_time
+from wkcli.webhook.times import format_time
 
 _LEVEL_STYLE = {WARNING: "\x1b[1;31m", INFO: "\x1b[36m"}
 _RESET = "\x1b[0m"

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from wkcli.jsontext import dumps
+from wkcli.read.jsontext import dumps
 from wkcli.output.terminal import Terminal, wants_color
-from wkcli.pipeline import plural
+from wkcli.read.reader import plural
 from wkcli.text import sanitize
 
 _RESET = "\x1b[0m"

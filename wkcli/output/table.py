@@ -9,12 +9,12 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 
-from wkcli.model import CMD, Message, channel_type_name
+from wkcli.webhook.model import CMD, Message, channel_type_name
 from wkcli.output.terminal import Terminal
-from wkcli.payload import decode_payload, preview
-from wkcli.recipients import UNKNOWN, recipients
+from wkcli.webhook.payload import decode_payload, preview
+from wkcli.webhook.recipients import UNKNOWN, recipients
 from wkcli.text import display
-from wkcli.times import format_time
+from wkcli.webhook.times import format_time
 
 KIND_STYLES = {"cmd": "bold magenta", "chat": "green"}
 # The few styles rows use, as SGR codes (rows are written without rich's renderer).

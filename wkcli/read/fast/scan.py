@@ -29,12 +29,12 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
-from wkcli.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
-from wkcli.source import BOM, CHUNK, Input, Value, iter_blocks, read_values
+from wkcli.webhook.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
+from wkcli.read.source import BOM, CHUNK, Input, Value, iter_blocks, read_values
 
 if TYPE_CHECKING:
-    from wkcli.model import Message, PresenceEntry
-    from wkcli.pipeline import Reader
+    from wkcli.webhook.model import Message, PresenceEntry
+    from wkcli.read.reader import Reader
 
 BLOCK = 1 << 17  # bytes read at a time from regular files (small enough to stay in cache)
 PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read by one process: forking costs more
@@ -629,7 +629,7 @@ class FastCount(_Scan):
         self.tally = tally
 
     def _prepare(self, reader: Reader) -> None:
-        from wkcli import fastdecode  # msgspec, only when a fast count runs
+        from wkcli.read.fast import decode as fastdecode  # msgspec, only when a fast count runs
 
         self._fd = fastdecode
 
@@ -778,7 +778,7 @@ class FastJsonl(_Scan):
         # (as for count) before the full parse that only kept lines need.
         self._filtering = None in self._tails[:4]
         if self._filtering:
-            from wkcli import fastdecode
+            from wkcli.read.fast import decode as fastdecode
 
             self._fd = fastdecode
 

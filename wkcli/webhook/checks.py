@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wkcli.dedupe import identity
-from wkcli.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
-from wkcli.payload import JSON, decode_payload
-from wkcli.presence import PresenceError, parse_presence
-from wkcli.recipients import NONE, UNKNOWN, UNREADABLE, recipients
+from wkcli.webhook.dedupe import identity
+from wkcli.webhook.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
+from wkcli.webhook.payload import JSON, decode_payload
+from wkcli.webhook.presence import PresenceError, parse_presence
+from wkcli.webhook.recipients import NONE, UNKNOWN, UNREADABLE, recipients
 
 WARNING = "warning"
 INFO = "info"

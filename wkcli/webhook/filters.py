@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from wkcli.errors import UsageError
-from wkcli.model import CHANNEL_TYPE_NAMES, KINDS, Message, PresenceEntry
-from wkcli.times import parse_when
+from wkcli.webhook.model import CHANNEL_TYPE_NAMES, KINDS, Message, PresenceEntry
+from wkcli.webhook.times import parse_when
 
 # Names accepted by --channel-type: "agent group" is written agent-group.
 CHANNEL_TYPES = {name.replace(" ", "-"): number for number, name in CHANNEL_TYPE_NAMES.items()}

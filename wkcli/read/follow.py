@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from wkcli.source import BOM, CHUNK, RESTART, Input, iter_lines
+from wkcli.read.source import BOM, CHUNK, RESTART, Input, iter_lines
 
 POLL_SECONDS = 0.25
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from wkcli.model import json_type as _kind
+from wkcli.webhook.model import json_type as _kind
 
 LISTED = "listed"  # plain to_uids
 UNPACKED = "unpacked"  # compress_to_uids, gzip unpacked

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from wkcli.errors import UsageError
-from wkcli.model import CMD, Message, PresenceEntry
+from wkcli.webhook.model import CMD, Message, PresenceEntry
 
 # Grouping keys that are not message fields.
 DERIVED = ("event", "kind", "file", "minute", "hour", "day")

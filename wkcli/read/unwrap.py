@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 import orjson
 
-from wkcli.model import (
+from wkcli.webhook.model import (
     KNOWN_EVENTS,
     MSG_NOTIFY,
     USER_ONLINESTATUS,
@@ -28,8 +28,8 @@ from wkcli.model import (
     is_message,
     json_type,
 )
-from wkcli.source import Value
-from wkcli.times import parse_record_time
+from wkcli.read.source import Value
+from wkcli.webhook.times import parse_record_time
 
 EVENT_KEYS = ("event", "event_type", "eventType", "webhook_event", "event_name")
 URL_KEYS = (

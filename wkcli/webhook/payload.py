@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
-from wkcli.model import channel_type_name
-from wkcli.times import iso_time
+from wkcli.webhook.model import channel_type_name
+from wkcli.webhook.times import iso_time
 
 SETTING_SIGNAL = 0x20  # end-to-end encrypted payload: not JSON
 
@@ -214,7 +214,7 @@ def message_view(message: dict[str, Any], utc: bool = False) -> dict[str, Any]:
     Never changes ``message``. ``payload`` is the parsed JSON, or the text, or None;
     ``to_uids`` is present for messages that carry recipients (``msg.offline``).
     """
-    from wkcli.recipients import recipients  # late: payload is imported by every output path
+    from wkcli.webhook.recipients import recipients  # late: payload is imported by every output path
 
     decoded = decode_payload(message)
     view: dict[str, Any] = {

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
 from wkcli.errors import ExitCode, StrictStop, UnreadableInput
-from wkcli.fastpath import FastCount, FastJsonl, OutputFailed, progress_reporter
-from wkcli.fastpath import usable as fastpath_usable
-from wkcli.fastpath import worth_it as fastpath_worth_it
-from wkcli.filters import Criteria, build
-from wkcli.model import CMD, KNOWN_EVENTS, Message, PresenceEntry
-from wkcli.source import Bad, Input, Skip, TruncatedInput, Value, iter_lines, open_input, read_values
+from wkcli.read.fast.scan import FastCount, FastJsonl, OutputFailed, progress_reporter
+from wkcli.read.fast.scan import usable as fastpath_usable
+from wkcli.read.fast.scan import worth_it as fastpath_worth_it
+from wkcli.webhook.filters import Criteria, build
+from wkcli.webhook.model import CMD, KNOWN_EVENTS, Message, PresenceEntry
+from wkcli.read.source import Bad, Input, Skip, TruncatedInput, Value, iter_lines, open_input, read_values
 from wkcli.text import sanitize
-from wkcli.unwrap import Empty, Problem, unwrap
+from wkcli.read.unwrap import Empty, Problem, unwrap
 
 
 @dataclass
@@ -300,7 +300,7 @@ class Reader:
 
     def _lines(self, path: str, source: Input) -> Iterator[bytes]:
         if self.follow:
-            from wkcli.live.follow import follow_lines  # only needed for --follow
+            from wkcli.read.follow import follow_lines  # only needed for --follow
 
             return follow_lines(path, source, self.on_wait)
         return iter_lines(source, self.on_wait, progress_reporter(self, source))

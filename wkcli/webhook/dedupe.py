@@ -6,7 +6,7 @@ The same message reaches a webhook several times: once in ``msg.notify``, in one
 
 from __future__ import annotations
 
-from wkcli.model import Message
+from wkcli.webhook.model import Message
 
 
 def identity(message: Message) -> str | None:

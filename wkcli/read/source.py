@@ -19,7 +19,7 @@ from typing import IO, Any
 import orjson
 
 from wkcli.errors import UnreadableInput
-from wkcli.jsontext import NOT_JSON, loads_fallback, raw_decode
+from wkcli.read.jsontext import NOT_JSON, loads_fallback, raw_decode
 
 STDIN_NAME = "<stdin>"
 GZIP_MAGIC = b"\x1f\x8b"

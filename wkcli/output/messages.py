@@ -9,12 +9,12 @@ from typing import Any, BinaryIO, TextIO
 
 import orjson
 
-from wkcli.jsontext import dumps
-from wkcli.model import Message
-from wkcli.payload import decode_payload, preview
-from wkcli.recipients import recipients
+from wkcli.read.jsontext import dumps
+from wkcli.webhook.model import Message
+from wkcli.webhook.payload import decode_payload, preview
+from wkcli.webhook.recipients import recipients
 from wkcli.text import display
-from wkcli.times import format_time
+from wkcli.webhook.times import format_time
 
 CSV_COLUMNS = (
     "time",
