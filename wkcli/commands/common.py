@@ -11,15 +11,16 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-from wkcli.errors import ExitCode, UsageError, WkcliError
+from wkcli.errors import ExitCode, OutputError, UsageError, WkcliError
 from wkcli.filters import Criteria
-from wkcli.output.terminal import Terminal
+from wkcli.output.terminal import Terminal, guard_stdout
 from wkcli.pipeline import Diagnostics, Reader, summary_line
 from wkcli.source import INPUT_FORMATS
 
 EXIT_CODES_HELP = (
     "Exit status: 0 every record was read; 1 finished, but some input was malformed; "
-    "2 usage error or unreadable file; 130 interrupted (Ctrl-C)."
+    "2 usage error or unreadable file; 4 the output could not be written (a full disk); "
+    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 FILTERS = "Filters"
@@ -245,10 +246,17 @@ def guarded(command: F) -> F:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
+        guard_stdout()
         try:
             code = command(*args, **kwargs)
+            # Output still buffered fails here, inside the net, not at interpreter exit.
+            sys.stdout.flush()
         except typer.Exit:
             raise
+        except OutputError as exc:
+            _say(f"wkcli: error: {exc}")
+            _silence_stdout()  # what is still buffered would fail again at exit
+            code = exc.exit_code
         except WkcliError as exc:
             _say(f"wkcli: error: {exc}")
             code = exc.exit_code

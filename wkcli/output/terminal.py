@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
+
+from wkcli.errors import OutputError
 
 COLOR_MODES = ("auto", "always", "never")
 
@@ -60,3 +63,44 @@ def _isatty(stream: object) -> bool:
         return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError, OSError):
         return False
+
+
+class _StdoutRaw(io.FileIO):
+    """File descriptor 1, whose failed writes raise ``OutputError``.
+
+    Every writer (text or bytes, rows or fast-path blocks, ``print``) ends in this one ``write``,
+    so a full disk is reported the same way whatever command or format met it, and an OSError
+    from writing is never taken for one from reading an input. Only the raw layer is Python:
+    the buffer above it stays C, so small writes cost nothing more.
+    """
+
+    def write(self, data):  # type: ignore[override]
+        try:
+            return super().write(data)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): a quiet stop, handled by the caller
+        except OSError as exc:
+            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def guard_stdout() -> None:
+    """Put ``sys.stdout`` on a ``_StdoutRaw``, when it is the process's own standard output.
+
+    Streams a test harness substitutes are left alone (they have no descriptor to fail).
+    """
+    stream = sys.stdout
+    if stream is None or stream is not sys.__stdout__:
+        return
+    try:
+        if stream.fileno() != 1:
+            return
+        stream.flush()
+    except (OSError, ValueError, AttributeError):
+        return
+    buffered = io.BufferedWriter(_StdoutRaw(1, "w", closefd=False))
+    sys.stdout = io.TextIOWrapper(
+        buffered,
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=stream.line_buffering,
+    )

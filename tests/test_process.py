@@ -1,0 +1,69 @@
+"""How the wkcli process meets its surroundings: a full disk, its own output as input, SIGTERM."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, wkcli_executable
+
+WEBHOOKS = str(SAMPLES / "webhooks.jsonl")
+PROBLEMS = str(SAMPLES / "problems.jsonl")
+FULL_DISK = b"wkcli: error: cannot write to standard output: No space left on device\n"
+
+needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+
+
+@needs_dev_full
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["classify", WEBHOOKS],
+        ["classify", "-o", "table", WEBHOOKS],
+        ["classify", "-o", "csv", WEBHOOKS],
+        ["classify", "-o", "json", "--decode", WEBHOOKS],
+        ["count", WEBHOOKS],
+        ["count", "-o", "table", "--by", "event", WEBHOOKS],
+        ["presence", WEBHOOKS],
+        ["presence", "-o", "table", WEBHOOKS],
+        ["show", "1877505633803067392", WEBHOOKS],
+        ["show", "-o", "text", "1877505633803067392", WEBHOOKS],
+        ["check", PROBLEMS],
+        ["check", "-o", "text", PROBLEMS],
+        ["replay", "--dry-run", "--to", "http://127.0.0.1:9/", WEBHOOKS],
+    ],
+    ids=lambda args: " ".join(a for a in args if "/" not in a),
+)
+def test_a_full_disk_is_one_line_and_exit_4(args: list[str]) -> None:
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([wkcli_executable(), *args], stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert proc.stderr == FULL_DISK
+    assert proc.returncode == 4
+
+
+@needs_dev_full
+def test_capture_to_a_full_stdout_says_so_and_exits_4() -> None:
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.Popen(
+            [wkcli_executable(), "capture", "--listen", "127.0.0.1:0", "--out", "-", "--quiet"],
+            stdin=subprocess.DEVNULL, stdout=full, stderr=subprocess.PIPE,
+        )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        port = int(re.search(rb"127\.0\.0\.1:(\d+)/", proc.stderr.readline()).group(1))  # type: ignore[union-attr]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("POST", "/?event=user.onlinestatus", b'["u1-1-1-1-1-1"]')
+        assert connection.getresponse().status == 500
+        connection.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert b"cannot write to standard output: No space left on device" in err
+    assert b"Traceback" not in err
+    assert proc.returncode == 4
+
