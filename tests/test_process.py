@@ -67,3 +67,32 @@ def test_capture_to_a_full_stdout_says_so_and_exits_4() -> None:
     assert b"Traceback" not in err
     assert proc.returncode == 4
 
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["classify", "{f}"], ["count", "--by", "event", "{f}"], ["classify", "--follow", "{f}"],
+     ["show", "x", "{f}"], ["classify", WEBHOOKS, "-"]],
+    ids=["classify", "count", "follow", "show", "stdin"],
+)  # fmt: skip
+def test_an_input_that_is_the_output_file_is_refused_before_reading(tmp_path: Path, args: list[str]) -> None:
+    dump = tmp_path / "dump.jsonl"
+    original = (SAMPLES / "webhooks.jsonl").read_bytes()
+    dump.write_bytes(original)
+    with open(dump, "ab") as out, open(dump, "rb") as stdin:
+        proc = subprocess.run(
+            [wkcli_executable(), *(a.format(f=dump) for a in args)],
+            stdin=stdin, stdout=out, stderr=subprocess.PIPE, timeout=10,
+        )  # fmt: skip
+    name = "standard input" if args[-1] == "-" else str(dump)
+    assert proc.stderr == f"wkcli: error: {name}: input file is output file\n".encode()
+    assert proc.returncode == 2
+    assert dump.read_bytes() == original
+
+
+def test_another_file_on_stdout_is_fine(tmp_path: Path) -> None:
+    out_path = tmp_path / "out.jsonl"
+    with open(out_path, "ab") as out:
+        proc = subprocess.run([wkcli_executable(), "classify", WEBHOOKS], stdout=out, stderr=subprocess.PIPE, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert len(out_path.read_bytes().splitlines()) == 14

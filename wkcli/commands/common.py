@@ -13,7 +13,7 @@ import typer
 
 from wkcli.errors import ExitCode, OutputError, UsageError, WkcliError
 from wkcli.filters import Criteria
-from wkcli.output.terminal import Terminal, guard_stdout
+from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
 from wkcli.pipeline import Diagnostics, Reader, summary_line
 from wkcli.source import INPUT_FORMATS
 
@@ -169,6 +169,9 @@ class Session:
             self.diagnostics.before_emit = on_wait
         if paths.count("-") > 1:
             raise UsageError("'-' (stdin) can only be read once")
+        same = input_is_output(paths or ["-"])
+        if same is not None:
+            raise UsageError(f"{'standard input' if same == '-' else same}: input file is output file")
         return Reader(
             paths or ["-"],
             criteria,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
@@ -104,3 +105,25 @@ def guard_stdout() -> None:
         errors=stream.errors,
         line_buffering=stream.line_buffering,
     )
+
+
+def input_is_output(paths: list[str]) -> str | None:
+    """The first of ``paths`` ('-' is stdin) that is the very file standard output writes to.
+
+    Reading it would read our own output back, growing the file for ever (``wkcli classify f
+    >> f``): the same test as GNU cat's "input file is output file", on device and inode.
+    """
+    try:
+        out = os.fstat(1)
+    except OSError:
+        return None
+    if not stat.S_ISREG(out.st_mode):
+        return None
+    for path in paths:
+        try:
+            info = os.fstat(0) if path == "-" else os.stat(path)
+        except OSError:
+            continue  # the reader reports a path it cannot open, in its turn
+        if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) == (out.st_dev, out.st_ino):
+            return path
+    return None
