@@ -96,3 +96,32 @@ def test_another_file_on_stdout_is_fine(tmp_path: Path) -> None:
         proc = subprocess.run([wkcli_executable(), "classify", WEBHOOKS], stdout=out, stderr=subprocess.PIPE, timeout=30)
     assert proc.returncode == 0, proc.stderr
     assert len(out_path.read_bytes().splitlines()) == 14
+
+
+@pytest.mark.parametrize(
+    ("args", "signum", "status"),
+    [
+        (["classify", "-"], signal.SIGTERM, 143),
+        (["classify", "-o", "table", "-"], signal.SIGTERM, 143),
+        (["presence", "-"], signal.SIGTERM, 143),
+        (["count", "--follow", "-"], signal.SIGTERM, 143),
+        (["classify", "-"], signal.SIGINT, 130),
+    ],
+    ids=["classify", "table", "presence", "count-follow", "classify-ctrl-c"],
+)
+def test_a_signal_stops_a_reading_command_cleanly_with_its_account(args, signum, status) -> None:
+    proc = subprocess.Popen(
+        [wkcli_executable(), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write((SAMPLES / "webhooks.jsonl").read_bytes())
+    proc.stdin.flush()  # and the pipe stays open: wkcli is waiting for more when the signal comes
+    first = proc.stdout.readline()
+    assert first.endswith(b"\n")
+    proc.send_signal(signum)
+    rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == status
+    how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    assert re.match(rf"wkcli: stopped by {how}: \d+ records? from 1 file: ", err.decode().splitlines()[-1])
+    assert b"Traceback" not in err
+    assert rest == b"" or rest.endswith(b"\n")  # whole lines only

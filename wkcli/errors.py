@@ -44,3 +44,11 @@ class StrictStop(WkcliError):
     """``--strict`` met a bad record."""
 
     exit_code = ExitCode.MALFORMED
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the signal finds the program.
+
+    A KeyboardInterrupt, so that every path that stops cleanly on Ctrl-C (closing writers,
+    ending a --follow, stopping workers) stops the same way on SIGTERM.
+    """
