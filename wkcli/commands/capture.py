@@ -9,6 +9,7 @@ import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
+from wkcli.text import sanitize
 
 EXIT_HELP = (
     "Exit status: 0 stopped cleanly (Ctrl-C or SIGTERM: requests in flight are finished first); "
@@ -149,7 +150,7 @@ def capture(
     def ready(address: tuple[str, int]) -> None:
         bound_host, bound_port = address
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        where = "stdout" if options.out is None else options.out
+        where = "stdout" if options.out is None else sanitize(options.out)
         # Always said, even with --quiet: scripts and tests read the bound port from it.
         sys.stderr.write(
             f"wkcli: listening on http://{shown}:{bound_port}/, recording to {where} (Ctrl-C to stop)\n"

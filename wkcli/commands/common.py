@@ -17,6 +17,7 @@ from wkcli.filters import Criteria
 from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
 from wkcli.pipeline import Diagnostics, Reader, summary_line
 from wkcli.source import INPUT_FORMATS
+from wkcli.text import sanitize
 
 EXIT_CODES_HELP = (
     "Exit status: 0 every record was read; 1 finished, but some input was malformed; "
@@ -343,7 +344,7 @@ def _stop_output() -> None:
 
 def _say(line: str) -> None:
     try:
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(sanitize(line) + "\n")  # errors quote file names and values
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass

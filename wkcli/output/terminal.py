@@ -10,8 +10,42 @@ from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
 from wkcli.errors import OutputError
+from wkcli.text import sanitize
 
 COLOR_MODES = ("auto", "always", "never")
+
+_RESET = "\x1b[0m"
+STYLES = {
+    "bold": "\x1b[1m",
+    "dim": "\x1b[2m",
+    "cyan": "\x1b[36m",
+    "magenta": "\x1b[1;35m",
+    "green": "\x1b[32m",
+    "yellow": "\x1b[33m",
+    "red": "\x1b[1;31m",
+}
+
+
+class Painter:
+    """The one way text views (show, check, capture's and replay's lines) put text on a stream.
+
+    Every piece is escaped here, whatever it holds, and only then wrapped in wkcli's own colour
+    codes: so no field of any view can reach the terminal raw, and the only escape sequences
+    in the output are these.
+    """
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, style: str = "") -> str:
+        text = sanitize(text)
+        if not self.color or not style or not text:
+            return text
+        return STYLES[style] + text + _RESET
+
+    def line(self, *pieces: str | tuple[str, str]) -> str:
+        """One line from plain pieces and (text, style) pieces, each escaped, ending in a newline."""
+        return "".join(self(*piece) if isinstance(piece, tuple) else self(piece) for piece in pieces) + "\n"
 
 
 @dataclass
