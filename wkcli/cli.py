@@ -12,7 +12,7 @@ from wkcli.commands import classify, count
 from wkcli.commands import check, presence, show
 from wkcli.commands import capture, replay
 from wkcli.commands.common import EXIT_CODES_HELP
-from wkcli.errors import ExitCode
+from wkcli.errors import ExitCode, Terminated
 
 app = typer.Typer(
     name="wkcli",
@@ -54,5 +54,7 @@ def _root(
 def main() -> None:
     try:
         app(prog_name="wkcli")
+    except Terminated:
+        sys.exit(ExitCode.TERMINATED)
     except KeyboardInterrupt:
         sys.exit(ExitCode.INTERRUPTED)

@@ -10,7 +10,9 @@ class ExitCode(IntEnum):
     MALFORMED = 1  # finished, but some input was malformed (or a check found warnings)
     USAGE = 2  # bad options, or a file that could not be read
     INTERNAL = 3  # a bug in wkcli
-    INTERRUPTED = 130  # Ctrl-C
+    OUTPUT = 4  # the output could not be written (a full disk, an I/O error)
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
 class WkcliError(Exception):
@@ -29,7 +31,24 @@ class UnreadableInput(WkcliError):
     exit_code = ExitCode.USAGE
 
 
+class OutputError(WkcliError):
+    """Writing the output failed (ENOSPC, EIO, EFBIG ...): the machine's trouble, not a bug.
+
+    Deliberately not an OSError, so that no reader mistakes it for an input it could not read.
+    """
+
+    exit_code = ExitCode.OUTPUT
+
+
 class StrictStop(WkcliError):
     """``--strict`` met a bad record."""
 
     exit_code = ExitCode.MALFORMED
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the signal finds the program.
+
+    A KeyboardInterrupt, so that every path that stops cleanly on Ctrl-C (closing writers,
+    ending a --follow, stopping workers) stops the same way on SIGTERM.
+    """

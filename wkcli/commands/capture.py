@@ -9,11 +9,12 @@ import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
+from wkcli.text import sanitize
 
 EXIT_HELP = (
     "Exit status: 0 stopped cleanly (Ctrl-C or SIGTERM: requests in flight are finished first); "
-    "1 some requests could not be written (they were answered 500); 2 usage error or the "
-    "address or file cannot be opened."
+    "2 usage error or the address or file cannot be opened; 4 some requests could not be "
+    "written (a full disk: they were answered 500, so WuKongIM sends them again)."
 )
 
 SERVER = "Server"
@@ -149,7 +150,7 @@ def capture(
     def ready(address: tuple[str, int]) -> None:
         bound_host, bound_port = address
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        where = "stdout" if options.out is None else options.out
+        where = "stdout" if options.out is None else sanitize(options.out)
         # Always said, even with --quiet: scripts and tests read the bound port from it.
         sys.stderr.write(
             f"wkcli: listening on http://{shown}:{bound_port}/, recording to {where} (Ctrl-C to stop)\n"
@@ -166,6 +167,10 @@ def capture(
     bad = f" ({stats.bad_bodies:,} with a body that is not JSON)" if stats.bad_bodies else ""
     diagnostics.note(f"stopped: {stats.recorded:,} requests recorded{bad}{refused}")
     if stats.write_errors:
-        diagnostics.error("", f"{stats.write_errors:,} requests could not be written and were answered 500")
-        return ExitCode.MALFORMED
+        where = "standard output" if options.out is None else options.out
+        diagnostics.error(
+            "", f"cannot write to {where}: {stats.write_error}: {stats.write_errors:,} requests "
+            "were not recorded and were answered 500"
+        )
+        return ExitCode.OUTPUT
     return ExitCode.OK

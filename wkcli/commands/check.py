@@ -14,7 +14,8 @@ FORMATS = ("auto", "text", "json")
 
 EXIT_HELP = (
     "Exit status: 0 no warnings (informational findings only); 1 some warning was found, or "
-    "some input was malformed; 2 usage error or unreadable file; 130 interrupted (Ctrl-C)."
+    "some input was malformed; 2 usage error or unreadable file; 4 the output could not be written; "
+    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 Format = Annotated[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -11,15 +12,17 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-from wkcli.errors import ExitCode, UsageError, WkcliError
+from wkcli.errors import ExitCode, OutputError, Terminated, UsageError, WkcliError
 from wkcli.webhook.filters import Criteria
-from wkcli.output.terminal import Terminal
+from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
 from wkcli.read.reader import Diagnostics, Reader, summary_line
 from wkcli.read.source import INPUT_FORMATS
+from wkcli.text import sanitize
 
 EXIT_CODES_HELP = (
     "Exit status: 0 every record was read; 1 finished, but some input was malformed; "
-    "2 usage error or unreadable file; 130 interrupted (Ctrl-C)."
+    "2 usage error or unreadable file; 4 the output could not be written (a full disk); "
+    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 FILTERS = "Filters"
@@ -139,12 +142,17 @@ Utc = Annotated[
 class Session:
     """One run of a command: the terminal, the diagnostics stream and the reader."""
 
+    # The session of the running command, for ``guarded`` to account for an interrupted read.
+    current: Session | None = None
+
     def __init__(self, color: str = "auto", quiet: bool = False, warnings: bool = True) -> None:
         if color not in ("auto", "always", "never"):
             raise UsageError(f"--color must be auto, always or never, not {color!r}")
         self.terminal = Terminal.from_sys(color)
         self.quiet = quiet
         self.diagnostics = Diagnostics(self.terminal.stderr, quiet=quiet, warnings=warnings)
+        self.last_reader: Reader | None = None
+        Session.current = self
 
     def reader(
         self,
@@ -168,7 +176,10 @@ class Session:
             self.diagnostics.before_emit = on_wait
         if paths.count("-") > 1:
             raise UsageError("'-' (stdin) can only be read once")
-        return Reader(
+        same = input_is_output(paths or ["-"])
+        if same is not None:
+            raise UsageError(f"{'standard input' if same == '-' else same}: input file is output file")
+        self.last_reader = Reader(
             paths or ["-"],
             criteria,
             self.diagnostics,
@@ -178,6 +189,7 @@ class Session:
             presence=presence,
             follow=follow,
         )
+        return self.last_reader
 
     def finish(self, reader: Reader, filtered: bool | None = None) -> ExitCode:
         """Print the account of every record on stderr and return the exit status.
@@ -185,7 +197,15 @@ class Session:
         ``filtered`` says whether the user asked for a subset (then the number that matched is
         given); by default, whether the reader's criteria select anything.
         """
-        stats = reader.stats
+        self._account(reader, filtered)
+        return reader.stats.exit_code
+
+    def interrupted(self, how: str) -> None:
+        """The account of what was read before Ctrl-C or SIGTERM stopped the command."""
+        if self.last_reader is not None:
+            self._account(self.last_reader, None, f"stopped by {how}: ")
+
+    def _account(self, reader: Reader, filtered: bool | None, prefix: str = "") -> None:
         hidden = self.diagnostics.hidden_note()
         if hidden:
             self.diagnostics.note(hidden + " (the counts below include them)")
@@ -195,8 +215,7 @@ class Session:
                 criteria.kinds or criteria.events or criteria.channels or criteria.channel_types
                 or criteria.senders or criteria.since is not None or criteria.until is not None
             )
-        self.diagnostics.note(summary_line(stats, filtered))
-        return stats.exit_code
+        self.diagnostics.note(prefix + summary_line(reader.stats, filtered))
 
 
 def pick_format(fmt: str, formats: tuple[str, ...], terminal: Terminal, on_terminal: str, in_pipe: str) -> str:
@@ -245,16 +264,41 @@ def guarded(command: F) -> F:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
+        guard_stdout()
+        Session.current = None
+        previous = _catch_sigterm()
+        try:
+            code = _run(command, args, kwargs)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+        if code:
+            raise typer.Exit(int(code))
+
+    return run  # type: ignore[return-value]
+
+
+def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
+    try:
         try:
             code = command(*args, **kwargs)
+            # Output still buffered fails here, inside the net, not at interpreter exit.
+            sys.stdout.flush()
         except typer.Exit:
             raise
+        except OutputError as exc:
+            _say(f"wkcli: error: {exc}")
+            _silence_stdout()  # what is still buffered would fail again at exit
+            code = exc.exit_code
         except WkcliError as exc:
             _say(f"wkcli: error: {exc}")
             code = exc.exit_code
-        except KeyboardInterrupt:
-            _silence_stdout()
-            code = ExitCode.INTERRUPTED
+        except KeyboardInterrupt as exc:
+            terminated = isinstance(exc, Terminated)
+            _stop_output()
+            if Session.current is not None:
+                Session.current.interrupted("SIGTERM" if terminated else "Ctrl-C")
+            code = ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED
         except BrokenPipeError:
             # The reader of our output went away (`| head`): stop quietly.
             _silence_stdout()
@@ -267,15 +311,40 @@ def guarded(command: F) -> F:
                 "(this is a bug in wkcli; run with WKCLI_DEBUG=1 for details)"
             )
             code = ExitCode.INTERNAL
-        if code:
-            raise typer.Exit(int(code))
+    except KeyboardInterrupt as exc:
+        # A second signal while the first was being handled: stop now, still without a traceback.
+        _silence_stdout()
+        code = ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
+    return int(code or 0)
 
-    return run  # type: ignore[return-value]
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _catch_sigterm() -> Any:
+    """Turn SIGTERM into ``Terminated`` for the command's run; returns the handler it replaced."""
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main thread (a library caller): leave it alone
+        return None
+
+
+def _stop_output() -> None:
+    """After Ctrl-C or SIGTERM: write out the whole lines already made, then write no more.
+
+    Writers hand the buffer whole lines only, so what reaches stdout ends at a line's end.
+    """
+    try:
+        sys.stdout.flush()
+    except (KeyboardInterrupt, OSError, WkcliError, ValueError):
+        pass
+    _silence_stdout()
 
 
 def _say(line: str) -> None:
     try:
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(sanitize(line) + "\n")  # errors quote file names and values
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass

@@ -75,9 +75,11 @@ def count(
     if follow:
         return _follow(session, reader, tally, fmt)
     bar = common.attach_progress(session, reader, quiet)
-    reader.count_into(tally)
-    if bar is not None:
-        bar.clear()
+    try:
+        reader.count_into(tally)
+    finally:
+        if bar is not None:
+            bar.clear()  # also when interrupted: the account follows on the same terminal
     report = counts.count_report(tally, reader.stats)
     terminal = session.terminal
     if fmt == "json":

@@ -13,7 +13,8 @@ from wkcli.read.reader import plural
 
 EXIT_HELP = (
     "Exit status: 0 every request was answered 200; 1 some request got another status or no "
-    "answer, or some input was malformed; 2 usage error or unreadable file; 130 interrupted (Ctrl-C)."
+    "answer, or some input was malformed; 2 usage error or unreadable file; 4 the output could not be written; "
+    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 SENDING = "Sending"

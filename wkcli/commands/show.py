@@ -19,7 +19,8 @@ FORMATS = ("auto", "text", "json")
 
 EXIT_HELP = (
     "Exit status: 0 a message matched; 1 none matched, or some input was malformed; "
-    "2 usage error or unreadable file; 130 interrupted (Ctrl-C)."
+    "2 usage error or unreadable file; 4 the output could not be written; "
+    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 MessageId = Annotated[

@@ -102,6 +102,7 @@ class CaptureStats:
     refused: int = 0
     bad_bodies: int = 0
     write_errors: int = 0
+    write_error: str | None = None  # the last reason, for the final report
 
 
 Observer = Callable[[Received], None]
@@ -354,6 +355,7 @@ class CaptureServer:
             await self.journal.append(line)
         except OSError as exc:
             self.stats.write_errors += 1
+            self.stats.write_error = exc.strerror or str(exc)
             # Not recorded: answer 500 so WuKongIM tries again later.
             return _refuse(info, 500, f"could not write the record: {exc.strerror or exc}")
         info.recorded = True

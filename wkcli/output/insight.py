@@ -9,12 +9,11 @@ import orjson
 
 from wkcli.webhook.checks import INFO, WARNING, Finding
 from wkcli.output.messages import dumps
-from wkcli.output.terminal import Terminal
+from wkcli.output.terminal import Painter, Terminal
 from wkcli.text import display, sanitize
 from wkcli.webhook.times import format_time
 
-_LEVEL_STYLE = {WARNING: "\x1b[1;31m", INFO: "\x1b[36m"}
-_RESET = "\x1b[0m"
+_LEVEL_STYLE = {WARNING: "red", INFO: "cyan"}
 
 
 # -- check ---------------------------------------------------------------------------------
@@ -22,33 +21,38 @@ _RESET = "\x1b[0m"
 
 def write_findings_text(out: TextIO, findings: list[Finding], color: bool, width: int = 100) -> None:
     """Findings grouped and counted, warnings first, each with what it means and examples."""
+    # Each line is made by paint.line, which escapes every piece: sources, ids and details
+    # quote the dump.
+    paint = Painter(color)
     if not findings:
-        out.write("No problems found.\n")
+        out.write(paint.line("No problems found."))
         return
     for number, finding in enumerate(findings):
         if number:
             out.write("\n")
         level = finding.level
-        label = f"{level:<7}"
-        if color:
-            label = _LEVEL_STYLE[level] + label + _RESET
         noun = "time" if finding.count == 1 else "times"
-        out.write(f"{label} {finding.rule.title} ({finding.count:,} {noun}) [{finding.code}]\n")
+        out.write(
+            paint.line(
+                (f"{level:<7}", _LEVEL_STYLE[level]),
+                f" {finding.rule.title} ({finding.count:,} {noun}) [{finding.code}]",
+            )
+        )
         for line in _wrap(finding.rule.meaning, width - 10):
-            out.write(f"          {line}\n")
+            out.write(paint.line(f"          {line}"))
         for example in finding.examples:
-            parts = [sanitize(example.source)]
+            parts = [example.source]
             if example.message_id:
-                parts.append(f"message {sanitize(example.message_id)}")
+                parts.append(f"message {example.message_id}")
             if example.event:
-                parts.append(sanitize(example.event))
+                parts.append(example.event)
             line = "  ".join(parts)
             if example.detail:
-                line += f": {sanitize(example.detail)}"
-            out.write(f"    e.g. {line}\n")
+                line += f": {example.detail}"
+            out.write(paint.line(f"    e.g. {line}"))
         more = finding.count - len(finding.examples)
         if more > 0:
-            out.write(f"    … and {more:,} more\n")
+            out.write(paint.line(f"    … and {more:,} more"))
 
 
 def findings_summary(warnings: int, infos: int) -> str:
@@ -156,7 +160,8 @@ class PresenceTable:
 
 def write_show_text(out: TextIO, views: list[dict[str, Any]], color: bool) -> None:
     """Each matching message in full: deliveries, header, fields, setting bits, payload, recipients."""
-    bold = ("\x1b[1m", _RESET) if color else ("", "")
+    # Each line is made by paint.line, which escapes every piece: all of it quotes the dump.
+    paint = Painter(color)
     for number, view in enumerate(views):
         if number:
             out.write("\n")
@@ -167,34 +172,34 @@ def write_show_text(out: TextIO, views: list[dict[str, Any]], color: bool) -> No
             events[name] = events.get(name, 0) + 1
         seen = ", ".join(f"{name} ×{n}" for name, n in events.items())
         times = "once" if len(deliveries) == 1 else f"{len(deliveries)} times"
-        out.write(f"{bold[0]}message {sanitize(view['id'])}{bold[1]}  (seen {times}: {seen})\n")
+        out.write(paint.line((f"message {view['id']}", "bold"), f"  (seen {times}: {seen})"))
         if view["anomaly"]:
-            why = sanitize(view["anomaly"])
+            why = view["anomaly"]
         elif view["kind"] == "cmd":
             why = "header.sync_once is 1"
         else:
             why = "header.sync_once is not 1"
-        out.write(f"  kind      {view['kind']}  ({why})\n")
-        out.write("  arrived in:\n")
+        out.write(paint.line(f"  kind      {view['kind']}  ({why})"))
+        out.write(paint.line("  arrived in:"))
         for delivery in deliveries:
-            line = f"    {display(delivery['event'] or '?'):<17} {sanitize(delivery['source'])}"
+            line = f"    {display(delivery['event'] or '?'):<17} {delivery['source']}"
             if delivery.get("received"):
                 line += f"  received {delivery['received']}"
             if "recipients" in delivery:
                 line += f"  recipients: {_recipients_text(delivery)}"
-            out.write(line + "\n")
-        out.write("  fields:\n")
+            out.write(paint.line(line))
+        out.write(paint.line("  fields:"))
         decoded = view["decoded"]
         for key, value in view["message"].items():
-            out.write(f"    {sanitize(str(key)):<17} {_field_text(key, value, decoded)}\n")
-        out.write(f"  payload   {_payload_heading(decoded)}\n")
+            out.write(paint.line(f"    {display(key):<17} {_field_text(key, value, decoded)}"))
+        out.write(paint.line(f"  payload   {_payload_heading(decoded)}"))
         body = decoded.get("payload")
         if decoded["payload_status"] == "json":
             text = orjson.dumps(body, option=orjson.OPT_INDENT_2).decode()
             for line in text.splitlines():
-                out.write(f"    {sanitize(line)}\n")
+                out.write(paint.line(f"    {line}"))
         elif isinstance(body, str):
-            out.write(f"    {sanitize(body)}\n")
+            out.write(paint.line(f"    {body}"))
 
 
 def _payload_heading(decoded: dict[str, Any]) -> str:
@@ -205,7 +210,7 @@ def _payload_heading(decoded: dict[str, Any]) -> str:
     if decoded.get("content_type") is not None:
         parts.append(f"type {display(decoded['content_type'])} ({display(decoded['content_type_name'])})")
     if decoded.get("cmd"):
-        parts.append(f"cmd {sanitize(decoded['cmd'])}")
+        parts.append(f"cmd {decoded['cmd']}")
     return ", ".join(parts) or "JSON"
 
 
@@ -214,8 +219,8 @@ def _recipients_text(delivery: dict[str, Any]) -> str:
     uids = delivery.get("to_uids")
     if uids is None:
         note = delivery.get("recipients_note")
-        return f"{status}" + (f" ({sanitize(note)})" if note else "")
-    shown = ", ".join(sanitize(uid) for uid in uids[:20])
+        return f"{status}" + (f" ({note})" if note else "")
+    shown = ", ".join(str(uid) for uid in uids[:20])
     if len(uids) > 20:
         shown += f", … ({len(uids) - 20:,} more)"
     return f"{len(uids):,} ({status}) {shown}".rstrip()
@@ -237,6 +242,8 @@ def _field_text(key: str, value: Any, decoded: dict[str, Any]) -> str:
 
 
 def _json(value: Any) -> str:
+    # Escaped already here (as well as where the line is written) so the 100-character cut
+    # counts what will be shown.
     if isinstance(value, str):
         return sanitize(value) if value else '""'
     return sanitize(dumps(value).decode())

@@ -9,31 +9,10 @@ from datetime import datetime, timezone
 from typing import Any, TextIO
 
 from wkcli.read.jsontext import dumps
-from wkcli.output.terminal import Terminal, wants_color
+from wkcli.output.terminal import Painter, Terminal, wants_color
 from wkcli.read.reader import plural
-from wkcli.text import sanitize
 
-_RESET = "\x1b[0m"
-_STYLES = {
-    "dim": "\x1b[2m",
-    "cyan": "\x1b[36m",
-    "magenta": "\x1b[1;35m",
-    "green": "\x1b[32m",
-    "yellow": "\x1b[33m",
-    "red": "\x1b[1;31m",
-}
-
-
-class Painter:
-    """ANSI colour when wanted; plain text otherwise (pipes, NO_COLOR, TERM=dumb)."""
-
-    def __init__(self, color: bool) -> None:
-        self.color = color
-
-    def __call__(self, text: str, style: str) -> str:
-        if not self.color or not text:
-            return text
-        return _STYLES[style] + text + _RESET
+__all__ = ["CaptureView", "FollowedCounts", "Painter", "ReplayView", "render_counts"]
 
 
 def _clock(seconds: float, utc: bool) -> str:
@@ -63,14 +42,16 @@ class CaptureView:
 
     def __call__(self, info: Any) -> None:
         paint = self.paint
+        # Every piece goes through paint, which escapes it: the request's path, event, remote
+        # address and errors are the sender's text.
         parts = [paint(_clock(info.received, self.utc), "dim")]
-        event = sanitize(info.event) if info.event else "-"
+        event = info.event or "-"
         parts.append(paint(f"{event:<17}", "cyan"))
         if not info.recorded:
-            parts.append(paint(f"{info.status} refused: {sanitize(info.error or '')}", "red"))
-            parts.append(paint(f"{info.method} {sanitize(info.path)} from {info.remote}", "dim"))
+            parts.append(paint(f"{info.status} refused: {info.error or ''}", "red"))
+            parts.append(paint(f"{info.method} {info.path} from {info.remote}", "dim"))
         elif info.error is not None:
-            parts.append(paint(f"recorded, malformed: {sanitize(info.error)}", "yellow"))
+            parts.append(paint(f"recorded, malformed: {info.error}", "yellow"))
         else:
             parts.append(self._contents(info))
         if info.forward_status is not None or info.forward_error is not None:
@@ -106,7 +87,7 @@ class CaptureView:
 
     def _forward(self, info: Any) -> str:
         if info.forward_error is not None:
-            return self.paint(f"-> forward failed: {sanitize(info.forward_error)} (answered 502)", "red")
+            return self.paint(f"-> forward failed: {info.forward_error} (answered 502)", "red")
         style = "green" if info.forward_status == 200 else "yellow"
         return self.paint(f"-> {info.forward_status} in {info.forward_ms:.1f} ms", style)
 
@@ -132,7 +113,7 @@ class ReplayView:
         if result.dry_run:
             status = paint("dry-run", "dim")
         elif result.error is not None:
-            status = paint(f"error: {sanitize(result.error)}", "red")
+            status = paint(f"error: {result.error}", "red")
         else:
             status = paint(str(result.status), "green" if result.status == 200 else "yellow")
         request = result.request
@@ -144,7 +125,7 @@ class ReplayView:
             what += " (part of a batch)"
         ms = "" if result.ms is None else f"{result.ms:8.1f} ms"
         line = "  ".join(
-            [status, ms, paint(f"{sanitize(request.event):<17}", "cyan"), what, paint(str(request.origin), "dim")]
+            [status, paint(ms), paint(f"{request.event:<17}", "cyan"), paint(what), paint(str(request.origin), "dim")]
         )
         self.terminal.stdout.write(line + "\n")
         self.terminal.stdout.flush()

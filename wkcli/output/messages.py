@@ -13,7 +13,7 @@ from wkcli.read.jsontext import dumps
 from wkcli.webhook.model import Message
 from wkcli.webhook.payload import decode_payload, preview
 from wkcli.webhook.recipients import recipients
-from wkcli.text import display
+from wkcli.text import display, sanitize
 from wkcli.webhook.times import format_time
 
 CSV_COLUMNS = (
@@ -140,9 +140,9 @@ class DelimitedWriter:
         self._emit([row[name] for name in CSV_COLUMNS])
 
     def _emit(self, values: list[str]) -> None:
-        if self.tsv:
-            # display() already turned tabs and newlines into visible escapes.
-            values = [value.replace("\t", "\\t") for value in values]
+        # Every cell, whatever column it came from, is escaped here (sanitize turns tabs and
+        # newlines into visible escapes too, which TSV needs).
+        values = [sanitize(value) for value in values]
         self._writer.writerow(values)
         self.out.write(self._buffer.getvalue())
         self._buffer.seek(0)

@@ -8,12 +8,13 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
+from rich.segment import Segment
 
 from wkcli.webhook.model import CMD, Message, channel_type_name
 from wkcli.output.terminal import Terminal
 from wkcli.webhook.payload import decode_payload, preview
 from wkcli.webhook.recipients import UNKNOWN, recipients
-from wkcli.text import display
+from wkcli.text import display, sanitize
 from wkcli.webhook.times import format_time
 
 KIND_STYLES = {"cmd": "bold magenta", "chat": "green"}
@@ -21,7 +22,7 @@ KIND_STYLES = {"cmd": "bold magenta", "chat": "green"}
 _SGR = {"bold": "1", "dim": "2", "cyan": "36", "green": "32", "magenta": "35", "yellow": "33",
         "bold magenta": "1;35", "bold red": "1;31"}  # fmt: skip
 
-Cell = tuple[str, str, bool]  # text (already made safe), style, right-justified
+Cell = tuple[str, str, bool]  # text, style, right-justified
 EVENT_LABELS = {"msg.notify": "notify", "msg.offline": "offline"}
 _BATCH_ROWS = 100
 _BATCH_SECONDS = 0.25
@@ -40,10 +41,32 @@ _COLUMNS = (
 _TO_WIDTH = 4 + 2  # the "to" column and its gap
 
 
+class SafeConsole(Console):
+    """A rich console that escapes control characters in every piece of text it writes.
+
+    Views hand it text from the dump in tables, groups and live totals; escaping where the
+    segments become output means no view can forget a cell. Rich's own control segments
+    (cursor moves of a live display) are its own and pass; markup is never parsed (markup=False).
+    """
+
+    def _render_buffer(self, buffer):  # type: ignore[override]
+        return super()._render_buffer(
+            segment if segment.control else Segment(_keep_lines(segment.text), segment.style)
+            for segment in buffer
+        )
+
+
+def _keep_lines(text: str) -> str:
+    # Rich ends its own lines with plain "\n" segments: those stay line ends.
+    if "\n" not in text:
+        return sanitize(text)
+    return "\n".join(sanitize(part) for part in text.split("\n"))
+
+
 def make_console(terminal: Terminal, stderr: bool = False) -> Console:
     stream = terminal.stderr if stderr else terminal.stdout
     isatty = terminal.stderr_isatty if stderr else terminal.stdout_isatty
-    return Console(
+    return SafeConsole(
         file=stream,
         force_terminal=terminal.color or None,
         no_color=not terminal.color,
@@ -104,6 +127,7 @@ class TableWriter:
         color = self.color
         last = len(cells) - 1
         for index, ((text, style, right), width) in enumerate(zip(cells, self._widths)):
+            text = sanitize(text)  # every cell of every row is written from here
             size = cell_len(text)
             if size > width:
                 text = set_cell_size(text, width - 1).rstrip() + "…"

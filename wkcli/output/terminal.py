@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
+import io
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
+from wkcli.errors import OutputError
+from wkcli.text import sanitize
+
 COLOR_MODES = ("auto", "always", "never")
+
+_RESET = "\x1b[0m"
+STYLES = {
+    "bold": "\x1b[1m",
+    "dim": "\x1b[2m",
+    "cyan": "\x1b[36m",
+    "magenta": "\x1b[1;35m",
+    "green": "\x1b[32m",
+    "yellow": "\x1b[33m",
+    "red": "\x1b[1;31m",
+}
+
+
+class Painter:
+    """The one way text views (show, check, capture's and replay's lines) put text on a stream.
+
+    Every piece is escaped here, whatever it holds, and only then wrapped in wkcli's own colour
+    codes: so no field of any view can reach the terminal raw, and the only escape sequences
+    in the output are these.
+    """
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, style: str = "") -> str:
+        text = sanitize(text)
+        if not self.color or not style or not text:
+            return text
+        return STYLES[style] + text + _RESET
+
+    def line(self, *pieces: str | tuple[str, str]) -> str:
+        """One line from plain pieces and (text, style) pieces, each escaped, ending in a newline."""
+        return "".join(self(*piece) if isinstance(piece, tuple) else self(piece) for piece in pieces) + "\n"
 
 
 @dataclass
@@ -60,3 +98,66 @@ def _isatty(stream: object) -> bool:
         return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError, OSError):
         return False
+
+
+class _StdoutRaw(io.FileIO):
+    """File descriptor 1, whose failed writes raise ``OutputError``.
+
+    Every writer (text or bytes, rows or fast-path blocks, ``print``) ends in this one ``write``,
+    so a full disk is reported the same way whatever command or format met it, and an OSError
+    from writing is never taken for one from reading an input. Only the raw layer is Python:
+    the buffer above it stays C, so small writes cost nothing more.
+    """
+
+    def write(self, data):  # type: ignore[override]
+        try:
+            return super().write(data)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): a quiet stop, handled by the caller
+        except OSError as exc:
+            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def guard_stdout() -> None:
+    """Put ``sys.stdout`` on a ``_StdoutRaw``, when it is the process's own standard output.
+
+    Streams a test harness substitutes are left alone (they have no descriptor to fail).
+    """
+    stream = sys.stdout
+    if stream is None or stream is not sys.__stdout__:
+        return
+    try:
+        if stream.fileno() != 1:
+            return
+        stream.flush()
+    except (OSError, ValueError, AttributeError):
+        return
+    buffered = io.BufferedWriter(_StdoutRaw(1, "w", closefd=False))
+    sys.stdout = io.TextIOWrapper(
+        buffered,
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=stream.line_buffering,
+    )
+
+
+def input_is_output(paths: list[str]) -> str | None:
+    """The first of ``paths`` ('-' is stdin) that is the very file standard output writes to.
+
+    Reading it would read our own output back, growing the file for ever (``wkcli classify f
+    >> f``): the same test as GNU cat's "input file is output file", on device and inode.
+    """
+    try:
+        out = os.fstat(1)
+    except OSError:
+        return None
+    if not stat.S_ISREG(out.st_mode):
+        return None
+    for path in paths:
+        try:
+            info = os.fstat(0) if path == "-" else os.stat(path)
+        except OSError:
+            continue  # the reader reports a path it cannot open, in its turn
+        if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) == (out.st_dev, out.st_ino):
+            return path
+    return None
