@@ -15,7 +15,7 @@ from wkcli.errors import ExitCode, UsageError, WkcliError
 from wkcli.webhook.filters import Criteria
 from wkcli.output.terminal import Terminal
 from wkcli.read.reader import Diagnostics, Reader, summary_line
-from wkcli.read.source import INPUT_FORMATS
+from wkcli.read.values import INPUT_FORMATS
 
 EXIT_CODES_HELP = (
     "Exit status: 0 every record was read; 1 finished, but some input was malformed; "

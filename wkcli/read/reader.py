@@ -15,11 +15,12 @@ from wkcli.errors import ExitCode, StrictStop, UnreadableInput
 from wkcli.read.fast.scan import FastCount, FastJsonl, OutputFailed, progress_reporter
 from wkcli.read.fast.scan import usable as fastpath_usable
 from wkcli.read.fast.scan import worth_it as fastpath_worth_it
+from wkcli.read.source import Input, TruncatedInput, iter_lines, open_input
+from wkcli.read.unwrap import Empty, Problem, unwrap
+from wkcli.read.values import Bad, Skip, Value, read_values
+from wkcli.text import sanitize
 from wkcli.webhook.filters import Criteria, build
 from wkcli.webhook.model import CMD, KNOWN_EVENTS, Message, PresenceEntry
-from wkcli.read.source import Bad, Input, Skip, TruncatedInput, Value, iter_lines, open_input, read_values
-from wkcli.text import sanitize
-from wkcli.read.unwrap import Empty, Problem, unwrap
 
 
 @dataclass

@@ -29,12 +29,13 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
+from wkcli.read.source import BOM, CHUNK, Input, block_lines, iter_blocks
+from wkcli.read.values import Value, read_values
 from wkcli.webhook.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
-from wkcli.read.source import BOM, CHUNK, Input, Value, iter_blocks, read_values
 
 if TYPE_CHECKING:
-    from wkcli.webhook.model import Message, PresenceEntry
     from wkcli.read.reader import Reader
+    from wkcli.webhook.model import Message, PresenceEntry
 
 BLOCK = 1 << 17  # bytes read at a time from regular files (small enough to stay in cache)
 PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read by one process: forking costs more
@@ -108,20 +109,13 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _block_lines(block: bytes) -> list[bytes]:
-    lines = block.split(b"\n")
-    if block.endswith(b"\n"):
-        lines.pop()
-    return lines
-
-
 # A piece of input: its whole lines, the bytes to check as UTF-8, and how many bytes it used.
 Piece = tuple[list[bytes], bytes, int]
 
 
 def _pieces(blocks: Iterable[bytes]) -> Iterator[Piece]:
     for block in blocks:
-        yield _block_lines(block), block, len(block)
+        yield block_lines(block), block, len(block)
 
 
 def _rest(pieces: Iterable[Piece]) -> Iterator[bytes]:
