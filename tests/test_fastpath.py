@@ -15,7 +15,9 @@ import pytest
 
 from wkcli.webhook.filters import Criteria
 from wkcli.output.messages import JsonlWriter
-from wkcli.read.reader import Diagnostics, Reader
+from wkcli.read.accounting import Diagnostics
+from wkcli.read.options import ReadOptions
+from wkcli.read.reader import Reader
 from wkcli.webhook.tally import Tally
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,14 +140,12 @@ def _read(
     diagnostics = Diagnostics(errors, max_shown=10**9)
     out = io.BytesIO()
     if mode.startswith("count"):
-        reader = Reader([path], criteria, diagnostics, **kw)
-        reader.jobs = jobs
+        reader = Reader([path], criteria, diagnostics, ReadOptions(jobs=jobs, **kw))
         tally = Tally(["event", "kind"] if mode == "count-by" else None)
         reader.count_into(tally)
         produced = (tally.cmd, tally.chat, tally.presence, tally.rows())
     else:
-        reader = Reader([path], criteria, diagnostics, presence=False, **kw)
-        reader.jobs = jobs
+        reader = Reader([path], criteria, diagnostics, ReadOptions(presence=False, jobs=jobs, **kw))
         writer = JsonlWriter(out)
         reader.pass_plain_jsonl(out)
         for message in reader:
@@ -233,11 +233,11 @@ def test_the_fast_path_is_taken_and_counts_right(tmp_path, monkeypatch):
     generate.write(out, "offline", 2000, seed=5, cmd_ratio=0.25)
     path.write_bytes(out.getvalue())
     monkeypatch.setenv("WKCLI_FASTPATH", "1")
-    import wkcli.read.reader as pipeline
+    import wkcli.read.accounting as accounting
 
     built = []
-    original = pipeline.unwrap
-    monkeypatch.setattr(pipeline, "unwrap", lambda *a: built.append(1) or original(*a))
+    original = accounting.unwrap
+    monkeypatch.setattr(accounting, "unwrap", lambda *a: built.append(1) or original(*a))
     reader = Reader([str(path)], None, Diagnostics(io.StringIO()))
     tally = Tally()
     reader.count_into(tally)
@@ -296,9 +296,8 @@ def test_progress_is_reported_for_large_files(tmp_path, monkeypatch, jobs):
     generate.write(out, "offline", 1000, seed=1)
     path.write_bytes(out.getvalue())
     seen: list[tuple[str, int, int]] = []
-    reader = Reader([str(path)], None, Diagnostics(io.StringIO()))
-    reader.jobs = jobs
-    reader.progress = lambda *report: seen.append(report)
+    options = ReadOptions(jobs=jobs, progress=lambda *report: seen.append(report))
+    reader = Reader([str(path)], None, Diagnostics(io.StringIO()), options)
     reader.count_into(Tally())
     size = path.stat().st_size
     assert len(seen) > 3
@@ -375,8 +374,8 @@ def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypa
         monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
         sink = io.BytesIO()
         tally = Tally()
-        reader = Reader([str(path)], None, Diagnostics(io.StringIO()), strict=True, presence=mode == "count")
-        reader.jobs = jobs if fast else 1
+        options = ReadOptions(strict=True, presence=mode == "count", jobs=jobs if fast else 1)
+        reader = Reader([str(path)], None, Diagnostics(io.StringIO()), options)
         with pytest.raises(StrictStop) as stopped:
             if mode == "count":
                 reader.count_into(tally)
@@ -402,8 +401,8 @@ def test_progress_is_reported_on_the_general_path_too(tmp_path, monkeypatch):
     generate.write(out, "offline", 1000, seed=1)
     path.write_bytes(out.getvalue())
     seen: list[tuple[str, int, int]] = []
-    reader = Reader([str(path)], None, Diagnostics(io.StringIO()))
-    reader.progress = lambda *report: seen.append(report)
+    options = ReadOptions(progress=lambda *report: seen.append(report))
+    reader = Reader([str(path)], None, Diagnostics(io.StringIO()), options)
     tally = Tally(["channel_id"])
     reader.count_into(tally)
     size = path.stat().st_size

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from wkcli.read.jsontext import dumps
 from wkcli.output.terminal import Terminal, wants_color
-from wkcli.read.reader import plural
+from wkcli.read.accounting import plural
 from wkcli.text import sanitize
 
 _RESET = "\x1b[0m"

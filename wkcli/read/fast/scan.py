@@ -58,8 +58,8 @@ def usable(reader: Reader) -> bool:
     c = reader.criteria
     return (
         os.environ.get("WKCLI_FASTPATH", "") != "0"
-        and not reader.follow
-        and reader.input_format in FAST_FORMATS
+        and not reader.options.follow
+        and reader.options.input_format in FAST_FORMATS
         and c.limit is None
         and not (c.channels or c.channel_types or c.senders)
         and c.since is None
@@ -92,8 +92,8 @@ def worth_it(source: Input) -> bool:
 
 
 def progress_reporter(reader: Reader, source: Input) -> Callable[[], None] | None:
-    """What tells ``reader.progress`` how far one process has read a large regular file."""
-    progress, total = reader.progress, source.size
+    """What tells ``reader.options.progress`` how far one process has read a large regular file."""
+    progress, total = reader.options.progress, source.size
     if progress is None or total is None or total < PROGRESS_MIN_BYTES:
         return None
     name = source.name
@@ -223,36 +223,13 @@ class _Acc:
 
     def fold(self, reader: Reader, keep, tally: Any | None) -> None:
         """Add everything to the reader's stats; with a tally, also what ``keep`` keeps."""
-        stats = reader.stats
-        events = stats.events
-        stats.records += self.records
-        stats.empty += self.empty
-        stats.matched += self.matched
-        groups: list[tuple[str | None, list[int]]] = [
-            (event, [self.slots[2 * e], self.slots[2 * e + 1], 0]) for e, event in enumerate(_EVENTS)
+        groups: list[tuple[str | None, int, int, int]] = [
+            (event, self.slots[2 * e], self.slots[2 * e + 1], 0) for e, event in enumerate(_EVENTS)
         ]
         if self.presence:
-            groups.append((USER_ONLINESTATUS, [0, 0, self.presence]))
-        groups.extend(self.by_event.items())
-        for event, (chat, cmd, entries) in groups:
-            if entries:
-                stats.presence += entries
-                events[event] = events.get(event, 0) + entries
-                if tally is not None and reader.presence and keep(None, event):
-                    stats.matched += entries
-                    tally.add_many(event, None, entries)
-            if chat or cmd:
-                stats.messages += chat + cmd
-                stats.chat += chat
-                stats.cmd += cmd
-                events[event] = events.get(event, 0) + chat + cmd
-                if tally is not None:
-                    if chat and keep(CHAT, event):
-                        stats.matched += chat
-                        tally.add_many(event, CHAT, chat)
-                    if cmd and keep(CMD, event):
-                        stats.matched += cmd
-                        tally.add_many(event, CMD, cmd)
+            groups.append((USER_ONLINESTATUS, 0, 0, self.presence))
+        groups.extend((event, chat, cmd, entries) for event, (chat, cmd, entries) in self.by_event.items())
+        reader.ledger.add_bulk(self.records, self.empty, self.matched, groups, tally, keep)
         self.__init__()  # type: ignore[misc]
 
 
@@ -307,7 +284,7 @@ class _Scan:
         self._fast_lines = self._general_lines = 0
         self._report = self._reporter(reader, source, plan is not None)
         if plan is None:
-            blocks = iter_blocks(source, reader.on_wait, CHUNK if source.interactive else BLOCK)
+            blocks = iter_blocks(source, reader.options.on_wait, CHUNK if source.interactive else BLOCK)
             yield from self._scan_blocks(source.name, _pieces(blocks), 0, None)
         else:
             yield from self._scan_parallel(source, *plan)
@@ -316,12 +293,12 @@ class _Scan:
         self._flush()
 
     def _reporter(self, reader: Reader, source: Input, parallel: bool) -> Callable[[], None] | None:
-        """A callable that tells ``reader.progress`` how far reading is, for large regular files."""
+        """A callable that tells ``reader.options.progress`` how far reading is, for large regular files."""
         if not parallel:
             return progress_reporter(reader, source)
-        if reader.progress is None or source.size is None or source.size < PROGRESS_MIN_BYTES:
+        if reader.options.progress is None or source.size is None or source.size < PROGRESS_MIN_BYTES:
             return None
-        progress, name, total, pos = reader.progress, source.name, source.size, self._pos
+        progress, name, total, pos = reader.options.progress, source.name, source.size, self._pos
         return lambda: progress(name, pos[0], total)
 
     def _plan(self, source: Input) -> tuple[int, list[int]] | None:
@@ -397,7 +374,7 @@ class _Scan:
                         return lineno, True
                     yield from _general_rest(reader, name, iter((line,)), lineno)
                 else:
-                    yield from reader._take(Value(lineno, value), name)
+                    yield from reader.ledger.take(Value(lineno, value), name)
                 i = j + 1
             self._flush()
             if self._report is not None:
@@ -513,7 +490,7 @@ class _Scan:
             for lines, text, used in _file_pieces(fd, start, end):
                 ok = self._text_ok(text)
                 j, _ = self._lines(lines, 0, acc, ok)
-                if sink is None and not self._reader.strict:  # --strict: stop where it stops
+                if sink is None and not self._reader.options.strict:  # --strict: stop where it stops
                     while (
                         j < len(lines)
                         and len(left) < LEFT_LINES
@@ -596,14 +573,14 @@ def _general_rest(
 ) -> Iterator[Message | PresenceEntry]:
     """The general path for everything from line ``lineno`` (the first of ``lines``) on."""
     offset = lineno - 1
-    for value in read_values(lines, reader.input_format):
+    for value in read_values(lines, reader.options.input_format):
         value.line += offset
-        yield from reader._take(value, name)
+        yield from reader.ledger.take(value, name)
 
 
 def _starts_multiline(reader: Reader, line: bytes) -> bool:
     # Only a lone "{" or "[" makes the general reader gather the following lines (auto format).
-    return reader.input_format == "auto" and line.strip() in (b"{", b"[")
+    return reader.options.input_format == "auto" and line.strip() in (b"{", b"[")
 
 
 def _valid_utf8(block: bytes) -> bool:
@@ -767,7 +744,7 @@ class FastJsonl(_Scan):
             for kind in _KINDS:
                 added = {"kind": kind, "event": event} if event else {"kind": kind}
                 self._tails.append(b"," + dumps(added)[1:] + b"\n" if keep(kind, event) else None)
-        self._presence_ok = not reader.presence  # presence entries are only counted
+        self._presence_ok = not reader.options.presence  # presence entries are only counted
         # With a kind or event filter, most lines may be dropped: the typed decoder tells which
         # (as for count) before the full parse that only kept lines need.
         self._filtering = None in self._tails[:4]
