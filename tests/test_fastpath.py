@@ -30,9 +30,9 @@ _spec.loader.exec_module(generate)  # type: ignore[union-attr]
 @pytest.fixture(autouse=True)
 def fast_path_for_small_files(monkeypatch: pytest.MonkeyPatch):
     """Small files normally take the general path; here every file is big enough."""
-    from wkcli.read.fast import scan as fastpath
+    from wkcli.read.fast import tuning
 
-    monkeypatch.setattr(fastpath, "FAST_MIN_BYTES", 0)
+    monkeypatch.setattr(tuning, "fast_min_bytes", 0)
 
 
 SHAPES = ("offline", "notify", "presence", "envelope", "capture", "wkcapture", "mixed")
@@ -153,10 +153,11 @@ def _read(
         writer.close()
         produced = out.getvalue()
     stats = reader.stats
-    return produced, stats.as_dict(), stats.matched, dict(stats.events), errors.getvalue()
+    return produced, stats.as_dict(), stats.matched, dict(stats.events), errors.getvalue(), reader
 
 
-def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, jobs=1, **kw) -> None:
+def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, jobs=1, **kw) -> Reader:
+    """Read ``path`` with and without the fast path, compare; returns the fast path's reader."""
     fast = _read(path, True, mode, monkeypatch, criteria, jobs, **kw)
     slow = _read(path, False, mode, monkeypatch, criteria, 1, **kw)
     assert fast[0] == slow[0]
@@ -164,6 +165,7 @@ def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, 
     assert fast[2] == slow[2]
     assert fast[3] == slow[3]
     assert fast[4].splitlines() == slow[4].splitlines()
+    return fast[5]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -201,10 +203,10 @@ def test_kind_and_event_filters(tmp_path, monkeypatch, mode, kinds, events):
 @pytest.mark.parametrize("variant", ["mixed", "plain", "crlf-bom", "pretty-late"])
 def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs, variant):
     """Large files are cut into ranges read by forked workers: same output, order and line numbers."""
-    from wkcli.read.fast import scan as fastpath
+    from wkcli.read.fast import tuning
 
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)  # many blocks per range
+    monkeypatch.setattr(tuning, "parallel_min_bytes", 0)
+    monkeypatch.setattr(tuning, "block", 4096)  # many blocks per range
     if variant == "plain":
         out = io.BytesIO()
         generate.write(out, "offline", 3000, seed=9)
@@ -218,12 +220,11 @@ def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs,
         data = _dump("mixed", 3000, seed=4, crlf=variant == "crlf-bom", bom=variant == "crlf-bom")
     path = tmp_path / "big.jsonl"
     path.write_bytes(data)
-    forked = []
-    fork = fastpath._Scan._fork
-    monkeypatch.setattr(fastpath._Scan, "_fork", lambda self, *a: forked.append(a) or fork(self, *a))
-    _same(str(path), mode, monkeypatch, jobs=jobs)
-    _same(str(path), mode, monkeypatch, Criteria(kinds=["cmd"]), jobs=jobs)
-    assert len(forked) == 2 * (jobs - 1)
+    readers = [
+        _same(str(path), mode, monkeypatch, jobs=jobs),
+        _same(str(path), mode, monkeypatch, Criteria(kinds=["cmd"]), jobs=jobs),
+    ]
+    assert sum(reader.fast.forked for reader in readers) == 2 * (jobs - 1)
 
 
 def test_the_fast_path_is_taken_and_counts_right(tmp_path, monkeypatch):
@@ -252,10 +253,10 @@ def test_error_lines_name_the_same_file_and_line(tmp_path, monkeypatch):
     path = tmp_path / "d.jsonl"
     good = b'{"header":{"sync_once":1},"message_id":1}'
     path.write_bytes(b"\n".join([good] * 5000 + [b'{"header":', good, b"{", b'"a": 1', b"}", good]) + b"\n")
-    from wkcli.read.fast import scan as fastpath
+    from wkcli.read.fast import tuning
 
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)
+    monkeypatch.setattr(tuning, "parallel_min_bytes", 0)
+    monkeypatch.setattr(tuning, "block", 4096)
     for mode, jobs in (("count", 1), ("jsonl", 1), ("count", 2), ("jsonl", 4)):
         fast = _read(str(path), True, mode, monkeypatch, jobs=jobs)
         assert f"{path}:5001: error: invalid JSON" in fast[4]
@@ -286,11 +287,11 @@ def test_stdin_matches(tmp_path, wkcli_proc):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_progress_is_reported_for_large_files(tmp_path, monkeypatch, jobs):
-    from wkcli.read.fast import scan as fastpath
+    from wkcli.read.fast import tuning
 
-    monkeypatch.setattr(fastpath, "PROGRESS_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 8192)
+    monkeypatch.setattr(tuning, "progress_min_bytes", 0)
+    monkeypatch.setattr(tuning, "parallel_min_bytes", 0)
+    monkeypatch.setattr(tuning, "block", 8192)
     path = tmp_path / "d.jsonl"
     out = io.BytesIO()
     generate.write(out, "offline", 1000, seed=1)
@@ -345,11 +346,11 @@ def test_truncated_gzip_is_reported_the_same(tmp_path, monkeypatch, mode):
 @pytest.mark.parametrize("shape", ["capture", "mixed"])
 def test_giving_up_on_a_dump_the_fast_path_cannot_take(tmp_path, monkeypatch, mode, jobs, shape):
     """When nearly every line needs the general path, it reads the rest: same results."""
-    from wkcli.read.fast import scan as fastpath
+    from wkcli.read.fast import tuning
 
-    monkeypatch.setattr(fastpath, "GIVE_UP_LINES", 5)
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)
+    monkeypatch.setattr(tuning, "give_up_lines", 5)
+    monkeypatch.setattr(tuning, "parallel_min_bytes", 0)
+    monkeypatch.setattr(tuning, "block", 4096)
     path = tmp_path / f"{shape}.jsonl"
     path.write_bytes(_dump(shape, 1500, seed=12))
     _same(str(path), mode, monkeypatch, jobs=jobs)
@@ -358,11 +359,11 @@ def test_giving_up_on_a_dump_the_fast_path_cannot_take(tmp_path, monkeypatch, mo
 @pytest.mark.parametrize("mode", ["count", "jsonl"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypatch, mode, jobs):
-    from wkcli.read.fast import scan as fastpath
+    from wkcli.read.fast import tuning
     from wkcli.errors import StrictStop
 
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)
+    monkeypatch.setattr(tuning, "parallel_min_bytes", 0)
+    monkeypatch.setattr(tuning, "block", 4096)
     out = io.BytesIO()
     generate.write(out, "offline", 1200, seed=3)
     lines = out.getvalue().split(b"\n")
@@ -393,9 +394,9 @@ def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypa
 
 def test_progress_is_reported_on_the_general_path_too(tmp_path, monkeypatch):
     """count --by a message field reads with the general path: it reports progress all the same."""
-    from wkcli.read.fast import scan as fastpath
+    from wkcli.read.fast import tuning
 
-    monkeypatch.setattr(fastpath, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(tuning, "progress_min_bytes", 0)
     path = tmp_path / "d.jsonl"
     out = io.BytesIO()
     generate.write(out, "offline", 1000, seed=1)
@@ -414,10 +415,10 @@ def test_progress_is_reported_on_the_general_path_too(tmp_path, monkeypatch):
 
 def test_a_counting_worker_leaves_bad_lines_to_the_main_process_and_goes_on(tmp_path, monkeypatch):
     """A few bad lines in a big dump must not cost the second core: same results, worker not stopped."""
-    from wkcli.read.fast import scan as fastpath
+    from wkcli.read.fast import tuning
 
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)
+    monkeypatch.setattr(tuning, "parallel_min_bytes", 0)
+    monkeypatch.setattr(tuning, "block", 4096)
     out = io.BytesIO()
     generate.write(out, "offline", 3000, seed=11)
     lines = out.getvalue().split(b"\n")
@@ -425,10 +426,7 @@ def test_a_counting_worker_leaves_bad_lines_to_the_main_process_and_goes_on(tmp_
         lines.insert(at, b'{"header":{"sync_once":1},"message_id":')
     path = tmp_path / "d.jsonl"
     path.write_bytes(b"\n".join(lines))
-    results = []
-    original = fastpath._Worker.result
-    monkeypatch.setattr(fastpath._Worker, "result", lambda self: results.append(original(self)) or results[-1])
-    _same(str(path), "count", monkeypatch, jobs=2)
-    (state, _, stop, left, _) = results[0]
-    assert stop is None
-    assert len(left) == 4
+    scan = _same(str(path), "count", monkeypatch, jobs=2).fast
+    assert scan.forked == 1
+    assert scan.workers_stopped == 0
+    assert scan.lines_left == 4

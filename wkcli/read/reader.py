@@ -11,12 +11,11 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from wkcli.errors import StrictStop, UnreadableInput
+from wkcli.read import fast
 from wkcli.read.accounting import BulkTally, Diagnostics, Item, Ledger, Stats
-from wkcli.read.fast.scan import FastCount, FastJsonl, OutputFailed, progress_reporter
-from wkcli.read.fast.scan import usable as fastpath_usable
-from wkcli.read.fast.scan import worth_it as fastpath_worth_it
+from wkcli.read.fast import tuning
 from wkcli.read.options import ReadOptions
-from wkcli.read.source import Input, TruncatedInput, iter_lines, open_input
+from wkcli.read.source import Input, TruncatedInput, iter_lines, open_input, progress_reporter
 from wkcli.read.values import Bad, Skip, Value, read_values
 from wkcli.webhook.filters import Criteria, build
 
@@ -38,15 +37,15 @@ class Reader:
         self._keep = build(self.criteria)
         self.ledger = Ledger(diagnostics, self._keep, self.options.strict, self.options.presence)
         self.stats: Stats = self.ledger.stats
-        self._fast: FastCount | FastJsonl | None = None  # set by count_into / pass_plain_jsonl
+        self.fast: fast.Scan | None = None  # the fast path set by count_into / pass_plain_jsonl
 
     def count_into(self, tally: BulkTally) -> None:
         """Add every kept item to ``tally`` (``tally.add``).
 
         Totals, and counts grouped by event and kind only, take a fast path where one applies.
         """
-        if tally.bulk and fastpath_usable(self):
-            self._fast = FastCount(tally, self.options.jobs)
+        if tally.bulk and fast.usable(self.criteria, self.options):
+            self.fast = fast.FastCount(tally, self.criteria, self.options)
         for item in self:
             tally.add(item)
 
@@ -56,8 +55,8 @@ class Reader:
         Only messages that need nothing but ``kind`` and ``event`` added are written this way;
         the rest are yielded as usual, in order, after what was written so far reached ``out``.
         """
-        if fastpath_usable(self):
-            self._fast = FastJsonl(out, self.options.jobs)
+        if fast.usable(self.criteria, self.options):
+            self.fast = fast.FastJsonl(out, self.criteria, self.options)
 
     def __iter__(self) -> Iterator[Item]:
         limit = self.criteria.limit
@@ -119,18 +118,18 @@ class Reader:
                 ledger.error(source.name, binary, count=False)
                 return
             try:
-                fast = self._fast
+                scan = self.fast
                 name = source.name
                 if per_value is not None:
                     for value in read_values(self._lines(path, source), input_format):
                         yield from per_value(value, name)
-                elif fast is not None and fastpath_usable(self) and fastpath_worth_it(source):
-                    yield from fast.scan(self, source)
+                elif scan is not None and fast.worth_it(source):
+                    yield from scan.scan(source, ledger)
                 else:
                     take = ledger.take
                     for value in read_values(self._lines(path, source), input_format):
                         yield from take(value, name)
-            except OutputFailed as exc:
+            except fast.OutputFailed as exc:
                 raise exc.error from None  # writing failed (e.g. a closed pipe), not reading
             except TruncatedInput as exc:
                 stats.malformed += 1
@@ -149,4 +148,5 @@ class Reader:
             from wkcli.read.follow import follow_lines  # only needed for --follow
 
             return follow_lines(path, source, options.on_wait)
-        return iter_lines(source, options.on_wait, progress_reporter(self, source))
+        report = progress_reporter(source, options.progress, tuning.progress_min_bytes)
+        return iter_lines(source, options.on_wait, report)

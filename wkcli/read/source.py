@@ -189,6 +189,18 @@ def iter_blocks(
         yield rest
 
 
+def progress_reporter(
+    source: Input, progress: Callable[[str, int, int], None] | None, min_bytes: int
+) -> Callable[[], None] | None:
+    """What tells ``progress`` how far one process has read a regular file of ``min_bytes`` or more."""
+    total = source.size
+    if progress is None or total is None or total < min_bytes:
+        return None
+    name = source.name
+    tell = source.raw.tell  # compressed bytes for gzip: a fair measure of the way through
+    return lambda: progress(name, tell(), total)
+
+
 class TruncatedInput(Exception):
     """The byte stream ended badly (a truncated or corrupt gzip file)."""
 
