@@ -13,7 +13,6 @@ from typing import Any, BinaryIO
 from wkcli.errors import StrictStop, UnreadableInput
 from wkcli.read import fast
 from wkcli.read.accounting import BulkTally, Diagnostics, Item, Ledger, Stats
-from wkcli.read.fast import tuning
 from wkcli.read.options import ReadOptions
 from wkcli.read.source import Input, TruncatedInput, iter_lines, open_input, progress_reporter
 from wkcli.read.values import Bad, Skip, Value, read_values
@@ -123,7 +122,7 @@ class Reader:
                 if per_value is not None:
                     for value in read_values(self._lines(path, source), input_format):
                         yield from per_value(value, name)
-                elif scan is not None and fast.worth_it(source):
+                elif scan is not None and fast.worth_it(source, self.options.tuning):
                     yield from scan.scan(source, ledger)
                 else:
                     take = ledger.take
@@ -148,5 +147,5 @@ class Reader:
             from wkcli.read.follow import follow_lines  # only needed for --follow
 
             return follow_lines(path, source, options.on_wait)
-        report = progress_reporter(source, options.progress, tuning.progress_min_bytes)
+        report = progress_reporter(source, options.progress, options.tuning.progress_min_bytes)
         return iter_lines(source, options.on_wait, report)

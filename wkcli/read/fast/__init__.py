@@ -7,18 +7,17 @@ through the ``Ledger`` it is given, and what is kept is decided by the same crit
 
 Module map: ``scan`` (the driver), ``workers`` (the fork protocol), ``pieces`` (lines and byte
 ranges), ``counts`` (bulk counts), ``count`` and ``jsonl`` (the two hot loops), ``decode``
-(msgspec structs), ``tuning`` (thresholds).
+(msgspec structs). The thresholds are ``options.Tuning``.
 """
 
 from __future__ import annotations
 
 import os
 
-from wkcli.read.fast import tuning
 from wkcli.read.fast.count import FastCount
 from wkcli.read.fast.jsonl import FastJsonl
 from wkcli.read.fast.scan import OutputFailed, Scan
-from wkcli.read.options import ReadOptions
+from wkcli.read.options import ReadOptions, Tuning
 from wkcli.read.source import Input
 from wkcli.webhook.filters import Criteria
 
@@ -46,7 +45,7 @@ def usable(criteria: Criteria, options: ReadOptions) -> bool:
     )
 
 
-def worth_it(source: Input) -> bool:
+def worth_it(source: Input, tuning: Tuning) -> bool:
     """False for small regular files, where the fast path's set-up costs more than it saves."""
     if source.interactive or source.compressed or source.size is None:
         return True

@@ -21,7 +21,6 @@ from itertools import chain
 from typing import IO, Any, BinaryIO
 
 from wkcli.read.accounting import BulkTally, Item, KindEventTest, Ledger
-from wkcli.read.fast import tuning
 from wkcli.read.fast.counts import FAILED, Counts
 from wkcli.read.fast.pieces import Piece, cut_points, file_pieces, lines_of, pieces, starts_multiline
 from wkcli.read.fast.workers import Worker, fork
@@ -81,6 +80,7 @@ class Scan:
 
     def __init__(self, criteria: Criteria, options: ReadOptions) -> None:
         self.options = options
+        self.tuning = options.tuning
         self.keep = kind_event_test(criteria)
         self.pending: list[bytes] = []  # JSONL output not yet written
         self.forked = 0
@@ -111,7 +111,7 @@ class Scan:
         self._fast_lines = self._general_lines = 0
         self._report = self._reporter(source, plan is not None)
         if plan is None:
-            size = CHUNK if source.interactive else tuning.block
+            size = CHUNK if source.interactive else self.tuning.block
             blocks = iter_blocks(source, self.options.on_wait, size)
             yield from self._scan_blocks(source.name, pieces(blocks), 0, None)
         else:
@@ -124,8 +124,8 @@ class Scan:
         """A callable that tells ``options.progress`` how far reading is, for large regular files."""
         progress = self.options.progress
         if not parallel:
-            return progress_reporter(source, progress, tuning.progress_min_bytes)
-        if progress is None or source.size is None or source.size < tuning.progress_min_bytes:
+            return progress_reporter(source, progress, self.tuning.progress_min_bytes)
+        if progress is None or source.size is None or source.size < self.tuning.progress_min_bytes:
             return None
         name, total, pos = source.name, source.size, self._pos
         return lambda: progress(name, pos[0], total)
@@ -135,13 +135,14 @@ class Scan:
         if jobs < 2 or source.interactive or source.compressed:
             return None
         size = source.size
-        if size is None or size < tuning.parallel_min_bytes or source.raw.tell() != 0:
+        if size is None or size < self.tuning.parallel_min_bytes or source.raw.tell() != 0:
             return None
         try:
             fd = source.raw.fileno()
         except (OSError, ValueError):
             return None
-        if self.out is not None and self.options.jobs is None and size > tuning.parallel_output_max_bytes:
+        huge = size > self.tuning.parallel_output_max_bytes
+        if self.out is not None and self.options.jobs is None and huge:
             # Workers hold their output in temporary files until its turn: for a huge file that
             # is a lot of disk (or memory, on a tmpfs), so only when asked for with --jobs.
             return None
@@ -182,7 +183,7 @@ class Scan:
         hot = self.take_lines
         text_ok = self.text_ok
         input_format = self.options.input_format
-        give_up = tuning.give_up_lines
+        give_up = self.tuning.give_up_lines
         for lines, text, _ in todo:
             n = len(lines)
             ok = text_ok(text)
@@ -223,9 +224,9 @@ class Scan:
     def _scan_parallel(self, source: Input, fd: int, points: list[int]) -> Iterator[Item]:
         name = source.name
         size = points[-1]
-        block = tuning.block
+        block = self.tuning.block
         workers: list[Worker] = []
-        leave = 0 if self.out is not None or self.options.strict else tuning.left_lines
+        leave = 0 if self.out is not None or self.options.strict else self.tuning.left_lines
         try:
             for start, end in zip(points[1:-1], points[2:], strict=True):
                 workers.append(
@@ -274,7 +275,7 @@ class Scan:
         parked.seek(0)
         try:
             while True:
-                data = parked.read(tuning.block)
+                data = parked.read(self.tuning.block)
                 if not data:
                     break
                 out.write(data)  # type: ignore[union-attr]
