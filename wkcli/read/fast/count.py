@@ -7,7 +7,7 @@ is wrong exactly as it would have.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wkcli.read.accounting import BulkTally
 from wkcli.read.fast.counts import FAILED, Counts, valid_utf8
@@ -15,6 +15,9 @@ from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import KNOWN_EVENTS, MSG_NOTIFY, USER_ONLINESTATUS
+
+if TYPE_CHECKING:
+    from wkcli.read.fast.decode import Header, Msg  # imported for real only when a count runs
 
 
 class FastCount(Scan):
@@ -102,7 +105,7 @@ class FastCount(Scan):
 
 
 def _count_body(
-    body: Any, event: str | None, msg_type: type, header_type: type, acc: Counts, unset: Any
+    body: Any, event: str | None, msg_type: type[Msg], header_type: type[Header], acc: Counts, unset: Any
 ) -> bool:
     """Count a body's messages or presence entries into ``acc``; False (nothing counted) when it
     is not plain. ``event`` is what the record named (None for a bare body: its shape says)."""
