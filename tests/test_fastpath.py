@@ -15,7 +15,9 @@ import pytest
 
 from wkcli.webhook.filters import Criteria
 from wkcli.output.messages import JsonlWriter
-from wkcli.read.reader import Diagnostics, Reader
+from wkcli.read.accounting import Diagnostics
+from wkcli.read.options import ReadOptions, Tuning
+from wkcli.read.reader import Reader
 from wkcli.webhook.tally import Tally
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,13 +26,10 @@ generate = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(generate)  # type: ignore[union-attr]
 
 
-
-@pytest.fixture(autouse=True)
-def fast_path_for_small_files(monkeypatch: pytest.MonkeyPatch):
-    """Small files normally take the general path; here every file is big enough."""
-    from wkcli.read.fast import scan as fastpath
-
-    monkeypatch.setattr(fastpath, "FAST_MIN_BYTES", 0)
+# Small files normally take the general path; here every file is big enough.
+SMALL = Tuning(fast_min_bytes=0)
+# Large files are cut into byte ranges for workers; here every file is, in many blocks.
+RANGES = Tuning(fast_min_bytes=0, parallel_min_bytes=0, block=4096)
 
 
 SHAPES = ("offline", "notify", "presence", "envelope", "capture", "wkcapture", "mixed")
@@ -130,22 +129,20 @@ def _dump(shape: str, n: int, seed: int, crlf: bool = False, bom: bool = False, 
 
 
 def _read(
-    path: str, fast: bool, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, jobs=1, **kw
+    path: str, fast: bool, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, jobs=1, tuning=SMALL, **kw
 ):
-    """Run a reader over ``path``; returns everything it produced."""
+    """Run a reader over ``path``; returns everything it produced, and the reader."""
     monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
     errors = io.StringIO()
     diagnostics = Diagnostics(errors, max_shown=10**9)
     out = io.BytesIO()
     if mode.startswith("count"):
-        reader = Reader([path], criteria, diagnostics, **kw)
-        reader.jobs = jobs
+        reader = Reader([path], criteria, diagnostics, ReadOptions(jobs=jobs, tuning=tuning, **kw))
         tally = Tally(["event", "kind"] if mode == "count-by" else None)
         reader.count_into(tally)
         produced = (tally.cmd, tally.chat, tally.presence, tally.rows())
     else:
-        reader = Reader([path], criteria, diagnostics, presence=False, **kw)
-        reader.jobs = jobs
+        reader = Reader([path], criteria, diagnostics, ReadOptions(presence=False, jobs=jobs, tuning=tuning, **kw))
         writer = JsonlWriter(out)
         reader.pass_plain_jsonl(out)
         for message in reader:
@@ -153,10 +150,11 @@ def _read(
         writer.close()
         produced = out.getvalue()
     stats = reader.stats
-    return produced, stats.as_dict(), stats.matched, dict(stats.events), errors.getvalue()
+    return produced, stats.as_dict(), stats.matched, dict(stats.events), errors.getvalue(), reader
 
 
-def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, jobs=1, **kw) -> None:
+def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, jobs=1, **kw) -> Reader:
+    """Read ``path`` with and without the fast path, compare; returns the fast path's reader."""
     fast = _read(path, True, mode, monkeypatch, criteria, jobs, **kw)
     slow = _read(path, False, mode, monkeypatch, criteria, 1, **kw)
     assert fast[0] == slow[0]
@@ -164,6 +162,7 @@ def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, 
     assert fast[2] == slow[2]
     assert fast[3] == slow[3]
     assert fast[4].splitlines() == slow[4].splitlines()
+    return fast[5]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -201,10 +200,6 @@ def test_kind_and_event_filters(tmp_path, monkeypatch, mode, kinds, events):
 @pytest.mark.parametrize("variant", ["mixed", "plain", "crlf-bom", "pretty-late"])
 def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs, variant):
     """Large files are cut into ranges read by forked workers: same output, order and line numbers."""
-    from wkcli.read.fast import scan as fastpath
-
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)  # many blocks per range
     if variant == "plain":
         out = io.BytesIO()
         generate.write(out, "offline", 3000, seed=9)
@@ -218,12 +213,11 @@ def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs,
         data = _dump("mixed", 3000, seed=4, crlf=variant == "crlf-bom", bom=variant == "crlf-bom")
     path = tmp_path / "big.jsonl"
     path.write_bytes(data)
-    forked = []
-    fork = fastpath._Scan._fork
-    monkeypatch.setattr(fastpath._Scan, "_fork", lambda self, *a: forked.append(a) or fork(self, *a))
-    _same(str(path), mode, monkeypatch, jobs=jobs)
-    _same(str(path), mode, monkeypatch, Criteria(kinds=["cmd"]), jobs=jobs)
-    assert len(forked) == 2 * (jobs - 1)
+    readers = [
+        _same(str(path), mode, monkeypatch, jobs=jobs, tuning=RANGES),
+        _same(str(path), mode, monkeypatch, Criteria(kinds=["cmd"]), jobs=jobs, tuning=RANGES),
+    ]
+    assert sum(reader.fast.forked for reader in readers) == 2 * (jobs - 1)
 
 
 def test_the_fast_path_is_taken_and_counts_right(tmp_path, monkeypatch):
@@ -233,12 +227,12 @@ def test_the_fast_path_is_taken_and_counts_right(tmp_path, monkeypatch):
     generate.write(out, "offline", 2000, seed=5, cmd_ratio=0.25)
     path.write_bytes(out.getvalue())
     monkeypatch.setenv("WKCLI_FASTPATH", "1")
-    import wkcli.read.reader as pipeline
+    import wkcli.read.accounting as accounting
 
     built = []
-    original = pipeline.unwrap
-    monkeypatch.setattr(pipeline, "unwrap", lambda *a: built.append(1) or original(*a))
-    reader = Reader([str(path)], None, Diagnostics(io.StringIO()))
+    original = accounting.unwrap
+    monkeypatch.setattr(accounting, "unwrap", lambda *a: built.append(1) or original(*a))
+    reader = Reader([str(path)], None, Diagnostics(io.StringIO()), ReadOptions(tuning=SMALL))
     tally = Tally()
     reader.count_into(tally)
     assert built == []
@@ -252,17 +246,13 @@ def test_error_lines_name_the_same_file_and_line(tmp_path, monkeypatch):
     path = tmp_path / "d.jsonl"
     good = b'{"header":{"sync_once":1},"message_id":1}'
     path.write_bytes(b"\n".join([good] * 5000 + [b'{"header":', good, b"{", b'"a": 1', b"}", good]) + b"\n")
-    from wkcli.read.fast import scan as fastpath
-
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)
     for mode, jobs in (("count", 1), ("jsonl", 1), ("count", 2), ("jsonl", 4)):
-        fast = _read(str(path), True, mode, monkeypatch, jobs=jobs)
+        fast = _read(str(path), True, mode, monkeypatch, jobs=jobs, tuning=RANGES)
         assert f"{path}:5001: error: invalid JSON" in fast[4]
         assert f"{path}:5003: error: not a webhook body" in fast[4]  # {"a": 1}, lines 5003-5005
         assert fast[1]["malformed"] == 2
         assert fast[1]["records"] == 5004
-        _same(str(path), mode, monkeypatch, jobs=jobs)
+        _same(str(path), mode, monkeypatch, jobs=jobs, tuning=RANGES)
 
 
 def test_cli_count_and_classify_match_the_general_path(tmp_path, wkcli_proc):
@@ -286,19 +276,14 @@ def test_stdin_matches(tmp_path, wkcli_proc):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_progress_is_reported_for_large_files(tmp_path, monkeypatch, jobs):
-    from wkcli.read.fast import scan as fastpath
-
-    monkeypatch.setattr(fastpath, "PROGRESS_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 8192)
+    tuning = Tuning(fast_min_bytes=0, progress_min_bytes=0, parallel_min_bytes=0, block=8192)
     path = tmp_path / "d.jsonl"
     out = io.BytesIO()
     generate.write(out, "offline", 1000, seed=1)
     path.write_bytes(out.getvalue())
     seen: list[tuple[str, int, int]] = []
-    reader = Reader([str(path)], None, Diagnostics(io.StringIO()))
-    reader.jobs = jobs
-    reader.progress = lambda *report: seen.append(report)
+    options = ReadOptions(jobs=jobs, progress=lambda *report: seen.append(report), tuning=tuning)
+    reader = Reader([str(path)], None, Diagnostics(io.StringIO()), options)
     reader.count_into(Tally())
     size = path.stat().st_size
     assert len(seen) > 3
@@ -346,24 +331,17 @@ def test_truncated_gzip_is_reported_the_same(tmp_path, monkeypatch, mode):
 @pytest.mark.parametrize("shape", ["capture", "mixed"])
 def test_giving_up_on_a_dump_the_fast_path_cannot_take(tmp_path, monkeypatch, mode, jobs, shape):
     """When nearly every line needs the general path, it reads the rest: same results."""
-    from wkcli.read.fast import scan as fastpath
-
-    monkeypatch.setattr(fastpath, "GIVE_UP_LINES", 5)
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)
+    tuning = Tuning(fast_min_bytes=0, give_up_lines=5, parallel_min_bytes=0, block=4096)
     path = tmp_path / f"{shape}.jsonl"
     path.write_bytes(_dump(shape, 1500, seed=12))
-    _same(str(path), mode, monkeypatch, jobs=jobs)
+    _same(str(path), mode, monkeypatch, jobs=jobs, tuning=tuning)
 
 
 @pytest.mark.parametrize("mode", ["count", "jsonl"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypatch, mode, jobs):
-    from wkcli.read.fast import scan as fastpath
     from wkcli.errors import StrictStop
 
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)
     out = io.BytesIO()
     generate.write(out, "offline", 1200, seed=3)
     lines = out.getvalue().split(b"\n")
@@ -375,8 +353,8 @@ def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypa
         monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
         sink = io.BytesIO()
         tally = Tally()
-        reader = Reader([str(path)], None, Diagnostics(io.StringIO()), strict=True, presence=mode == "count")
-        reader.jobs = jobs if fast else 1
+        options = ReadOptions(strict=True, presence=mode == "count", jobs=jobs if fast else 1, tuning=RANGES)
+        reader = Reader([str(path)], None, Diagnostics(io.StringIO()), options)
         with pytest.raises(StrictStop) as stopped:
             if mode == "count":
                 reader.count_into(tally)
@@ -394,16 +372,14 @@ def test_strict_stops_at_the_same_record_with_the_same_output(tmp_path, monkeypa
 
 def test_progress_is_reported_on_the_general_path_too(tmp_path, monkeypatch):
     """count --by a message field reads with the general path: it reports progress all the same."""
-    from wkcli.read.fast import scan as fastpath
-
-    monkeypatch.setattr(fastpath, "PROGRESS_MIN_BYTES", 0)
     path = tmp_path / "d.jsonl"
     out = io.BytesIO()
     generate.write(out, "offline", 1000, seed=1)
     path.write_bytes(out.getvalue())
     seen: list[tuple[str, int, int]] = []
-    reader = Reader([str(path)], None, Diagnostics(io.StringIO()))
-    reader.progress = lambda *report: seen.append(report)
+    tuning = Tuning(fast_min_bytes=0, progress_min_bytes=0)
+    options = ReadOptions(progress=lambda *report: seen.append(report), tuning=tuning)
+    reader = Reader([str(path)], None, Diagnostics(io.StringIO()), options)
     tally = Tally(["channel_id"])
     reader.count_into(tally)
     size = path.stat().st_size
@@ -415,10 +391,6 @@ def test_progress_is_reported_on_the_general_path_too(tmp_path, monkeypatch):
 
 def test_a_counting_worker_leaves_bad_lines_to_the_main_process_and_goes_on(tmp_path, monkeypatch):
     """A few bad lines in a big dump must not cost the second core: same results, worker not stopped."""
-    from wkcli.read.fast import scan as fastpath
-
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(fastpath, "BLOCK", 4096)
     out = io.BytesIO()
     generate.write(out, "offline", 3000, seed=11)
     lines = out.getvalue().split(b"\n")
@@ -426,10 +398,7 @@ def test_a_counting_worker_leaves_bad_lines_to_the_main_process_and_goes_on(tmp_
         lines.insert(at, b'{"header":{"sync_once":1},"message_id":')
     path = tmp_path / "d.jsonl"
     path.write_bytes(b"\n".join(lines))
-    results = []
-    original = fastpath._Worker.result
-    monkeypatch.setattr(fastpath._Worker, "result", lambda self: results.append(original(self)) or results[-1])
-    _same(str(path), "count", monkeypatch, jobs=2)
-    (state, _, stop, left, _) = results[0]
-    assert stop is None
-    assert len(left) == 4
+    scan = _same(str(path), "count", monkeypatch, jobs=2, tuning=RANGES).fast
+    assert scan.forked == 1
+    assert scan.workers_stopped == 0
+    assert scan.lines_left == 4

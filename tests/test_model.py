@@ -88,3 +88,63 @@ def test_message_detection_needs_a_message_key():
     assert is_message({"channel_id": "g1"})
     assert not is_message({"event": "msg.notify", "data": []})
     assert not is_message(["message_id"])
+
+
+# The CMD rule's edge cases, as raw JSON text (1e0 and 1.0 stay as written).
+SYNC_ONCE_VALUES = [
+    b"1", b"1.0", b"1e0", b"0", b"0.0", b"null", b'"1"', b"true", b"false", b"2", b"-1", b"{}", b"[]",
+    b"0.5", b'""',
+]
+RULE_EDGE_CASES = (
+    [b'{"header":{"sync_once":' + v + b'},"message_id":1}' for v in SYNC_ONCE_VALUES]
+    + [b'{"sync_once":' + v + b',"message_id":1}' for v in SYNC_ONCE_VALUES]  # flattened
+    + [b'{"header":null,"sync_once":' + v + b',"message_id":1}' for v in SYNC_ONCE_VALUES]
+    + [
+        b'{"header":{},"message_id":1}',
+        b'{"header":null,"message_id":1}',
+        b'{"message_id":1}',
+        b'{"header":"x","message_id":1}',
+        b'{"header":[1],"message_id":1}',
+        b'{"header":1,"message_id":1}',
+        b'{"header":{"sync_once":1},"sync_once":0}',
+        b'{"header":{"sync_once":0},"sync_once":1}',
+    ]
+)
+
+
+@pytest.mark.parametrize("line", RULE_EDGE_CASES)
+def test_the_fast_decoders_follow_the_cmd_rule(line):
+    """Where a fast path decides a kind itself, it is classify's kind, with no anomaly to report."""
+    import orjson
+
+    from wkcli.read.fast import decode
+    from wkcli.read.fast.jsonl import plain_kind
+    from wkcli.webhook.model import CHAT, CMD
+
+    kind, anomaly = classify(orjson.loads(line))
+    kinds = (CHAT, CMD)
+    # FastJsonl: plain_kind gives 0 or 1, or -1 for the general path.
+    k = plain_kind(orjson.loads(line))
+    if k >= 0:
+        assert (kinds[k], None) == (kind, anomaly)
+    # FastCount: a Msg with a Header object is counted by header.sync_once; anything else
+    # (a failed decode, no header, a null one) goes to the general path.
+    try:
+        message = decode.decode_body(line)
+    except Exception:  # noqa: BLE001 - refused: the general path judges it
+        return
+    if type(message) is decode.Msg and type(message.header) is decode.Header:
+        assert (kinds[message.header.sync_once or 0], None) == (kind, anomaly)
+
+
+def test_the_fast_decoders_take_the_plain_cases():
+    """The table above is not passed by refusing everything: 0, 1, null and missing are taken."""
+    import orjson
+
+    from wkcli.read.fast import decode
+    from wkcli.read.fast.jsonl import plain_kind
+
+    for line, k in ((b'{"header":{"sync_once":1}}', 1), (b'{"header":{"sync_once":0}}', 0),
+                    (b'{"header":{"sync_once":null}}', 0), (b'{"header":{}}', 0)):
+        assert plain_kind(orjson.loads(line)) == k
+        assert (decode.decode_body(line).header.sync_once or 0) == k

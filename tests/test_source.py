@@ -8,7 +8,8 @@ import io
 import pytest
 
 from wkcli.errors import UnreadableInput
-from wkcli.read.source import Bad, Input, Skip, TruncatedInput, Value, iter_lines, open_input, read_values
+from wkcli.read.source import Input, TruncatedInput, iter_lines, open_input
+from wkcli.read.values import Bad, Skip, Value, read_values
 
 
 def values(text: str | bytes, input_format: str = "auto"):

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from wkcli.webhook.model import CMD, Message, PresenceEntry
-from wkcli.read.source import Value
+from wkcli.read.values import Value
 from wkcli.read.unwrap import Empty, Problem, unwrap
 
 NOTIFY_MSG = {

@@ -100,12 +100,12 @@ def classify(
 
         extra = lambda message: {"decoded": message_view(message.data, utc)}  # noqa: E731
     writer = make_writer(fmt, session.terminal, utc, extra)
-    reader = session.reader(
-        paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow
-    )
-    reader.jobs = common.check_jobs(jobs)
     # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.
-    bar = None if session.terminal.stdout_isatty else common.attach_progress(session, reader, quiet)
+    bar = None if session.terminal.stdout_isatty else common.progress_line(session, quiet)
+    reader = session.reader(
+        paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow,
+        jobs=jobs, progress=bar.update if bar is not None else None,
+    )
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:
         reader.pass_plain_jsonl(writer.out)  # plain messages skip Message objects entirely

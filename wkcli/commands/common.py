@@ -8,16 +8,21 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
 from wkcli.errors import ExitCode, OutputError, Terminated, UsageError, WkcliError
 from wkcli.webhook.filters import Criteria
 from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
-from wkcli.read.reader import Diagnostics, Reader, summary_line
-from wkcli.read.source import INPUT_FORMATS
+from wkcli.read.accounting import Diagnostics, summary_line
+from wkcli.read.options import ReadOptions
+from wkcli.read.reader import Reader
+from wkcli.read.values import INPUT_FORMATS
 from wkcli.text import sanitize
+
+if TYPE_CHECKING:
+    from wkcli.output.progress import ProgressLine
 
 EXIT_CODES_HELP = (
     "Exit status: 0 every record was read; 1 finished, but some input was malformed; "
@@ -163,7 +168,15 @@ class Session:
         on_wait: Callable[[], None] | None = None,
         presence: bool = True,
         follow: bool = False,
+        jobs: int | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+        flush_before_diagnostics: bool = True,
     ) -> Reader:
+        """The reader for a command's inputs and options.
+
+        ``on_wait`` runs before each read that may block and, unless ``flush_before_diagnostics``
+        is false, before each warning or error too (so it shows next to the rows it is about).
+        """
         if input_format not in INPUT_FORMATS:
             raise UsageError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}")
         paths = list(paths or [])
@@ -172,23 +185,23 @@ class Session:
                 "no input: name a dump file (wkcli classify dump.jsonl) or pipe one in "
                 "(cat dump.jsonl | wkcli classify); see --help"
             )
-        if on_wait is not None:
-            self.diagnostics.before_emit = on_wait
+        if on_wait is not None and flush_before_diagnostics:
+            self.diagnostics.run_before_emit(on_wait)
         if paths.count("-") > 1:
             raise UsageError("'-' (stdin) can only be read once")
         same = input_is_output(paths or ["-"])
         if same is not None:
             raise UsageError(f"{'standard input' if same == '-' else same}: input file is output file")
-        self.last_reader = Reader(
-            paths or ["-"],
-            criteria,
-            self.diagnostics,
+        options = ReadOptions(
             input_format=input_format,
             strict=strict,
-            on_wait=on_wait,
             presence=presence,
             follow=follow,
+            jobs=check_jobs(jobs),
+            on_wait=on_wait,
+            progress=progress,
         )
+        self.last_reader = Reader(paths or ["-"], criteria, self.diagnostics, options)
         return self.last_reader
 
     def finish(self, reader: Reader, filtered: bool | None = None) -> ExitCode:
@@ -227,10 +240,11 @@ def pick_format(fmt: str, formats: tuple[str, ...], terminal: Terminal, on_termi
     return fmt
 
 
-def attach_progress(session: Session, reader, quiet: bool):
+def progress_line(session: Session, quiet: bool) -> ProgressLine | None:
     """A progress line on stderr for large files, when stderr is a terminal (never in pipes).
 
-    Returns it (to ``clear()`` when reading is done), or None. Diagnostics clear it first.
+    Returns it (its ``update`` is the reader's ``progress``; ``clear()`` it when reading is
+    done), or None. Diagnostics clear it first: make it before the reader.
     """
     terminal = session.terminal
     if quiet or not terminal.stderr_isatty:
@@ -238,15 +252,7 @@ def attach_progress(session: Session, reader, quiet: bool):
     from wkcli.output.progress import ProgressLine
 
     bar = ProgressLine(terminal.stderr)
-    reader.progress = bar.update
-    previous = session.diagnostics.before_emit
-
-    def before_emit() -> None:
-        bar.clear()
-        if previous is not None:
-            previous()
-
-    session.diagnostics.before_emit = before_emit
+    session.diagnostics.run_before_emit(bar.clear)
     return bar
 
 

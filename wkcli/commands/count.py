@@ -70,11 +70,12 @@ def count(
     fmt = common.pick_format(fmt, FORMATS, session.terminal, "table", "json")
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     tally = Tally(split_values(by), utc=utc)
-    reader = session.reader(paths, criteria, input_format, strict, follow=follow)
-    reader.jobs = common.check_jobs(jobs)
     if follow:
-        return _follow(session, reader, tally, fmt)
-    bar = common.attach_progress(session, reader, quiet)
+        return _follow(session, tally, fmt, paths, criteria, input_format, strict, jobs)
+    bar = common.progress_line(session, quiet)
+    reader = session.reader(
+        paths, criteria, input_format, strict, jobs=jobs, progress=bar.update if bar is not None else None
+    )
     try:
         reader.count_into(tally)
     finally:
@@ -91,19 +92,32 @@ def count(
     return session.finish(reader)
 
 
-def _follow(session: common.Session, reader, tally: Tally, fmt: str) -> ExitCode:
+def _follow(
+    session: common.Session,
+    tally: Tally,
+    fmt: str,
+    paths: list[str] | None,
+    criteria: Criteria,
+    input_format: str,
+    strict: bool,
+    jobs: int | None,
+) -> ExitCode:
     """--follow: totals redrawn in place on a terminal; elsewhere (or -o json) a JSON line per change."""
     from wkcli.output.live import FollowedCounts, render_counts
 
-    if fmt in ("csv", "tsv"):
-        raise UsageError("--follow prints a table on a terminal or JSON lines; not --format " + fmt)
     live = session.terminal.stdout_isatty and fmt in ("auto", "table")
 
     def report() -> dict:
         return counts.count_report(tally, reader.stats)
 
     view = FollowedCounts(session.terminal, lambda: render_counts(report()), report, live=live)
-    reader.on_wait = view.refresh
+    # The view redraws while the file is idle; diagnostics are not held back for it.
+    reader = session.reader(
+        paths, criteria, input_format, strict, on_wait=view.refresh, follow=True, jobs=jobs,
+        flush_before_diagnostics=False,
+    )
+    if fmt in ("csv", "tsv"):
+        raise UsageError("--follow prints a table on a terminal or JSON lines; not --format " + fmt)
     with view:
         for item in reader:
             tally.add(item)

@@ -9,7 +9,7 @@ import typer
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
 from wkcli.webhook.filters import Criteria
-from wkcli.read.reader import plural
+from wkcli.read.accounting import plural
 
 EXIT_HELP = (
     "Exit status: 0 every request was answered 200; 1 some request got another status or no "

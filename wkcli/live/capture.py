@@ -38,7 +38,7 @@ from wkcli.read.jsontext import NOT_JSON, dumps, loads_fallback
 from wkcli.live import describe_client_error
 from wkcli.live.journal import Journal
 from wkcli.webhook.model import CMD, Message, PresenceEntry
-from wkcli.read.source import Value
+from wkcli.read.values import Value
 from wkcli.webhook.times import utc_stamp
 from wkcli.read.unwrap import Empty, unwrap
 from wkcli.read.unwrap import event_from_url as event_from_query

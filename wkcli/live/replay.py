@@ -26,7 +26,7 @@ from wkcli.read.jsontext import dumps
 from wkcli.live import describe_client_error
 from wkcli.webhook.model import MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
 from wkcli.read.reader import Reader
-from wkcli.read.source import Value
+from wkcli.read.values import Value
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any
 
 from wkcli.output.messages import dumps
 from wkcli.output.terminal import Terminal
-from wkcli.read.reader import Stats
+from wkcli.read.accounting import Stats
 from wkcli.webhook.tally import Tally
 from wkcli.text import display
 

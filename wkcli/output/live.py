@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from wkcli.read.jsontext import dumps
 from wkcli.output.terminal import Painter, Terminal, wants_color
-from wkcli.read.reader import plural
+from wkcli.read.accounting import plural
 
 __all__ = ["CaptureView", "FollowedCounts", "Painter", "ReplayView", "render_counts"]
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from wkcli.read.source import BOM, CHUNK, RESTART, Input, iter_lines
+from wkcli.read.source import CHUNK, RESTART, Input, LineSplitter, block_lines, iter_lines
 
 POLL_SECONDS = 0.25
 
@@ -45,8 +45,7 @@ def follow_lines(
         yield from iter_lines(source, on_wait)
         return
     owned: IO[bytes] | None = None  # a file this function reopened (and so must close)
-    carry = b""
-    at_start = offset == 0
+    splitter = LineSplitter(at_start=offset == 0)  # holds a last line back until its newline
     drained = False  # the old file was read to its end once more after it was seen replaced
     try:
         while True:
@@ -57,15 +56,9 @@ def follow_lines(
                     break
                 read_any = True
                 offset += len(chunk)
-                if at_start:
-                    at_start = False
-                    if chunk.startswith(BOM):
-                        chunk = chunk[len(BOM) :]
-                if carry:
-                    chunk = carry + chunk
-                lines = chunk.split(b"\n")
-                carry = lines.pop()
-                yield from lines
+                block = splitter.feed(chunk)
+                if block:
+                    yield from block_lines(block)
             if read_any:
                 drained = False
                 continue  # check for more before deciding the file is idle
@@ -82,9 +75,9 @@ def follow_lines(
                     continue
                 if _identity(current) != identity:
                     # Rotated: the old file was read to its end above; a cut-off last line ends there.
-                    if carry:
-                        yield carry
-                        carry = b""
+                    rest = splitter.rest()
+                    if rest:
+                        yield rest
                     try:
                         fresh = open(path, "rb")  # noqa: SIM115 - closed below or in finally
                     except OSError:
@@ -95,20 +88,20 @@ def follow_lines(
                         owned = stream = fresh
                         identity = _identity(os.fstat(fresh.fileno()))
                         offset = 0
-                        at_start = True
+                        splitter.restart()
                         yield RESTART  # line numbers count from the new file's start
                         continue
                 elif current.st_size < offset:
                     # Truncated in place: what was there is gone; start over from the top.
                     stream.seek(0)
                     offset = 0
-                    carry = b""
-                    at_start = True
+                    splitter.restart()
                     yield RESTART
                     continue
             if stop is not None and stop():
-                if carry:
-                    yield carry
+                rest = splitter.rest()
+                if rest:
+                    yield rest
                 return
             if on_wait is not None:
                 on_wait()

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 import orjson
 
+from wkcli.read.values import Value
 from wkcli.webhook.model import (
     KNOWN_EVENTS,
     MSG_NOTIFY,
@@ -28,7 +29,6 @@ from wkcli.webhook.model import (
     is_message,
     json_type,
 )
-from wkcli.read.source import Value
 from wkcli.webhook.times import parse_record_time
 
 EVENT_KEYS = ("event", "event_type", "eventType", "webhook_event", "event_name")

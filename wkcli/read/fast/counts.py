@@ -1,0 +1,77 @@
+"""What the fast path counted without building items (``Counts``), until it goes to the ledger.
+
+Counts travel from a forked worker to the main process as ``state()`` (plain tuples and lists,
+quick to pickle), and reach the stats only through ``Ledger.add_bulk``.
+"""
+
+from __future__ import annotations
+
+from wkcli.read.accounting import BulkGroup, BulkTally, KindEventTest, Ledger
+from wkcli.webhook.model import CHAT, CMD, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
+
+EVENTS = (None, MSG_OFFLINE, MSG_NOTIFY)  # the events of message slots, by index e
+KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
+FAILED = object()  # returned for a line the fast path cannot take and did not parse
+
+CountsState = tuple[int, int, int, int, list[int], dict[str | None, list[int]]]
+
+
+class Counts:
+    """Counts from lines the fast path took, added to the ledger in one go.
+
+    ``slots`` holds message counts by kind and event: index ``k + 2 * e`` with ``k`` 0 (chat) or
+    1 (cmd) and ``e`` indexing ``EVENTS``. ``by_event`` holds ``[chat, cmd, presence]`` for
+    enveloped bodies; ``presence`` counts bare user.onlinestatus entries.
+    """
+
+    __slots__ = ("records", "empty", "presence", "matched", "slots", "by_event")
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.empty = 0
+        self.presence = 0
+        self.matched = 0  # only where the caller decides what is kept as it goes (JSONL)
+        self.slots = [0, 0, 0, 0, 0, 0]
+        self.by_event: dict[str | None, list[int]] = {}
+
+    def state(self) -> CountsState:
+        return (self.records, self.empty, self.presence, self.matched, self.slots, self.by_event)
+
+    @classmethod
+    def from_state(cls, state: CountsState) -> Counts:
+        counts = cls()
+        counts.records, counts.empty, counts.presence, counts.matched, counts.slots, counts.by_event = state
+        return counts
+
+    def merge(self, other: Counts) -> None:
+        self.records += other.records
+        self.empty += other.empty
+        self.presence += other.presence
+        self.matched += other.matched
+        for i, n in enumerate(other.slots):
+            self.slots[i] += n
+        for event, counts in other.by_event.items():
+            mine = self.by_event.setdefault(event, [0, 0, 0])
+            for i, n in enumerate(counts):
+                mine[i] += n
+
+    def fold(self, ledger: Ledger, keep: KindEventTest, tally: BulkTally | None) -> None:
+        """Add everything to the ledger (with a tally, also what ``keep`` keeps), then start over."""
+        slots = self.slots
+        groups: list[BulkGroup] = [
+            (event, slots[2 * e], slots[2 * e + 1], 0) for e, event in enumerate(EVENTS)
+        ]
+        if self.presence:
+            groups.append((USER_ONLINESTATUS, 0, 0, self.presence))
+        groups.extend((event, chat, cmd, entries) for event, (chat, cmd, entries) in self.by_event.items())
+        ledger.add_bulk(self.records, self.empty, self.matched, groups, tally, keep)
+        self.__init__()  # type: ignore[misc]
+
+
+def valid_utf8(block: bytes) -> bool:
+    # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

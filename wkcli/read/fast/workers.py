@@ -1,0 +1,180 @@
+"""The fork protocol: a worker process reads one byte range with the fast path only, and reports back.
+
+A worker inherits the open file and everything the fast path set up (no pickling of decoders).
+It sends back, through a pipe, its counts, how many lines it read, where it stopped (the offset
+of the first block it could not take, or None) and the lines it left to the main process; its
+JSONL output waits in an unnamed temporary file. A worker that fails in any way is treated as
+having stopped at its first byte: the main process reads its range itself.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO, Any, Protocol
+
+from wkcli.read.fast.counts import Counts, CountsState
+from wkcli.read.fast.pieces import file_pieces, starts_multiline
+
+# (line number within the range, line): a line a counting worker left to the main process.
+LeftLine = tuple[int, bytes]
+# (counts, lines read, offset where it stopped or None, lines left, its output file or None)
+WorkerResult = tuple[CountsState, int, "int | None", list[LeftLine], "IO[bytes] | None"]
+
+
+class RangeReader(Protocol):
+    """What a worker needs from a fast path (``scan.Scan``)."""
+
+    pending: list[bytes]  # output not yet written
+
+    def text_ok(self, block: bytes) -> bool: ...
+
+    def take_lines(self, lines: list[bytes], i: int, counts: Counts, text_ok: bool) -> tuple[int, Any]: ...
+
+
+class Worker:
+    """A forked worker reading one range of the file."""
+
+    def __init__(self, pid: int, fd: int, start: int, end: int, output: IO[bytes] | None) -> None:
+        self.pid = pid
+        self.fd = fd
+        self.start = start
+        self.end = end
+        self.output = output
+        self._done = False
+
+    def result(self) -> WorkerResult:
+        """``(counts, lines read, offset where it stopped or None, lines left, output file)``.
+
+        A worker that failed is treated as having stopped at its first byte.
+        """
+        import pickle
+
+        chunks = []
+        while True:
+            data = os.read(self.fd, 1 << 16)
+            if not data:
+                break
+            chunks.append(data)
+        _, status = os.waitpid(self.pid, 0)
+        self._done = True
+        try:
+            if status != 0:
+                raise ValueError("worker failed")
+            state, lines, stop, left = pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001
+            return Counts().state(), 0, self.start, [], None
+        return state, lines, stop, left, self.output
+
+    def close(self) -> None:
+        if not self._done:
+            import signal
+
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self._done = True
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        if self.output is not None:
+            self.output.close()
+
+
+def fork(
+    reader: RangeReader,
+    fd: int,
+    start: int,
+    end: int,
+    writes: bool,
+    leave: int,
+    input_format: str,
+    block: int,
+) -> Worker:
+    """Start a worker on bytes ``start..end`` of ``fd``; see ``work`` for ``leave``."""
+    import pickle
+    import signal
+    import tempfile
+
+    # Unnamed: gone with the last descriptor, whatever way wkcli ends, and no cleaner in
+    # /tmp can take it away mid-run. The worker writes to the descriptor it inherits.
+    output = tempfile.TemporaryFile() if writes else None
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        for end in (read_end, write_end):
+            os.close(end)
+        if output is not None:
+            output.close()
+        raise
+    if pid == 0:  # the worker
+        code = 0
+        try:
+            os.close(read_end)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            result = work(reader, fd, start, end, output, leave, input_format, block)
+            data = pickle.dumps(result)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view) :]
+        except BaseException:  # noqa: BLE001 - a worker never reports: the main process redoes its range
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return Worker(pid, read_end, start, end, output)
+
+
+def work(
+    reader: RangeReader,
+    fd: int,
+    start: int,
+    end: int,
+    output: IO[bytes] | None,
+    leave: int,
+    input_format: str,
+    block: int,
+) -> tuple[CountsState, int, int | None, list[LeftLine]]:
+    """In a worker: the fast path over ``start..end`` until a block needs the general path.
+
+    When only counting (no ``output``) and ``leave`` is above 0, output order does not matter:
+    a line the fast path cannot take is left to the main process (with its line number, for the
+    general path to read and report in file order) and the worker goes on, so a dump with a few
+    bad lines keeps both cores. A line that starts a multi-line value, or more than ``leave``
+    such lines, stop the worker as before.
+    """
+    counts = Counts()
+    total = Counts()
+    lines_done = 0
+    pos = start
+    stop = None
+    left: list[LeftLine] = []
+    take_lines = reader.take_lines
+    sink = open(os.dup(output.fileno()), "wb") if output is not None else None  # noqa: SIM115
+    try:
+        for lines, text, used in file_pieces(fd, start, end, block):
+            ok = reader.text_ok(text)
+            j, _ = take_lines(lines, 0, counts, ok)
+            if sink is None:
+                while j < len(lines) and len(left) < leave and not starts_multiline(input_format, lines[j]):
+                    left.append((lines_done + j + 1, lines[j]))
+                    j, _ = take_lines(lines, j + 1, counts, ok)
+            if j < len(lines):
+                stop = pos
+                # The main process reads this whole block again: its lines are not left.
+                left = [entry for entry in left if entry[0] <= lines_done]
+                break
+            total.merge(counts)
+            counts = Counts()
+            if sink is not None and reader.pending:
+                sink.write(b"".join(reader.pending))
+            reader.pending.clear()
+            lines_done += len(lines)
+            pos += used
+    finally:
+        if sink is not None:
+            sink.close()
+    return total.state(), lines_done, stop, left
