@@ -553,3 +553,36 @@ def test_rotated_names_sort_in_the_order_they_were_written(tmp_path: Path) -> No
         last = _stamp_micros(name)
         names.append(name)
     assert names == sorted(names) == [str(p) for p in sorted(tmp_path.glob("cap.*.jsonl"))]
+
+
+def test_empty_token_is_refused_and_a_busy_port_leaves_no_file(run, tmp_path: Path) -> None:
+    result = run("capture", "--out", str(tmp_path / "t.jsonl"), "--token", "")
+    assert result.exit_code == 2 and "--token" in result.stderr
+    with pytest.raises(ValueError):
+        CaptureServer(CaptureOptions(out=str(tmp_path / "t.jsonl"), token=""))
+    with capture_server(tmp_path) as (_, port, _):
+        result = run("capture", "--listen", f"127.0.0.1:{port}", "--out", str(tmp_path / "busy.jsonl"))
+        assert result.exit_code == 2 and "cannot listen" in result.stderr
+    assert not (tmp_path / "busy.jsonl").exists()
+    assert not (tmp_path / "t.jsonl").exists()
+
+
+def test_reporter_says_each_kind_once_per_interval_without_secrets() -> None:
+    from wkcli.live.server import Reporter
+
+    now = [0.0]
+    lines: list[str] = []
+    report = Reporter(lines.append, secrets=["hunter2"], interval=10, clock=lambda: now[0])
+    for _ in range(1000):
+        report("resources", "accept failed: too many open files")
+    report("bad", "refused GET /?token=abc&x=1 with hunter2 in it\n  ^")
+    now[0] = 11.0
+    report("resources", "accept failed: too many open files")
+    report("bad", "again Authorization: Bearer xyz")
+    report("bad", "once more")  # held back, then accounted for at the end
+    report.flush()
+    assert len(lines) == 5
+    assert lines[4].startswith("1 more like this held back:")
+    assert lines[2] == "accept failed: too many open files (and 999 more like it in the last 10 s)"
+    assert "abc" not in lines[1] and "hunter2" not in lines[1] and "\n" not in lines[1]
+    assert "xyz" not in lines[3]
