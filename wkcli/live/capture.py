@@ -152,8 +152,7 @@ class CaptureServer:
                 connector=TCPConnector(limit=0),
                 auto_decompress=False,
             )
-        site = web.SockSite(self._runner, sock)
-        await site.start()
+        self._server.start_accepting(sock)
         self._server.start_sweeping()
         host, port = sock.getsockname()[:2]
         self.address = (host, port)
@@ -163,6 +162,7 @@ class CaptureServer:
     async def stop(self) -> None:
         """Stop listening, let the requests in flight finish, then close the file."""
         if self._server is not None:
+            await self._server.stop_accepting()
             await self._server.stop_sweeping()
         if self._runner is not None:
             await self._runner.cleanup()

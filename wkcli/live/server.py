@@ -3,7 +3,7 @@ open port needs, and library logging cut down to one clean line per kind of trou
 
 - At most ``max_connections`` connections are open. Past it the oldest idle connection is closed
   to make room; with none idle, a newcomer is answered 503 (WuKongIM retries) and closed. The
-  default stays under the open-file limit, so accept() never fails on EMFILE.
+  default stays under the open-file limit, so accept() does not run out of descriptors.
 - A connection must send a request's headers within ``header_timeout`` of its first byte
   (slowloris), and is closed after ``idle_timeout`` seconds with no request (idle keep-alive).
 - aiohttp and asyncio print a traceback for every malformed request and every failed accept();
@@ -216,13 +216,6 @@ class Connection(RequestHandler):
             self.idle_since = time.monotonic()
 
 
-class _Busy(asyncio.Protocol):
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        transport.write(_BUSY_ANSWER)
-        transport.close()
-
-
 class GuardedServer(web.Server):
     """aiohttp's low-level server with a connection limit and header and idle timeouts."""
 
@@ -244,18 +237,54 @@ class GuardedServer(web.Server):
         self.report = report
         self.open: dict[Connection, None] = {}  # in the order they were accepted
         self._sweeper: asyncio.Task[None] | None = None
+        self._acceptor: asyncio.Task[None] | None = None
+        self._listener: socket.socket | None = None
 
     def __call__(self) -> Any:
-        if len(self.open) >= self.max_connections and not self._evict_idle():
-            self.report(
-                "limit",
-                f"{self.max_connections:,} connections are open (--max-connections): "
-                "new ones are answered 503 until some close",
-            )
-            return _Busy()
         connection = Connection(self, loop=asyncio.get_running_loop(), **self._handler_kwargs)
         connection.owner = self
         return connection
+
+    def start_accepting(self, listener: socket.socket) -> None:
+        """Accept connections one at a time, so the limit is checked before a descriptor is taken.
+
+        (asyncio's own server accepts a whole backlog at once and only then builds protocols:
+        the descriptors run out before any limit could be applied.)
+        """
+        loop = asyncio.get_running_loop()
+        self._acceptor = loop.create_task(self._accept(listener))
+        self._listener = listener
+
+    async def _accept(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if len(self.open) >= self.max_connections and self._evict_idle():
+                await asyncio.sleep(0)  # let the evicted descriptor close before taking another
+            try:
+                conn, _ = await loop.sock_accept(listener)
+            except OSError as exc:
+                if exc.errno in _RESOURCE_ERRNOS:
+                    self.report("resources", f"out of resources ({exc.strerror}): new connections wait")
+                    await asyncio.sleep(0.1)
+                    continue
+                if exc.errno in (errno.ECONNABORTED, errno.EAGAIN, errno.EINTR):
+                    continue
+                raise
+            if len(self.open) >= self.max_connections and not self._evict_idle():
+                self.report(
+                    "limit",
+                    f"{self.max_connections:,} connections are open (--max-connections): "
+                    "new ones are answered 503 until some close",
+                )
+                with contextlib.suppress(OSError):
+                    conn.setblocking(False)
+                    conn.send(_BUSY_ANSWER)
+                conn.close()
+                continue
+            try:
+                await loop.connect_accepted_socket(self, conn)
+            except OSError:
+                conn.close()
 
     def _evict_idle(self) -> bool:
         for connection in self.open:
@@ -264,6 +293,16 @@ class GuardedServer(web.Server):
                 self.open.pop(connection, None)
                 return True
         return False
+
+    async def stop_accepting(self) -> None:
+        if self._acceptor is not None:
+            self._acceptor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._acceptor
+            self._acceptor = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     def start_sweeping(self) -> None:
         period = max(0.05, min(1.0, self.header_timeout / 4, self.idle_timeout / 4))
