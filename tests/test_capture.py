@@ -228,7 +228,8 @@ def test_rotation_by_size_and_reopen_lose_nothing(tmp_path: Path) -> None:
     files = sorted(tmp_path.glob("*.jsonl"))
     assert len(files) >= 3
     for name in rotated:
-        assert re.search(r"dump\.\d{8}T\d{6}Z(-\d+)?\.jsonl$", name)
+        assert re.search(r"dump\.\d{8}T\d{6}\.\d{6}Z\.jsonl$", name)
+    assert rotated == sorted(rotated)  # many rotations a second: the names still sort in write order
     tags = [r["body"][0]["client_msg_no"] for path in files for r in records(path)]
     assert sorted(tags) == sorted(f"r{n}" for n in range(32))
     assert [r["body"][0]["client_msg_no"] for r in records(out)] == [f"r{n}" for n in range(30, 32)]
@@ -510,3 +511,78 @@ def test_a_failed_rotation_keeps_the_batch_and_tries_again(tmp_path: Path, monke
     assert len(calls) == 2
     rotated = Path(calls[1]).read_bytes()
     assert rotated == b'{"n":1}\n{"n":1}\n{"n":2}\n'
+
+
+def test_a_failed_reopen_keeps_the_old_file_and_says_so_once(tmp_path: Path) -> None:
+    from wkcli.live.journal import Journal
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    path = folder / "dump.jsonl"
+    said: list[tuple[str, str]] = []
+
+    async def write() -> None:
+        journal = Journal(str(path), fsync=False, report=lambda kind, text: said.append((kind, text)))
+        journal.open()
+        journal.start()
+        await journal.append(b'{"n":1}\n')
+        os.rename(folder, tmp_path / "gone")  # SIGHUP while the directory is missing
+        journal.reopen()
+        await journal.append(b'{"n":2}\n')  # still written: to the file open before
+        await journal.append(b'{"n":3}\n')
+        folder.mkdir()
+        await journal.append(b'{"n":4}\n')  # the reopen is tried again, and works
+        await journal.close()
+
+    asyncio.run(write())
+    assert (tmp_path / "gone" / "dump.jsonl").read_bytes() == b'{"n":1}\n{"n":2}\n{"n":3}\n'
+    assert path.read_bytes() == b'{"n":4}\n'
+    assert [kind for kind, _ in said] == ["reopen-failed", "reopened"]
+    assert "No such file" in said[0][1]
+
+
+def test_rotated_names_sort_in_the_order_they_were_written(tmp_path: Path) -> None:
+    from wkcli.live.journal import _stamp_micros, rotated_name
+
+    path = str(tmp_path / "cap.jsonl")
+    names: list[str] = []
+    last = 0
+    for _ in range(12):  # all within one second, as with a small --rotate under load
+        name = rotated_name(path, now=1_800_000_000.0, after=last)
+        Path(name).touch()
+        last = _stamp_micros(name)
+        names.append(name)
+    assert names == sorted(names) == [str(p) for p in sorted(tmp_path.glob("cap.*.jsonl"))]
+
+
+def test_empty_token_is_refused_and_a_busy_port_leaves_no_file(run, tmp_path: Path) -> None:
+    result = run("capture", "--out", str(tmp_path / "t.jsonl"), "--token", "")
+    assert result.exit_code == 2 and "--token" in result.stderr
+    with pytest.raises(ValueError):
+        CaptureServer(CaptureOptions(out=str(tmp_path / "t.jsonl"), token=""))
+    with capture_server(tmp_path) as (_, port, _):
+        result = run("capture", "--listen", f"127.0.0.1:{port}", "--out", str(tmp_path / "busy.jsonl"))
+        assert result.exit_code == 2 and "cannot listen" in result.stderr
+    assert not (tmp_path / "busy.jsonl").exists()
+    assert not (tmp_path / "t.jsonl").exists()
+
+
+def test_reporter_says_each_kind_once_per_interval_without_secrets() -> None:
+    from wkcli.live.server import Reporter
+
+    now = [0.0]
+    lines: list[str] = []
+    report = Reporter(lines.append, secrets=["hunter2"], interval=10, clock=lambda: now[0])
+    for _ in range(1000):
+        report("resources", "accept failed: too many open files")
+    report("bad", "refused GET /?token=abc&x=1 with hunter2 in it\n  ^")
+    now[0] = 11.0
+    report("resources", "accept failed: too many open files")
+    report("bad", "again Authorization: Bearer xyz")
+    report("bad", "once more")  # held back, then accounted for at the end
+    report.flush()
+    assert len(lines) == 5
+    assert lines[4].startswith("1 more like this held back:")
+    assert lines[2] == "accept failed: too many open files (and 999 more like it in the last 10 s)"
+    assert "abc" not in lines[1] and "hunter2" not in lines[1] and "\n" not in lines[1]
+    assert "xyz" not in lines[3]

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import orjson
+import pytest
 from test_capture import NOTIFY, OFFLINE, PRESENCE, capture_server, post, records
 
 
@@ -128,3 +129,44 @@ def test_usage_errors(run, tmp_path: Path) -> None:
     assert run("replay", str(dump)).exit_code == 2
     assert run("replay", str(dump), "--to", "localhost:8000").exit_code == 2
     assert run("replay", str(dump), "--to", "http://127.0.0.1:1/", "--concurrency", "0").exit_code == 2
+
+
+@pytest.mark.parametrize("slow", [False, True], ids=["fast", "slow"])
+def test_a_server_whose_answer_never_ends_is_cut_off_and_said_in_words(tmp_path: Path, run, slow: bool) -> None:
+    from test_capture_http import EndlessServer
+
+    original = capture_original(tmp_path)
+    business = EndlessServer(slow)
+    try:
+        result = run("replay", str(original), "--to", business.url, "-e", "msg.notify", "--timeout", "1")
+    finally:
+        business.close()
+    assert result.exit_code == 1
+    (row,) = [orjson.loads(line) for line in result.stdout.splitlines()]
+    if slow:
+        assert row["error"] == "timed out after 1 s: the response body never ended"
+    else:
+        assert row["error"] == "the response body is over 1 MiB: stopped reading it"
+    assert "0 answered 200, 1 failed" in result.stderr
+
+
+def test_failed_exchanges_are_described_for_a_person() -> None:
+    import asyncio
+    import errno
+
+    from aiohttp import ClientPayloadError, ServerDisconnectedError
+    from aiohttp.client_exceptions import ClientConnectorError
+
+    from wkcli.live import describe_client_error
+
+    refused = ClientConnectorError(
+        type("Key", (), {"host": "127.0.0.1", "port": 1, "ssl": None})(),
+        ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed ('127.0.0.1', 1)"),
+    )
+    assert describe_client_error(refused) == "connection refused"
+    assert describe_client_error(asyncio.TimeoutError(), 10) == "timed out after 10 s waiting for an answer"
+    assert describe_client_error(ClientPayloadError("Response payload is not completed")) == (
+        "the response body was cut off before its end"
+    )
+    assert describe_client_error(ServerDisconnectedError()) == "the server closed the connection without answering"
+    assert describe_client_error(RuntimeError("<object at 0x7f>")) == "the HTTP exchange failed (RuntimeError)"

@@ -82,7 +82,35 @@ Timeout = Annotated[
     float,
     typer.Option(
         "--timeout",
-        help="Seconds allowed for a request body to arrive, and for --forward's server to answer.",
+        help="Seconds allowed for a request body to arrive, and for the whole exchange with "
+        "--forward's server (its answer is read up to 1 MiB).",
+        rich_help_panel=SERVER,
+    ),
+]
+HeaderTimeout = Annotated[
+    float,
+    typer.Option(
+        "--header-timeout",
+        help="Seconds allowed from a request's first byte to the end of its headers; slower "
+        "connections are closed.",
+        rich_help_panel=SERVER,
+    ),
+]
+IdleTimeout = Annotated[
+    float,
+    typer.Option(
+        "--idle-timeout",
+        help="Seconds a keep-alive connection may wait for its next request before it is closed.",
+        rich_help_panel=SERVER,
+    ),
+]
+MaxConnections = Annotated[
+    Optional[int],
+    typer.Option(
+        "--max-connections",
+        help="Connections open at once; past it the oldest idle one is closed, or the newcomer "
+        "gets 503. Default: what the open-file limit allows (ulimit -n less 32; half with --forward).",
+        show_default=False,
         rich_help_panel=SERVER,
     ),
 ]
@@ -98,6 +126,9 @@ def capture(
     rotate: Rotate = None,
     no_fsync: NoFsync = False,
     timeout: Timeout = 30.0,
+    header_timeout: HeaderTimeout = 10.0,
+    idle_timeout: IdleTimeout = 15.0,
+    max_connections: MaxConnections = None,
     color: common.Color = "auto",
     quiet: common.Quiet = False,
     utc: common.Utc = False,
@@ -126,8 +157,13 @@ def capture(
     session = common.Session(color, quiet)
     if out is None:
         raise UsageError("name a file to record to: wkcli capture --out dump.jsonl ('-' for stdout)")
-    if timeout <= 0:
-        raise UsageError("--timeout must be more than 0 seconds")
+    for name, seconds in (("--timeout", timeout), ("--header-timeout", header_timeout), ("--idle-timeout", idle_timeout)):
+        if not seconds > 0:
+            raise UsageError(f"{name} must be more than 0 seconds")
+    if max_connections is not None and max_connections < 1:
+        raise UsageError("--max-connections must be 1 or more")
+    if token is not None and not token.strip():
+        raise UsageError("--token: an empty token would accept every request; give a secret or leave --token out")
     host, port = parse_listen(listen)
     if forward is not None:
         check_http_url(forward, "--forward")
@@ -136,11 +172,14 @@ def capture(
         port=port,
         out=None if out == "-" else out,
         forward=forward,
-        token=token or None,
+        token=token,
         max_body=parse_size(max_body, "--max-body"),
         rotate_bytes=parse_size(rotate, "--rotate") if rotate is not None else None,
         fsync=not no_fsync,
         timeout=timeout,
+        header_timeout=header_timeout,
+        idle_timeout=idle_timeout,
+        max_connections=max_connections,
     )
     diagnostics = session.diagnostics
     # With --out - on a terminal the records themselves scroll by: no second view on stderr.
@@ -164,6 +203,8 @@ def capture(
 
     stats = run_capture(options, observer, ready)
     refused = f", {stats.refused:,} refused" if stats.refused else ""
+    if stats.disconnected:
+        refused += f", {stats.disconnected:,} cut short by the client"
     bad = f" ({stats.bad_bodies:,} with a body that is not JSON)" if stats.bad_bodies else ""
     diagnostics.note(f"stopped: {stats.recorded:,} requests recorded{bad}{refused}")
     if stats.write_errors:

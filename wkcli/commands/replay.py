@@ -52,7 +52,11 @@ DryRun = Annotated[
 ]
 Timeout = Annotated[
     float,
-    typer.Option("--timeout", help="Seconds to wait for each answer.", rich_help_panel=SENDING),
+    typer.Option(
+        "--timeout",
+        help="Seconds allowed for each exchange, the answer included (its body is read up to 1 MiB).",
+        rich_help_panel=SENDING,
+    ),
 ]
 Limit = Annotated[
     Optional[int],

@@ -9,17 +9,26 @@ batches, so no record is split or lost across files.
 from __future__ import annotations
 
 import asyncio
+import calendar
 import os
 import stat
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 
 class Journal:
     """Append lines to ``path`` (``None``: standard output) from an asyncio program."""
 
-    def __init__(self, path: str | None, fsync: bool = True, rotate_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str | None,
+        fsync: bool = True,
+        rotate_bytes: int | None = None,
+        report: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.path = path
+        self.report = report  # (kind, text): called on the event loop's thread
         self.fsync = fsync and path is not None
         self.rotate_bytes = rotate_bytes if path is not None else None
         self.rotated: list[str] = []  # files closed by --rotate, oldest first
@@ -27,6 +36,9 @@ class Journal:
         self._size = 0
         self._regular = False
         self._reopen = False
+        self._reopen_failed: str | None = None  # set by the journal's thread, said by the loop's
+        self._reopen_said = False
+        self._last_rotated = 0  # microseconds: rotated names never go back in time
         self._pending: list[tuple[bytes, asyncio.Future[None]]] = []
         self._wakeup: asyncio.Event | None = None
         self._closing = False
@@ -69,7 +81,8 @@ class Journal:
 
     def reopen(self) -> None:
         """Reopen the file by its path before the next batch (after an external rotation, SIGHUP)."""
-        self._reopen = True
+        if self.path is not None:
+            self._reopen = True
 
     async def append(self, line: bytes) -> None:
         """Queue one line (ending in a newline) and wait until it is committed."""
@@ -109,16 +122,27 @@ class Journal:
                     for _, future in batch:
                         if not future.done():
                             future.set_result(None)
+                self._say_reopen()
             if self._closing and not self._pending:
                 return
+
+    def _say_reopen(self) -> None:
+        """Say once that a reopen failed (the old file stays in use), and once that it worked."""
+        failed = self._reopen_failed
+        if self.report is None or (failed is not None) == self._reopen_said:
+            return
+        self._reopen_said = failed is not None
+        if failed is not None:
+            self.report("reopen-failed", f"{self.path}: cannot reopen ({failed}): still writing to the file "
+                        "open before; trying again with every batch")
+        else:
+            self.report("reopened", f"{self.path}: reopened")
 
     # The methods below run on the journal's own thread, one batch at a time.
 
     def _commit(self, data: bytes) -> None:
         if self._reopen:
-            self._reopen = False
-            self._close_fd()
-            self._open_path()
+            self._try_reopen()
         start = self._size
         try:
             self._write_all(data)
@@ -136,6 +160,20 @@ class Journal:
         if self.rotate_bytes is not None and self._size >= self.rotate_bytes:
             self._rotate()
 
+    def _try_reopen(self) -> None:
+        """Open the path anew before closing the old file: a failed open keeps the old one."""
+        old_fd, old_size, old_regular = self._fd, self._size, self._regular
+        try:
+            self._open_path()
+        except OSError as exc:
+            self._fd, self._size, self._regular = old_fd, old_size, old_regular
+            self._reopen_failed = exc.strerror or str(exc)
+            return  # _reopen stays set: the next batch tries again
+        self._reopen = False
+        self._reopen_failed = None
+        if old_fd >= 0 and old_fd != self._fd:
+            _close(old_fd, self.fsync)
+
     def _write_all(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
@@ -150,7 +188,8 @@ class Journal:
         current file stays in use and rotation is tried again after the next batch.
         """
         assert self.path is not None
-        target = rotated_name(self.path)
+        target = rotated_name(self.path, after=self._last_rotated)
+        self._last_rotated = _stamp_micros(target)
         try:
             os.rename(self.path, target)
         except OSError:
@@ -185,18 +224,32 @@ def _close(fd: int, fsync: bool) -> None:
     os.close(fd)
 
 
-def rotated_name(path: str, now: float | None = None) -> str:
-    """``dump.jsonl`` -> ``dump.20261128T153705Z.jsonl`` (a counter is added if that exists)."""
+def rotated_name(path: str, now: float | None = None, after: int = 0) -> str:
+    """``dump.jsonl`` -> ``dump.20261128T153705.123456Z.jsonl``, later than ``after`` (microseconds).
+
+    Fixed-width stamps sort in write order in a glob or ``ls``; a name already taken moves the
+    stamp on by a microsecond rather than adding a counter (``-10`` would sort before ``-2``).
+    """
     head, tail = os.path.split(path)
     stem, dot, suffix = tail.partition(".")
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     ending = (dot + suffix) if dot else ""
-    candidate = os.path.join(head, f"{stem}.{stamp}{ending}")
-    counter = 1
-    while os.path.exists(candidate):
-        candidate = os.path.join(head, f"{stem}.{stamp}-{counter}{ending}")
-        counter += 1
-    return candidate
+    micros = max(int((time.time() if now is None else now) * 1_000_000), after + 1)
+    while True:
+        seconds, fraction = divmod(micros, 1_000_000)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(seconds)) + f".{fraction:06d}Z"
+        candidate = os.path.join(head, f"{stem}.{stamp}{ending}")
+        if not os.path.exists(candidate):
+            return candidate
+        micros += 1
+
+
+def _stamp_micros(name: str) -> int:
+    stamp = os.path.basename(name).split(".")[1:3]  # ["20261128T153705", "123456Z"]
+    try:
+        whole = calendar.timegm(time.strptime(stamp[0], "%Y%m%dT%H%M%S"))
+        return whole * 1_000_000 + int(stamp[1].rstrip("Z"))
+    except (IndexError, ValueError):
+        return 0
 
 
 def _sync_directory(path: str) -> None:

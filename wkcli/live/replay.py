@@ -23,7 +23,7 @@ import orjson
 
 from wkcli import __version__
 from wkcli.read.jsontext import dumps
-from wkcli.live import describe_client_error
+from wkcli.live import RESPONSE_CAP, BodyTooLarge, describe_client_error, read_capped
 from wkcli.webhook.model import MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
 from wkcli.read.reader import Reader
 from wkcli.read.values import Value
@@ -55,7 +55,7 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.status == 200
+        return self.status == 200 and self.error is None
 
     def as_dict(self) -> dict[str, Any]:
         request = self.request
@@ -227,13 +227,22 @@ async def send_all(
     async def send(session: ClientSession, request: Outgoing) -> None:
         target = request.url(url)
         result = Result(request, url=target)
+        reading = False
+
+        async def exchange() -> None:
+            nonlocal reading
+            async with session.post(target, data=request.body, headers=headers, allow_redirects=False) as answer:
+                result.status = answer.status
+                reading = True
+                # Only the status counts; the body is drained (so the connection can be reused)
+                # but never held, and a server that never ends it is cut off.
+                await read_capped(answer.content, RESPONSE_CAP, keep=False)
+
         started = time.perf_counter()
         try:
-            async with session.post(target, data=request.body, headers=headers, allow_redirects=False) as answer:
-                await answer.read()
-                result.status = answer.status
-        except (asyncio.TimeoutError, ClientError, OSError) as exc:
-            result.error = describe_client_error(exc)
+            await asyncio.wait_for(exchange(), timeout)
+        except (asyncio.TimeoutError, ClientError, OSError, BodyTooLarge) as exc:
+            result.error = describe_client_error(exc, timeout, reading_body=reading)
         finally:
             result.ms = (time.perf_counter() - started) * 1000
             slots.release()

@@ -47,7 +47,10 @@ class CaptureView:
         parts = [paint(_clock(info.received, self.utc), "dim")]
         event = info.event or "-"
         parts.append(paint(f"{event:<17}", "cyan"))
-        if not info.recorded:
+        if getattr(info, "disconnected", False):
+            parts.append(paint(f"disconnected: {info.error or ''}", "yellow"))
+            parts.append(paint(f"{info.method} {info.path} from {info.remote}", "dim"))
+        elif not info.recorded:
             parts.append(paint(f"{info.status} refused: {info.error or ''}", "red"))
             parts.append(paint(f"{info.method} {info.path} from {info.remote}", "dim"))
         elif info.error is not None:
