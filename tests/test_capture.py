@@ -586,3 +586,13 @@ def test_reporter_says_each_kind_once_per_interval_without_secrets() -> None:
     assert lines[2] == "accept failed: too many open files (and 999 more like it in the last 10 s)"
     assert "abc" not in lines[1] and "hunter2" not in lines[1] and "\n" not in lines[1]
     assert "xyz" not in lines[3]
+
+
+def test_reporter_lines_carry_no_terminal_control() -> None:
+    from wkcli.live.server import Reporter
+
+    lines: list[str] = []
+    report = Reporter(lines.append)
+    report("bad", "refused a malformed request: GET /\x1b]52;c;aGk=\x07\x1b[2J HTTP/1.1 \u202e")
+    assert lines and "\x1b" not in lines[0] and "\x07" not in lines[0] and "\u202e" not in lines[0]
+    assert "\\x1b" in lines[0]

@@ -28,6 +28,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+from wkcli.text import sanitize
+
 REPORT_INTERVAL = 10.0
 HEADER_TIMEOUT = 10.0
 IDLE_TIMEOUT = 15.0
@@ -118,8 +120,9 @@ class Reporter:
         self._held.clear()
 
     def _emit(self, line: str) -> None:
+        # A malformed request's text (its path, a header) is the sender's: never terminal control.
         with contextlib.suppress(OSError, ValueError):
-            self._write(line)
+            self._write(sanitize(line))
 
 
 def describe_exception(exc: BaseException | None) -> str:
