@@ -12,9 +12,9 @@ from typing import Any
 
 from wkcli.webhook.dedupe import identity
 from wkcli.webhook.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
-from wkcli.webhook.payload import JSON, decode_payload
-from wkcli.webhook.presence import PresenceError, parse_presence
-from wkcli.webhook.recipients import NONE, UNKNOWN, UNREADABLE, recipients
+from wkcli.webhook.payload import JSON, Decoded, decode_payload
+from wkcli.webhook.presence import Presence, PresenceError, parse_presence
+from wkcli.webhook.recipients import NONE, UNKNOWN, UNREADABLE, Recipients, recipients
 
 WARNING = "warning"
 INFO = "info"
@@ -164,6 +164,18 @@ class Finding:
         }
 
 
+class Known:
+    """What a caller already worked out about an item: its decoded payload, recipients or presence."""
+
+    __slots__ = ("decoded", "recipients", "presence")
+
+    def __init__(self, decoded: Decoded | None = None, recipients: Recipients | None = None,
+                 presence: Presence | PresenceError | None = None) -> None:  # fmt: skip
+        self.decoded = decoded
+        self.recipients = recipients
+        self.presence = presence
+
+
 class _Chunks:
     """A msg.offline message's recipients so far, to tell v3's chunks from redeliveries."""
 
@@ -187,13 +199,14 @@ class Checker:
         self.messages = 0
         self.presence = 0
 
-    def add(self, item: Message | PresenceEntry) -> None:
+    def add(self, item: Message | PresenceEntry, known: Known | None = None) -> None:
+        """Check one item; ``known`` passes on what the caller already decoded, to save decoding twice."""
         if type(item) is PresenceEntry:
             self.presence += 1
-            self._presence(item)
+            self._presence(item, known)
         else:
             self.messages += 1
-            self._message(item)  # type: ignore[arg-type]
+            self._message(item, known)  # type: ignore[arg-type]
         event = item.event
         if event is not None and event not in KNOWN_EVENTS:
             self._note("unknown-event", item, f"event {event!r}")
@@ -222,13 +235,13 @@ class Checker:
 
     # -- the checks -------------------------------------------------------------------------
 
-    def _message(self, message: Message) -> None:
+    def _message(self, message: Message, known: Known | None) -> None:
         data = message.data
         kind = message.kind
         if message.anomaly is not None:
             self._note("sync-once-invalid", message, message.anomaly)
 
-        decoded = decode_payload(data)
+        decoded = known.decoded if known is not None and known.decoded is not None else decode_payload(data)
         if decoded.status == JSON:
             ctype = decoded.content_type
             is_cmd_payload = decoded.is_cmd_payload
@@ -253,7 +266,7 @@ class Checker:
         if message.event == MSG_OFFLINE and kind == CMD:
             self._note("cmd-in-offline", message, None)
 
-        found = recipients(data)
+        found = recipients(data) if known is None or known.recipients is None else known.recipients
         if found.status == UNKNOWN:
             self._note("recipients-unknown", message, found.reason)
         elif found.status == UNREADABLE:
@@ -294,9 +307,12 @@ class Checker:
             why = "delivered before"
         self._note("duplicate", message, f"{why} at {first}")
 
-    def _presence(self, entry: PresenceEntry) -> None:
+    def _presence(self, entry: PresenceEntry, known: Known | None) -> None:
         try:
-            parse_presence(entry.text)
+            if known is None or known.presence is None:
+                parse_presence(entry.text)
+            elif type(known.presence) is PresenceError:
+                raise known.presence
         except PresenceError as exc:
             self._note("presence-malformed", entry, f"entry {entry.index + 1} {entry.text!r}: {exc}")
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import orjson
 
-from wkcli.webhook.checks import Checker
+from wkcli.webhook.checks import Checker, Known
 from wkcli.webhook.dedupe import identity
 from wkcli.webhook.model import CMD, MSG_OFFLINE, Message, PresenceEntry
 from wkcli.webhook.payload import JSON, decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
-from wkcli.webhook.recipients import UNKNOWN, UNREADABLE, recipients
+from wkcli.webhook.recipients import UNKNOWN, UNREADABLE, Recipients, recipients
 from wkcli.webhook.topn import Recent, TopN
 
 # Bucket sizes in seconds, each a multiple of the one before, so finer counts merge exactly.
@@ -163,16 +163,20 @@ class Report:
         self._seq = 0
 
     def add(self, item: Message | PresenceEntry) -> None:
-        self.checker.add(item)
         if type(item) is PresenceEntry:
-            self._presence(item)
+            known = self._presence(item)
         else:
-            self._message(item)  # type: ignore[arg-type]
+            known = self._message(item)  # type: ignore[arg-type]
+        self.checker.add(item, known)  # given what was decoded here, so nothing is decoded twice
         self.events.add(item.event)
 
-    def _message(self, message: Message) -> None:
+    def _message(self, message: Message) -> Known:
+        # The hottest code of the report: fields are read once, helpers called only when needed.
         data = message.data
-        moment = message.time
+        received = message.received
+        ts = data.get("timestamp")
+        timed = type(ts) is int or type(ts) is float
+        moment = ts if timed else received  # as Message.time
         is_cmd = message.kind == CMD
         if is_cmd:
             self.cmd += 1
@@ -182,8 +186,10 @@ class Report:
             self.untimed += 1
         else:
             self.timeline.add(moment, _CMD if is_cmd else _CHAT)
-        self.channels.add(_key(data.get("channel_id")))
-        self.senders.add(_key(data.get("from_uid")))
+        channel = data.get("channel_id")
+        sender = data.get("from_uid")
+        self.channels.add(channel if type(channel) is str else _key(channel))
+        self.senders.add(sender if type(sender) is str else _key(sender))
         decoded = decode_payload(data)
         if decoded.status == JSON:
             name = decoded.type_name or "(no type)"
@@ -192,13 +198,14 @@ class Report:
         self.content_types.add(name)
         if is_cmd:
             self.cmd_names.add(decoded.cmd or f"({name.strip('()')})")
-        received = message.received
-        ts = data.get("timestamp")
-        if received is not None and (type(ts) is int or type(ts) is float):
+        if received is not None and timed:
             self._lag(received - ts)
+        found = None
         if message.event == MSG_OFFLINE:
-            self._fanout(message)
+            found = recipients(data)
+            self._fanout(message, found)
         self._delivery(message, moment if received is None else received)
+        return Known(decoded, found)
 
     def _lag(self, lag: float) -> None:
         if lag < 0:
@@ -209,8 +216,7 @@ class Report:
             index = int(math.log10(lag) * LAG_PER_DECADE) + LAG_PER_DECADE + 1
             self.lag[min(index, len(self.lag) - 1)] += 1
 
-    def _fanout(self, message: Message) -> None:
-        found = recipients(message.data)
+    def _fanout(self, message: Message, found: Recipients) -> None:
         self.fanout_total += 1
         if found.status == UNKNOWN:
             self.fanout_unknown += 1
@@ -257,13 +263,13 @@ class Report:
             if moment is not None:
                 self.timeline.add(moment, _RETRY)
 
-    def _presence(self, entry: PresenceEntry) -> None:
+    def _presence(self, entry: PresenceEntry) -> Known:
         self.presence += 1
         try:
             parsed = parse_presence(entry.text)
-        except PresenceError:
+        except PresenceError as exc:
             self.presence_bad += 1
-            return
+            return Known(presence=exc)
         online = parsed.online
         if online:
             self.online += 1
@@ -276,6 +282,7 @@ class Report:
         self.last_state.put(key, online)
         if before is not None and before != online:
             self.flaps.add(parsed.uid)
+        return Known(presence=parsed)
 
     def result(self, stats: Any, max_bars: int = 96) -> dict[str, Any]:
         """Every panel as data. ``stats`` is the reader's account of the input (``Stats``)."""
