@@ -131,7 +131,9 @@ class Report:
     """Feed it items with ``add``; ``result()`` gives every panel's numbers."""
 
     def __init__(self, bucket: int | None = None, utc: bool = False, top: int = 10,
-                 capacity: int = TOP_CAPACITY, recent: int = RECENT_CAPACITY) -> None:  # fmt: skip
+                 capacity: int | None = None, recent: int | None = None) -> None:  # fmt: skip
+        capacity = capacity or TOP_CAPACITY
+        recent = recent or RECENT_CAPACITY
         self.top = top
         self.cmd = 0
         self.chat = 0
@@ -269,7 +271,7 @@ class Report:
             parsed = parse_presence(entry.text)
         except PresenceError as exc:
             self.presence_bad += 1
-            return Known(presence=exc)
+            return Known(presence=exc.with_traceback(None))  # no frame kept alive per bad entry
         online = parsed.online
         if online:
             self.online += 1
@@ -305,7 +307,7 @@ class Report:
             "lag": self._lag_result(),
             "retries": {"retries": self.retries, "messages": self.retried,
                         "max_deliveries": self.max_deliveries, "forgotten": self.deliveries.forgotten,
-                        "remembered": RECENT_CAPACITY},
+                        "remembered": self.deliveries.half * 2},
             "presence": {"entries": self.presence, "online": self.online, "offline": self.offline,
                          "malformed": self.presence_bad, "flappers": _top(self.flaps, self.top)},
             "findings": [{"code": f.code, "level": f.level, "title": f.rule.title, "count": f.count}
