@@ -370,3 +370,19 @@ def test_usage_errors_are_one_line(run) -> None:
     result = run("report", INPUTS[0], "--bucket", "7m")
     assert result.exit_code == 2 and "--bucket" in result.stderr and "Traceback" not in result.stderr
     assert run("report", INPUTS[0], "--top", "0").exit_code == 2
+
+
+def test_checker_can_remember_a_bounded_number_of_messages() -> None:
+    from wkcli.webhook.checks import Checker
+    from wkcli.webhook.model import Message, Origin
+
+    def delivery(ident: int) -> Message:
+        return Message(message(ident, 1785398400), "msg.notify", Origin("x", ident))
+
+    checker = Checker(remember=10)
+    for ident in range(100):
+        checker.add(delivery(ident))
+    checker.add(delivery(99))  # recent: still a duplicate
+    checker.add(delivery(0))  # long forgotten: not one
+    assert {f.code: f.count for f in checker.findings()} == {"duplicate": 1}
+    assert len(checker._deliveries["msg.notify"]) <= 10 and checker.forgotten >= 90

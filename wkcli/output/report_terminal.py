@@ -14,6 +14,7 @@ BLOCKS = " ▁▂▃▄▅▆▇█"
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 CHART_ROWS = 6
 SIDE_BY_SIDE = 160  # from this width, top lists are drawn two to a row
+MAX_BAR = 60
 STYLES = {"cmd": "magenta", "chat": "green", "retries": "red", "online": "green", "offline": "yellow",
           "bar": "cyan", "warning": "bold red", "info": "cyan"}  # fmt: skip
 
@@ -57,11 +58,17 @@ def render(state: Any, stats: Any, width: int, color: bool, title: str, utc: boo
     else:
         for name, top in pairs:
             lines += _top(name, top, width, paint)
-    lines += _fanout(result["fanout"], width, paint)
-    lines += _lag(result["lag"], width, margin, paint)
+    if width >= SIDE_BY_SIDE:
+        half = (width - 3) // 2
+        lag = _lag(result["lag"], half, margin, paint)
+        lines += _beside(_fanout(result["fanout"], half, paint), lag, half)
+    else:
+        lines += _fanout(result["fanout"], width, paint)
+        lines += _lag(result["lag"], width, margin, paint)
     lines += _presence(result["presence"], width, paint)
     lines += _findings(result["findings"], width, paint)
     for line in lines:
+        line.rstrip()
         line.truncate(width, overflow="ellipsis")
     return lines
 
@@ -174,9 +181,10 @@ def _timeline(result: dict[str, Any], width: int, margin: int, paint: _Painter) 
     lines += _heading("Retries", _retry_note(retries), width, paint)
     lines.append(_spark("retries", [b["retries"] for b in shown], margin, paint, cell))
     if retries["retries"]:
-        lines.append(Text(f"  {retries['retries']:,} repeated deliveries of {retries['messages']:,} messages "
-                          f"(up to {retries['max_deliveries']} deliveries of one): a receiver not answering "
-                          "HTTP 200 in time"))  # fmt: skip
+        repeated = f"{retries['retries']:,} repeated deliveries of {retries['messages']:,} messages"
+        lines += _flow([Text(repeated),
+                        Text(f"up to {retries['max_deliveries']} of one"),
+                        paint("WuKongIM resends until it gets HTTP 200 in time", "dim")], width)  # fmt: skip
     presence = result["presence"]
     if presence["online"] or presence["offline"]:
         lines += _heading("Presence over time", "online and offline entries", width, paint)
@@ -236,7 +244,8 @@ def _rows(
         return [paint("  (none)", "dim")]
     numbers = max(len(f"{count:,}") for _, count in rows)
     name_width = min(max(Text(name).cell_len for name, _ in rows), max(width // 3, 12))
-    bar_width = max(width - 2 - name_width - 2 - numbers - 8 - 1, 4)
+    # Bars longer than MAX_BAR cells are harder to compare, not easier.
+    bar_width = min(max(width - 2 - name_width - 2 - numbers - 8 - 1, 4), MAX_BAR)
     top = max(count for _, count in rows) or 1
     lines = []
     for name, count in rows:
@@ -285,11 +294,13 @@ def _fanout(fanout: dict[str, Any], width: int, paint: _Painter) -> list[Text]:
     if fanout["unreadable"]:
         rows.append(("unreadable", fanout["unreadable"]))
     lines += _rows(rows, fanout["deliveries"], width, paint)
-    for entry in fanout["largest"][:3]:
-        lines.append(paint(f"  largest: {entry['recipients']:,} recipients, message "
-                           f"{display(entry['message_id'])}"
-                           f" in {_label(entry['channel_id'])} from {_label(entry['from_uid'])}"
-                           f" ({display(entry['source'])})", "dim"))  # fmt: skip
+    largest = fanout["largest"][:3]
+    if largest:
+        lines.append(paint("  largest deliveries: recipients, message, channel, sender, where", "dim"))
+    for entry in largest:
+        lines.append(Text(f"  {entry['recipients']:>7,}  {display(entry['message_id'])}  "
+                          f"{_label(entry['channel_id'])}  {_label(entry['from_uid'])}  "
+                          f"{display(entry['source'])}"))  # fmt: skip
     return lines
 
 

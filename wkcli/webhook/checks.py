@@ -190,12 +190,16 @@ class _Chunks:
 class Checker:
     """Feed it items with ``add``; ``findings()`` lists what it found, warnings first."""
 
-    def __init__(self, max_examples: int = 3) -> None:
+    def __init__(self, max_examples: int = 3, remember: int | None = None) -> None:
         self.max_examples = max_examples
         self._found: dict[str, Finding] = {}
         # event -> message identity -> where it was first seen (the Origin, shared by a whole
         # batch, so a big dump costs little more than its ids); _Chunks when it had recipients.
         self._deliveries: dict[str, dict[str, Origin | _Chunks]] = {}
+        # With ``remember``, only the newest messages per event are kept (between remember / 2 and
+        # remember), so memory is bounded; a redelivery later than that is not seen as one.
+        self.remember = remember
+        self.forgotten = 0
         self.messages = 0
         self.presence = 0
 
@@ -288,6 +292,8 @@ class Checker:
             seen_in_event = self._deliveries[event] = {}
         seen = seen_in_event.get(ident)
         if seen is None:
+            if self.remember is not None and len(seen_in_event) >= self.remember:
+                seen_in_event = self._forget(event)
             if uids and event != MSG_NOTIFY:
                 seen_in_event[ident] = _Chunks(message.origin, set(uids))
             else:
@@ -306,6 +312,14 @@ class Checker:
             first = seen
             why = "delivered before"
         self._note("duplicate", message, f"{why} at {first}")
+
+    def _forget(self, event: str) -> dict[str, Origin | _Chunks]:
+        """Drop the older half of the messages remembered for ``event`` (dicts keep insertion order)."""
+        seen = list(self._deliveries[event].items())
+        half = len(seen) // 2
+        self.forgotten += half
+        kept = self._deliveries[event] = dict(seen[half:])
+        return kept
 
     def _presence(self, entry: PresenceEntry, known: Known | None) -> None:
         try:

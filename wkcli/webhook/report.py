@@ -35,7 +35,7 @@ LAG_EDGES = [10 ** (k / LAG_PER_DECADE) for k in range(-LAG_PER_DECADE, 6 * LAG_
 FANOUT_BINS = (0, 1, 2, 5, 10, 50, 100, 512, 1000, 10_000)
 
 TOP_CAPACITY = 10_000  # distinct keys counted exactly per top-N panel
-RECENT_CAPACITY = 1_000_000  # deliveries remembered to spot retries (and presence states)
+RECENT_CAPACITY = 100_000  # deliveries remembered to spot retries (and presence states)
 
 
 def bucket_seconds(text: str) -> int:
@@ -161,7 +161,7 @@ class Report:
         self.presence_bad = 0
         self.last_state = Recent(recent)
         self.flaps = TopN(capacity)
-        self.checker = Checker(max_examples=1)
+        self.checker = Checker(max_examples=1, remember=recent // 2)
         self._seq = 0
 
     def add(self, item: Message | PresenceEntry) -> None:
@@ -306,7 +306,8 @@ class Report:
             "fanout": self._fanout_result(),
             "lag": self._lag_result(),
             "retries": {"retries": self.retries, "messages": self.retried,
-                        "max_deliveries": self.max_deliveries, "forgotten": self.deliveries.forgotten,
+                        "max_deliveries": self.max_deliveries,
+                        "forgotten": self.deliveries.forgotten + checker.forgotten,
                         "remembered": self.deliveries.half * 2},
             "presence": {"entries": self.presence, "online": self.online, "offline": self.offline,
                          "malformed": self.presence_bad, "flappers": _top(self.flaps, self.top)},
