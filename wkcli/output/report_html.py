@@ -41,6 +41,7 @@ svg text.muted { fill: var(--muted); font-size: 11px; }
 .warning { fill: var(--warning); } .info { fill: var(--info); } .presence { fill: var(--muted); }
 rect:hover { opacity: .75; }
 table { border-collapse: collapse; font-size: 13px; margin-top: 8px; }
+.scroll { overflow-x: auto; max-width: 100%; } .scroll td { white-space: nowrap; }
 td, th { padding: 2px 10px 2px 0; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .key { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 4px 0 10px; }
@@ -240,8 +241,8 @@ def _fanout(fanout: dict[str, Any]) -> str:
             f'<td>{_e(_key(e["channel_id"]))}</td><td>{_e(_key(e["from_uid"]))}</td><td>{_e(e["source"])}</td></tr>'
             for e in fanout["largest"][:5]
         )
-        body += ("<table><tr><th>recipients</th><th>message</th><th>channel</th><th>from</th>"
-                 f"<th>where</th></tr>{cells}</table>")  # fmt: skip
+        body += ('<div class="scroll"><table><tr><th>recipients</th><th>message</th><th>channel</th>'
+                 f"<th>from</th><th>where</th></tr>{cells}</table></div>")  # fmt: skip
     note = f"recipients per msg.offline delivery ({fanout['deliveries']:,} deliveries)"
     return _panel("Offline fan-out", note, body)
 
@@ -268,6 +269,9 @@ def _lag(lag: dict[str, Any]) -> str:
     columns = [(b["label"], [(b["count"], "bar", f"{_e(b['label'])}: {b['count']:,}"
                                        f"{_share(b['count'], measured)}")])
                for b in lag["bins"]]  # fmt: skip
+    if lag["negative"]:
+        skew = lag["negative"]
+        columns.insert(0, ("<0", [(skew, "offline", f"<0 (clock skew): {skew:,}{_share(skew, measured)}")]))
     if measured:
         note = " · ".join(f"{name} ≤ {_seconds(lag[name])}" for name in ("p50", "p90", "p99"))
         note += f" · receive time minus timestamp, {measured:,} capture records"
@@ -281,9 +285,12 @@ def _lag(lag: dict[str, Any]) -> str:
 def _retries(retries: dict[str, Any], buckets: list[dict[str, Any]]) -> str:
     columns = [(b["label"], [(b["retries"], "retries", f"{_e(b['label'])}: {b['retries']:,} retries")])
                for b in buckets]  # fmt: skip
-    note = (f"{retries['retries']:,} repeated deliveries of {retries['messages']:,} messages in the same "
-            "event "
-            f"(up to {retries['max_deliveries']} of one): a receiver not answering HTTP 200 in time")
+    if retries["retries"]:
+        note = (f"{retries['retries']:,} repeated deliveries of {retries['messages']:,} messages in the "
+                f"same event (up to {retries['max_deliveries']} of one): a receiver not answering HTTP 200 "
+                "in time")
+    else:
+        note = "no message was delivered twice in the same event"
     if retries["forgotten"]:
         note += f"; repeats are spotted within the last {retries['remembered'] // 2:,} or more deliveries"
     return _panel("Retries", _e(note), _vbars(columns, 130), wide=True)
