@@ -45,8 +45,11 @@ def render(state: Any, stats: Any, width: int, color: bool, title: str, utc: boo
     lines: list[Text] = []
     buckets = result["timeline"]["buckets"]
     span = f"{buckets[0]['label']} – {buckets[-1]['label']}{' UTC' if utc else ''}" if buckets else ""
-    lines.append(paint.join([paint("wkcli report", "bold"), Text(" " + display(title) + "  "),
-                             paint(span, "dim")]))  # fmt: skip
+    head = paint.join([paint("wkcli report", "bold"), Text(" " + display(title))])
+    if head.cell_len + 2 + len(span) <= width:
+        lines.append(paint.join([head, Text("  "), paint(span, "dim")]))
+    else:
+        lines += [head, paint(span, "dim")]
     lines += _totals(result["totals"], width, paint)
     lines += _timeline(result, width, margin, paint)
     pairs = [("Top channels", result["channels"]), ("Top senders", result["senders"]),
@@ -349,8 +352,11 @@ def _findings(findings: list[dict[str, Any]], width: int, paint: _Painter) -> li
     if not findings:
         return lines + [Text("  no problems found")]
     numbers = max(len(f"{f['count']:,}") for f in findings)
+    codes = max(len(f["code"]) for f in findings)
     for finding in findings:
+        # The code first: it is what to look up (wkcli check), and a narrow terminal cuts the title.
         lines.append(paint.join([Text("  "), paint(f"{finding['level']:<7}", finding["level"]),
-                                 Text(f" {finding['count']:>{numbers},}  {finding['title']} "),
-                                 paint(f"[{finding['code']}]", "dim")]))  # fmt: skip
+                                 Text(f" {finding['count']:>{numbers},}  "),
+                                 paint(f"{finding['code']:<{codes}}", "dim"),
+                                 Text(f"  {finding['title']}")]))  # fmt: skip
     return lines
