@@ -286,13 +286,13 @@ def _retries(retries: dict[str, Any], buckets: list[dict[str, Any]]) -> str:
     columns = [(b["label"], [(b["retries"], "retries", f"{_e(b['label'])}: {b['retries']:,} retries")])
                for b in buckets]  # fmt: skip
     if retries["retries"]:
-        note = (f"{retries['retries']:,} repeated deliveries of {retries['messages']:,} messages in the "
-                f"same event (up to {retries['max_deliveries']} of one): a receiver not answering HTTP 200 "
-                "in time")
+        note = (f"{retries['retries']:,} deliveries of a message already delivered in the same event: "
+                "a receiver not answering HTTP 200 in time")
     else:
         note = "no message was delivered twice in the same event"
     if retries["forgotten"]:
-        note += f"; repeats are spotted within the last {retries['remembered'] // 2:,} or more deliveries"
+        note += (f"; repeats are spotted among the last {retries['remembered'] // 2:,} or more messages "
+                 "per event")
     return _panel("Retries", _e(note), _vbars(columns, 130), wide=True)
 
 

@@ -184,9 +184,7 @@ def _timeline(result: dict[str, Any], width: int, margin: int, paint: _Painter) 
     lines += _heading("Retries", _retry_note(retries), width, paint)
     lines.append(_spark("retries", [b["retries"] for b in shown], margin, paint, cell))
     if retries["retries"]:
-        repeated = f"{retries['retries']:,} repeated deliveries of {retries['messages']:,} messages"
-        lines += _flow([Text(repeated),
-                        Text(f"up to {retries['max_deliveries']} of one"),
+        lines += _flow([Text(f"{retries['retries']:,} deliveries of a message already delivered"),
                         paint("WuKongIM resends until it gets HTTP 200 in time", "dim")], width)  # fmt: skip
     presence = result["presence"]
     if presence["online"] or presence["offline"]:
@@ -198,7 +196,7 @@ def _timeline(result: dict[str, Any], width: int, margin: int, paint: _Painter) 
 
 def _retry_note(retries: dict[str, Any]) -> str:
     if retries["forgotten"]:
-        return f"repeats within the last {retries['remembered'] // 2:,}+ deliveries"
+        return f"repeats among the last {retries['remembered'] // 2:,}+ messages per event"
     return "the same message again in the same event"
 
 

@@ -7,6 +7,7 @@ fixing; informational findings explain something that looks odd but is expected.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,8 +191,14 @@ class _Chunks:
 class Checker:
     """Feed it items with ``add``; ``findings()`` lists what it found, warnings first."""
 
-    def __init__(self, max_examples: int = 3, remember: int | None = None) -> None:
+    def __init__(
+        self,
+        max_examples: int = 3,
+        remember: int | None = None,
+        on_note: Callable[[str, Message | PresenceEntry], None] | None = None,
+    ) -> None:
         self.max_examples = max_examples
+        self.on_note = on_note  # told (code, item) for every problem found, as it is found
         self._found: dict[str, Finding] = {}
         # event -> message identity -> where it was first seen (the Origin, shared by a whole
         # batch, so a big dump costs little more than its ids); _Chunks when it had recipients.
@@ -335,6 +342,8 @@ class Checker:
         if finding is None:
             finding = self._found[code] = Finding(RULES[code])
         finding.count += 1
+        if self.on_note is not None:
+            self.on_note(code, item)
         if len(finding.examples) < self.max_examples:
             ident = item.id_text if type(item) is Message else None  # type: ignore[union-attr]
             finding.examples.append(Example(str(item.origin), ident or None, item.event, detail))

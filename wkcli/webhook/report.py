@@ -14,7 +14,6 @@ from typing import Any
 import orjson
 
 from wkcli.webhook.checks import Checker, Known
-from wkcli.webhook.dedupe import identity
 from wkcli.webhook.model import CMD, MSG_OFFLINE, Message, PresenceEntry
 from wkcli.webhook.payload import JSON, decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
@@ -152,16 +151,15 @@ class Report:
         self._largest: list[tuple[int, int, dict[str, Any]]] = []  # a min-heap of the largest
         self.lag = [0] * (len(LAG_EDGES) + 1)  # [0]: below 0.1 s; [-1]: above the last edge
         self.lag_negative = 0
-        self.deliveries = Recent(recent)
         self.retries = 0
-        self.retried = 0  # messages delivered more than once
-        self.max_deliveries = 0
         self.online = 0
         self.offline = 0
         self.presence_bad = 0
         self.last_state = Recent(recent)
         self.flaps = TopN(capacity)
-        self.checker = Checker(max_examples=1, remember=recent // 2)
+        # Retries are check's duplicates: the same message again in the same event, v3's msg.offline
+        # chunks (disjoint recipients) excepted.
+        self.checker = Checker(max_examples=1, remember=recent // 2, on_note=self._noted)
         self._seq = 0
 
     def add(self, item: Message | PresenceEntry) -> None:
@@ -206,7 +204,6 @@ class Report:
         if message.event == MSG_OFFLINE:
             found = recipients(data)
             self._fanout(message, found)
-        self._delivery(message, moment if received is None else received)
         return Known(decoded, found)
 
     def _lag(self, lag: float) -> None:
@@ -242,26 +239,11 @@ class Report:
             else:
                 heapq.heapreplace(largest, entry)
 
-    def _delivery(self, message: Message, moment: float | None) -> None:
-        ident = identity(message)
-        if ident is None or message.event is None:
-            return
-        data = message.data
-        # v3 sends one message in several msg.offline chunks with disjoint recipients: a chunk is
-        # told apart by its first recipient (or its packed list), so only a resend is a retry.
-        to_uids = data.get("to_uids")
-        chunk = to_uids[0] if type(to_uids) is list and to_uids and type(to_uids[0]) is str else None
-        if chunk is None:
-            packed = data.get("compress_to_uids")
-            chunk = packed if type(packed) is str else None
-        # A hash (8 bytes) instead of the text keeps a million deliveries in little memory; two
-        # different deliveries share a hash with odds of about n^2 / 2^65.
-        seen = self.deliveries.see(hash((message.event, ident, chunk)))
-        if seen > 1:
+    def _noted(self, code: str, item: Message | PresenceEntry) -> None:
+        """Told of each finding as Checker makes it: a duplicate is a retry, drawn at its receive time."""
+        if code == "duplicate":
             self.retries += 1
-            if seen == 2:
-                self.retried += 1
-            self.max_deliveries = max(self.max_deliveries, seen)
+            moment = item.received if item.received is not None else item.time
             if moment is not None:
                 self.timeline.add(moment, _RETRY)
 
@@ -305,10 +287,8 @@ class Report:
             "content_types": _top(self.content_types, self.top),
             "fanout": self._fanout_result(),
             "lag": self._lag_result(),
-            "retries": {"retries": self.retries, "messages": self.retried,
-                        "max_deliveries": self.max_deliveries,
-                        "forgotten": self.deliveries.forgotten + checker.forgotten,
-                        "remembered": self.deliveries.half * 2},
+            "retries": {"retries": self.retries, "forgotten": checker.forgotten,
+                        "remembered": checker.remember},
             "presence": {"entries": self.presence, "online": self.online, "offline": self.offline,
                          "malformed": self.presence_bad, "flappers": _top(self.flaps, self.top)},
             "findings": [{"code": f.code, "level": f.level, "title": f.rule.title, "count": f.count}
