@@ -387,3 +387,25 @@ def test_checker_can_remember_a_bounded_number_of_messages() -> None:
     checker.add(delivery(0))  # long forgotten: not one
     assert {f.code: f.count for f in checker.findings()} == {"duplicate": 1}
     assert len(checker._deliveries["msg.notify"]) <= 10 and checker.forgotten >= 90
+
+
+def test_follow_in_a_pipe_prints_the_report_again_when_it_changes(tmp_path: Path) -> None:
+    import signal
+
+    from test_follow import _read_lines, _start, record
+
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(record("a") + record("b", sync_once=1))
+    proc = _start(tmp_path, "report", "--follow", str(path))
+    try:
+        assert proc.stdout is not None
+        (first,) = _read_lines(proc.stdout, 1)
+        assert (orjson.loads(first)["totals"]["cmd"], orjson.loads(first)["totals"]["chat"]) == (1, 1)
+        with open(path, "ab") as handle:
+            handle.write(record("c", sync_once=1))
+        (second,) = _read_lines(proc.stdout, 1)
+        assert orjson.loads(second)["totals"]["cmd"] == 2
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=15)
+    assert code == 130 and b"Traceback" not in (proc.stderr.read() if proc.stderr else b"")
