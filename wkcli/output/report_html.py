@@ -229,7 +229,8 @@ def _top(name: str, what: str, top: dict[str, Any]) -> str:
 
 
 def _fanout(fanout: dict[str, Any]) -> str:
-    rows = [(f"{b['label']} recipients", b["count"], "") for b in fanout["bins"] if b["count"]]
+    rows = [(f"{b['label']} recipient{'' if b['label'] == '1' else 's'}", b["count"], "")
+            for b in fanout["bins"] if b["count"]]  # fmt: skip
     if fanout["unknown"]:
         rows.append(("unknown (v1/v2 gzip)", fanout["unknown"], "offline"))
     if fanout["unreadable"]:

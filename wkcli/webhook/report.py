@@ -15,7 +15,7 @@ import orjson
 
 from wkcli.webhook.checks import Checker, Known
 from wkcli.webhook.model import CMD, MSG_OFFLINE, Message, PresenceEntry
-from wkcli.webhook.payload import JSON, decode_payload
+from wkcli.webhook.payload import JSON, content_type_name, decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
 from wkcli.webhook.recipients import UNKNOWN, UNREADABLE, Recipients, recipients
 from wkcli.webhook.topn import Recent, TopN
@@ -191,13 +191,11 @@ class Report:
         self.channels.add(channel if type(channel) is str else _key(channel))
         self.senders.add(sender if type(sender) is str else _key(sender))
         decoded = decode_payload(data)
-        if decoded.status == JSON:
-            name = decoded.type_name or "(no type)"
-        else:
-            name = f"({decoded.status})"
-        self.content_types.add(name)
+        # Counted by the raw type (named once, in result()); a payload that is not JSON by its status.
+        ctype = decoded.content_type if decoded.status == JSON else _STATUS + decoded.status
+        self.content_types.add(ctype)
         if is_cmd:
-            self.cmd_names.add(decoded.cmd or f"({name.strip('()')})")
+            self.cmd_names.add(decoded.cmd or f"({_type_name(ctype).strip('()')})")
         if received is not None and timed:
             self._lag(received - ts)
         found = None
@@ -261,9 +259,7 @@ class Report:
             self.offline += 1
         if entry.received is not None:
             self.timeline.add(entry.received, _ONLINE if online else _OFFLINE)
-        key = hash((parsed.uid, parsed.device_flag))
-        before = self.last_state.get(key)
-        self.last_state.put(key, online)
+        before = self.last_state.swap(hash((parsed.uid, parsed.device_flag)), online)
         if before is not None and before != online:
             self.flaps.add(parsed.uid)
         return Known(presence=parsed)
@@ -284,7 +280,7 @@ class Report:
             "channels": _top(self.channels, self.top),
             "senders": _top(self.senders, self.top),
             "cmd_names": _top(self.cmd_names, self.top),
-            "content_types": _top(self.content_types, self.top),
+            "content_types": _top(_named(self.content_types), self.top),
             "fanout": self._fanout_result(),
             "lag": self._lag_result(),
             "retries": {"retries": self.retries, "forgotten": checker.forgotten,
@@ -344,6 +340,24 @@ def _top(counter: TopN, n: int) -> dict[str, Any]:
         "exact": counter.exact, "max_error": counter.error,
         "rows": [{"key": key, "count": count} for key, count in counter.top(n)],
     }  # fmt: skip
+
+
+_STATUS = "\0status:"  # marks a payload status among content types (no JSON string type starts so)
+
+
+def _type_name(ctype: Any) -> str:
+    if type(ctype) is str and ctype.startswith(_STATUS):
+        return f"({ctype[len(_STATUS):]})"
+    return content_type_name(ctype) or "(no type)"
+
+
+def _named(counter: TopN) -> TopN:
+    """Content types counted by raw type, merged under their names (12 and 13 are both stickers)."""
+    named = TopN(max(counter.capacity, len(counter.counts)))
+    for ctype, count in counter.counts.items():
+        named.add(_type_name(ctype), count)
+    named.total, named.error, named.dropped = counter.total, counter.error, counter.dropped
+    return named
 
 
 def _key(value: Any) -> Any:

@@ -90,16 +90,15 @@ class Recent:
         young[key] = seen
         return seen
 
-    def get(self, key: Hashable) -> Any:
-        found = self.young.get(key)
-        return self.old.get(key) if found is None else found
-
-    def put(self, key: Hashable, value: Any) -> None:
-        """Remember ``value`` for ``key`` (the same generations as ``see``)."""
+    def swap(self, key: Hashable, value: Any) -> Any:
+        """Remember ``value`` for ``key`` (generations as in ``see``); return the one it had, or None."""
         young = self.young
-        if key not in young:
-            if self.old.pop(key, None) is None and len(young) >= self.half:
+        before = young.get(key)
+        if before is None:
+            before = self.old.pop(key, None)
+            if before is None and len(young) >= self.half:
                 self.forgotten += len(self.old)
                 self.old = young
                 young = self.young = {}
         young[key] = value
+        return before
