@@ -76,7 +76,8 @@ def report(
     its width; --follow redraws them as the dump grows. --html writes the same panels as one HTML
     file with charts (SVG, exact numbers on hover) that opens in any browser without a network.
     -o json gives the numbers as data. Top lists are exact up to 10,000 distinct keys each and
-    marked approximate beyond; retries are spotted among the last 500,000 to 1,000,000 deliveries.
+    marked approximate beyond; retries (check's duplicates) are spotted among the last 25,000 to
+    50,000 messages of each event, so memory stays bounded.
     """
     from wkcli.webhook.report import Report, bucket_seconds
 

@@ -126,7 +126,8 @@ def _totals(totals: dict[str, Any], width: int, paint: _Painter) -> list[Text]:
              item("info", totals["info"])]  # fmt: skip
     events = [item(display(e["event"]) if e["event"] is not None else "(no event)", e["count"], "dim")
               for e in totals["events"]]  # fmt: skip
-    return _heading("Totals", "", width, paint) + _flow(parts, width) + _flow(events, width)
+    lines = _heading("Totals", "", width, paint) + _flow(parts, width)
+    return lines + _flow(events, width) if events else lines
 
 
 def _bars(values: list[int], top: int, rows: int) -> list[list[int]]:
@@ -149,7 +150,7 @@ def _timeline(result: dict[str, Any], width: int, margin: int, paint: _Painter) 
     shown = buckets[-room:]
     if len(shown) < len(buckets):
         note += f", the last {len(shown)} of {len(buckets)}"
-    lines = _heading("Messages over time", note + " · cmd and chat stacked", width, paint)
+    lines = _heading("Messages over time", note + (" · cmd and chat stacked" if step else ""), width, paint)
     if not buckets:
         untimed = timeline["untimed"]
         lines.append(Text(f"  no message has a time ({untimed:,} without one)"))
