@@ -200,10 +200,10 @@ def test_recent_stays_bounded_and_says_what_it_forgot() -> None:
 
     recent = Recent(capacity=100)
     for number in range(1000):
-        assert recent.see(number) == 1
+        assert recent.swap(number, "a") is None
         assert len(recent.young) + len(recent.old) <= 101
-    assert recent.see(999) == 2 and recent.forgotten > 0
-    assert recent.see(0) == 1  # long forgotten: counted as new
+    assert recent.swap(999, "b") == "a" and recent.swap(999, "c") == "b" and recent.forgotten > 0
+    assert recent.swap(0, "b") is None  # long forgotten: seen as new
 
 
 def test_report_json_says_when_top_lists_are_approximate(run, tmp_path: Path, monkeypatch) -> None:

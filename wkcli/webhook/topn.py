@@ -61,7 +61,7 @@ def _order(item: tuple[Any, int]) -> tuple[int, bool, str]:
 
 
 class Recent:
-    """How often each key was seen, remembered for at least the last ``capacity // 2`` new keys.
+    """A value per key, remembered for at least the last ``capacity // 2`` new keys.
 
     Two generations of a dict: when the young one holds ``capacity // 2`` keys it becomes the
     old one and the previous old one is forgotten. Memory stays under ``capacity`` keys; a key
@@ -72,26 +72,12 @@ class Recent:
 
     def __init__(self, capacity: int = 1_000_000) -> None:
         self.half = max(capacity // 2, 1)
-        self.young: dict[Hashable, int] = {}
-        self.old: dict[Hashable, int] = {}
+        self.young: dict[Hashable, Any] = {}
+        self.old: dict[Hashable, Any] = {}
         self.forgotten = 0
 
-    def see(self, key: Hashable) -> int:
-        """Note one sighting of ``key``; return how many times it has been seen, this one included."""
-        young = self.young
-        seen = young.get(key)
-        if seen is None:
-            seen = self.old.pop(key, 0)
-            if not seen and len(young) >= self.half:
-                self.forgotten += len(self.old)
-                self.old = young
-                young = self.young = {}
-        seen += 1
-        young[key] = seen
-        return seen
-
     def swap(self, key: Hashable, value: Any) -> Any:
-        """Remember ``value`` for ``key`` (generations as in ``see``); return the one it had, or None."""
+        """Remember ``value`` for ``key``; return the one it had, or None."""
         young = self.young
         before = young.get(key)
         if before is None:
