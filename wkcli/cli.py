@@ -9,7 +9,7 @@ import typer
 
 from wkcli import __version__
 from wkcli.commands import classify, count
-from wkcli.commands import check, presence, show
+from wkcli.commands import check, presence, report, show
 from wkcli.commands import capture, replay
 from wkcli.commands.common import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
@@ -31,6 +31,7 @@ app.command("count", epilog=EXIT_CODES_HELP)(count.count)
 app.command("presence", epilog=EXIT_CODES_HELP)(presence.presence)
 app.command("show", epilog=show.EXIT_HELP)(show.show)
 app.command("check", epilog=check.EXIT_HELP)(check.check)
+app.command("report", epilog=EXIT_CODES_HELP)(report.report)
 app.command("capture", epilog=capture.EXIT_HELP)(capture.capture)
 app.command("replay", epilog=replay.EXIT_HELP)(replay.replay)
 

@@ -7,14 +7,15 @@ fixing; informational findings explain something that looks odd but is expected.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from wkcli.webhook.dedupe import identity
 from wkcli.webhook.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
-from wkcli.webhook.payload import JSON, decode_payload
-from wkcli.webhook.presence import PresenceError, parse_presence
-from wkcli.webhook.recipients import NONE, UNKNOWN, UNREADABLE, recipients
+from wkcli.webhook.payload import JSON, Decoded, decode_payload
+from wkcli.webhook.presence import Presence, PresenceError, parse_presence
+from wkcli.webhook.recipients import NONE, UNKNOWN, UNREADABLE, Recipients, recipients
 
 WARNING = "warning"
 INFO = "info"
@@ -164,6 +165,18 @@ class Finding:
         }
 
 
+class Known:
+    """What a caller already worked out about an item: its decoded payload, recipients or presence."""
+
+    __slots__ = ("decoded", "recipients", "presence")
+
+    def __init__(self, decoded: Decoded | None = None, recipients: Recipients | None = None,
+                 presence: Presence | PresenceError | None = None) -> None:  # fmt: skip
+        self.decoded = decoded
+        self.recipients = recipients
+        self.presence = presence
+
+
 class _Chunks:
     """A msg.offline message's recipients so far, to tell v3's chunks from redeliveries."""
 
@@ -178,22 +191,33 @@ class _Chunks:
 class Checker:
     """Feed it items with ``add``; ``findings()`` lists what it found, warnings first."""
 
-    def __init__(self, max_examples: int = 3) -> None:
+    def __init__(
+        self,
+        max_examples: int = 3,
+        remember: int | None = None,
+        on_note: Callable[[str, Message | PresenceEntry], None] | None = None,
+    ) -> None:
         self.max_examples = max_examples
+        self.on_note = on_note  # told (code, item) for every problem found, as it is found
         self._found: dict[str, Finding] = {}
         # event -> message identity -> where it was first seen (the Origin, shared by a whole
         # batch, so a big dump costs little more than its ids); _Chunks when it had recipients.
         self._deliveries: dict[str, dict[str, Origin | _Chunks]] = {}
+        # With ``remember``, only the newest messages per event are kept (between remember / 2 and
+        # remember), so memory is bounded; a redelivery later than that is not seen as one.
+        self.remember = remember
+        self.forgotten = 0
         self.messages = 0
         self.presence = 0
 
-    def add(self, item: Message | PresenceEntry) -> None:
+    def add(self, item: Message | PresenceEntry, known: Known | None = None) -> None:
+        """Check one item; ``known`` passes on what the caller already decoded, to save decoding twice."""
         if type(item) is PresenceEntry:
             self.presence += 1
-            self._presence(item)
+            self._presence(item, known)
         else:
             self.messages += 1
-            self._message(item)  # type: ignore[arg-type]
+            self._message(item, known)  # type: ignore[arg-type]
         event = item.event
         if event is not None and event not in KNOWN_EVENTS:
             self._note("unknown-event", item, f"event {event!r}")
@@ -222,13 +246,13 @@ class Checker:
 
     # -- the checks -------------------------------------------------------------------------
 
-    def _message(self, message: Message) -> None:
+    def _message(self, message: Message, known: Known | None) -> None:
         data = message.data
         kind = message.kind
         if message.anomaly is not None:
             self._note("sync-once-invalid", message, message.anomaly)
 
-        decoded = decode_payload(data)
+        decoded = known.decoded if known is not None and known.decoded is not None else decode_payload(data)
         if decoded.status == JSON:
             ctype = decoded.content_type
             is_cmd_payload = decoded.is_cmd_payload
@@ -253,7 +277,7 @@ class Checker:
         if message.event == MSG_OFFLINE and kind == CMD:
             self._note("cmd-in-offline", message, None)
 
-        found = recipients(data)
+        found = recipients(data) if known is None or known.recipients is None else known.recipients
         if found.status == UNKNOWN:
             self._note("recipients-unknown", message, found.reason)
         elif found.status == UNREADABLE:
@@ -275,6 +299,8 @@ class Checker:
             seen_in_event = self._deliveries[event] = {}
         seen = seen_in_event.get(ident)
         if seen is None:
+            if self.remember is not None and len(seen_in_event) >= self.remember:
+                seen_in_event = self._forget(event)
             if uids and event != MSG_NOTIFY:
                 seen_in_event[ident] = _Chunks(message.origin, set(uids))
             else:
@@ -294,9 +320,20 @@ class Checker:
             why = "delivered before"
         self._note("duplicate", message, f"{why} at {first}")
 
-    def _presence(self, entry: PresenceEntry) -> None:
+    def _forget(self, event: str) -> dict[str, Origin | _Chunks]:
+        """Drop the older half of the messages remembered for ``event`` (dicts keep insertion order)."""
+        seen = list(self._deliveries[event].items())
+        half = len(seen) // 2
+        self.forgotten += half
+        kept = self._deliveries[event] = dict(seen[half:])
+        return kept
+
+    def _presence(self, entry: PresenceEntry, known: Known | None) -> None:
         try:
-            parse_presence(entry.text)
+            if known is None or known.presence is None:
+                parse_presence(entry.text)
+            elif type(known.presence) is PresenceError:
+                raise known.presence
         except PresenceError as exc:
             self._note("presence-malformed", entry, f"entry {entry.index + 1} {entry.text!r}: {exc}")
 
@@ -305,6 +342,8 @@ class Checker:
         if finding is None:
             finding = self._found[code] = Finding(RULES[code])
         finding.count += 1
+        if self.on_note is not None:
+            self.on_note(code, item)
         if len(finding.examples) < self.max_examples:
             ident = item.id_text if type(item) is Message else None  # type: ignore[union-attr]
             finding.examples.append(Example(str(item.origin), ident or None, item.event, detail))

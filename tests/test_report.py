@@ -1,0 +1,411 @@
+"""``wkcli report``: panels checked against count, classify, check and presence; the HTML; the terminal."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import orjson
+import pytest
+from conftest import SAMPLES
+from rich.cells import cell_len
+
+NAMES = ("webhooks.jsonl", "capture.jsonl", "problems.jsonl", "envelopes.jsonl")
+INPUTS = [str(SAMPLES / name) for name in NAMES]
+ALL = INPUTS + [str(SAMPLES / "broken.jsonl"), str(SAMPLES / "offline.json.gz")]
+
+
+def report(run, *args: str) -> dict:
+    result = run("report", *args, "-o", "json", "--top", "1000")
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def groups(run, *args: str) -> dict:
+    found = json.loads(run("count", *args, "-o", "json").stdout)
+    by = found.get("by", [])
+    return {tuple(g[name] for name in by) if len(by) > 1 else g[by[0]]: g["count"]
+            for g in found.get("groups", [])}  # fmt: skip
+
+
+def rows(panel: dict) -> dict:
+    return {row["key"]: row["count"] for row in panel["rows"]}
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_totals_and_top_lists_match_count(run, path: str) -> None:
+    data = report(run, path)
+    totals = data["totals"]
+    counted = json.loads(run("count", path, "-o", "json").stdout)
+    for name in ("cmd", "chat", "messages", "presence", "records", "malformed", "anomalies"):
+        assert totals[name] == counted[name], name
+    assert rows(data["channels"]) == groups(run, path, "--by", "channel_id")
+    assert rows(data["senders"]) == groups(run, path, "--by", "from_uid")
+    assert {e["event"]: e["count"] for e in totals["events"]} == groups(run, path, "--by", "event")
+    assert data["channels"]["exact"] and data["channels"]["total"] == counted["messages"]
+
+
+def test_filters_apply_as_for_count(run) -> None:
+    path = str(SAMPLES / "webhooks.jsonl")
+    for args in (["--kind", "cmd"], ["--channel", "g1"], ["--event", "msg.offline"], ["--from", "u1001"]):
+        data = report(run, path, *args)
+        counted = json.loads(run("count", path, *args, "-o", "json").stdout)
+        assert (data["totals"]["cmd"], data["totals"]["chat"]) == (counted["cmd"], counted["chat"]), args
+        assert rows(data["channels"]) == groups(run, path, *args, "--by", "channel_id")
+
+
+@pytest.mark.parametrize(("bucket", "by"), [("1m", "minute"), ("1h", "hour"), ("1d", "day")])
+def test_timeline_buckets_match_count_by_time(run, bucket: str, by: str) -> None:
+    paths = INPUTS
+    data = report(run, *paths, "--bucket", bucket)
+    expected = groups(run, *paths, "--by", by, "--by", "kind")
+    drawn = {}
+    for b in data["timeline"]["buckets"]:
+        for kind in ("cmd", "chat"):
+            if b[kind]:
+                drawn[(b["label"], kind)] = b[kind]
+    assert drawn == {key: n for key, n in expected.items() if key[1] != "presence" and key[0] is not None}
+    assert data["timeline"]["bucket_seconds"] == {"1m": 60, "1h": 3600, "1d": 86400}[bucket]
+
+
+def test_automatic_buckets_hold_every_timed_message(run) -> None:
+    data = report(run, *INPUTS)
+    timeline = data["timeline"]
+    drawn = sum(b["cmd"] + b["chat"] for b in timeline["buckets"])
+    assert drawn + timeline["untimed"] == data["totals"]["messages"]
+    assert 1 < len(timeline["buckets"]) <= 96
+
+
+def test_content_types_cmd_names_and_fanout_match_classify_decode(run) -> None:
+    paths = INPUTS
+    data = report(run, *paths)
+    out = run("classify", *paths, "--decode", "-o", "jsonl").stdout
+    decoded = [json.loads(line) for line in out.splitlines()]
+    types = Counter()
+    names = Counter()
+    fanout = Counter()
+    for row in decoded:
+        view = row["decoded"]
+        status = view["payload_status"]
+        name = (view["content_type_name"] or "(no type)") if status == "json" else f"({status})"
+        types[name] += 1
+        if row["kind"] == "cmd":
+            names[view["cmd"] or f"({name.strip('()')})"] += 1
+        if row.get("event") == "msg.offline":
+            uids = view.get("to_uids")
+            fanout["unknown" if view.get("recipients") == "unknown" else
+                   "unreadable" if uids is None else len(uids)] += 1  # fmt: skip
+    assert rows(data["content_types"]) == dict(types)
+    assert rows(data["cmd_names"]) == dict(names)
+    panel = data["fanout"]
+    assert panel["deliveries"] == sum(fanout.values())
+    assert (panel["unknown"], panel["unreadable"]) == (fanout["unknown"], fanout["unreadable"])
+    for b in panel["bins"]:
+        high = b["high"] if b["high"] is not None else 10**9
+        assert b["count"] == sum(n for k, n in fanout.items() if type(k) is int and b["low"] <= k <= high)
+    largest = max(k for k in fanout if type(k) is int)
+    assert panel["largest"][0]["recipients"] == largest
+
+
+def test_retries_and_findings_match_check(run) -> None:
+    path = str(SAMPLES / "problems.jsonl")
+    data = report(run, path)
+    checked = json.loads(run("check", path, "-o", "json").stdout)
+    found = {f["code"]: f["count"] for f in checked["findings"]}
+    assert {f["code"]: f["count"] for f in data["findings"]} == found
+    assert data["totals"]["warnings"] == checked["warnings"] and data["totals"]["info"] == checked["info"]
+    assert data["retries"]["retries"] == found["duplicate"]
+    assert sum(b["retries"] for b in data["timeline"]["buckets"]) == found["duplicate"]
+
+
+def test_presence_matches_the_presence_command(run) -> None:
+    paths = INPUTS
+    data = report(run, *paths)["presence"]
+    entries = [json.loads(line) for line in run("presence", *paths, "-o", "jsonl").stdout.splitlines()]
+    statuses = Counter(entry["status"] for entry in entries)
+    assert (data["online"], data["offline"]) == (statuses["online"], statuses["offline"])
+    assert data["entries"] == json.loads(run("count", *paths, "-o", "json").stdout)["presence"]
+
+
+def capture(received: str, body: object, event: str) -> bytes:
+    return orjson.dumps({"received_at": received, "event": event, "body": body}) + b"\n"
+
+
+def message(ident: int, ts: int, **extra: object) -> dict:
+    return {"header": {"sync_once": 0}, "message_id": ident, "message_idstr": str(ident), "from_uid": "u1",
+            "channel_id": "g1", "channel_type": 2, "timestamp": ts, **extra}  # fmt: skip
+
+
+def test_lag_flaps_and_retries_from_captures(run, tmp_path: Path) -> None:
+    base = 1785398400  # 2026-07-30T08:00:00Z
+    lines = [
+        capture("2026-07-30T08:00:00.05Z", [message(1, base)], "msg.notify"),  # 0.05 s
+        capture("2026-07-30T08:00:03Z", [message(2, base)], "msg.notify"),  # 3 s
+        capture("2026-07-30T08:00:04Z", [message(2, base)], "msg.notify"),  # retry, 4 s
+        capture("2026-07-30T08:10:00Z", [message(3, base)], "msg.notify"),  # 600 s
+        capture("2026-07-30T07:59:58Z", [message(4, base)], "msg.notify"),  # -2 s: clock skew
+        capture("2026-07-30T08:00:01Z", ["u9-1-1-9-1-1", "u8-0-1-8-1-1"], "user.onlinestatus"),
+        capture("2026-07-30T08:00:02Z", ["u9-1-0-9-0-0"], "user.onlinestatus"),
+        capture("2026-07-30T08:00:03Z", ["u9-1-1-10-1-1", "u8-1-0-11-0-1"], "user.onlinestatus"),
+    ]
+    path = tmp_path / "cap.jsonl"
+    path.write_bytes(b"".join(lines))
+    data = report(run, str(path))
+    lag = data["lag"]
+    assert (lag["measured"], lag["negative"]) == (5, 1)
+    assert 3 <= lag["p50"] < 3 * 1.6 and lag["p99"] >= 600
+    assert sum(b["count"] for b in lag["bins"]) == 4
+    assert data["retries"]["retries"] == 1
+    assert [b["retries"] for b in data["timeline"]["buckets"] if b["retries"]] == [1]
+    presence = data["presence"]
+    assert (presence["online"], presence["offline"]) == (3, 2)
+    # u9 web went online, offline, online: two changes; u8 changed device, so no change is seen.
+    assert rows(presence["flappers"]) == {"u9": 2}
+
+
+# -- the bounded structures ---------------------------------------------------------------
+
+
+def test_top_n_is_exact_under_its_capacity_and_marked_approximate_beyond() -> None:
+    import random
+
+    from wkcli.webhook.topn import TopN
+
+    rng = random.Random(7)
+    keys = [f"k{int(rng.paretovariate(1.2))}" for _ in range(20_000)]
+    truth = Counter(keys)
+    exact = TopN(capacity=len(truth))
+    for key in keys:
+        exact.add(key)
+    assert exact.exact and exact.error == 0 and dict(exact.counts) == dict(truth)
+    assert exact.top(5) == sorted(truth.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+
+    small = TopN(capacity=50)
+    for key in keys:
+        small.add(key)
+    assert not small.exact and small.error > 0 and small.total == len(keys)
+    assert len(small.counts) <= 50
+    for key, count in small.counts.items():
+        assert count <= truth[key] <= count + small.error
+    for key, count in truth.items():
+        if count > small.error:
+            assert key in small.counts  # heavy hitters are never lost
+
+
+def test_recent_stays_bounded_and_says_what_it_forgot() -> None:
+    from wkcli.webhook.topn import Recent
+
+    recent = Recent(capacity=100)
+    for number in range(1000):
+        assert recent.swap(number, "a") is None
+        assert len(recent.young) + len(recent.old) <= 101
+    assert recent.swap(999, "b") == "a" and recent.swap(999, "c") == "b" and recent.forgotten > 0
+    assert recent.swap(0, "b") is None  # long forgotten: seen as new
+
+
+def test_report_json_says_when_top_lists_are_approximate(run, tmp_path: Path, monkeypatch) -> None:
+    import wkcli.webhook.report as core
+
+    monkeypatch.setattr(core, "TOP_CAPACITY", 4)
+    bodies = [[message(n, 1785398400 + n, channel_id=f"c{n % 9}", from_uid="u1")] for n in range(1, 200)]
+    path = tmp_path / "many.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(body) + b"\n" for body in bodies))
+    data = report(run, str(path))
+    assert not data["channels"]["exact"] and data["channels"]["distinct"] is None
+    assert data["channels"]["max_error"] > 0 and data["channels"]["total"] == 199
+    assert data["senders"]["exact"] and rows(data["senders"]) == {"u1": 199}
+    text = run("report", str(path), "-o", "text").stdout
+    assert "approximate" in text
+
+
+# -- the HTML page ------------------------------------------------------------------------
+
+
+class Page(HTMLParser):
+    """Collects each panel's charts and the titles (hover texts) of its bars."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.panels: list[dict] = []
+        self.stack: list[str] = []
+        self.attrs_seen: list[tuple[str, str | None]] = []
+        self._text: list[str] | None = None
+        self._heading = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.stack.append(tag)
+        self.attrs_seen += attrs
+        if tag == "section":
+            self.panels.append({"name": "", "svg": 0, "titles": []})
+        elif tag == "svg":
+            self.panels[-1]["svg"] += 1
+        elif tag == "title" and "svg" in self.stack:
+            self._text = []
+        elif tag == "h2":
+            self._heading = True
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack and self.stack.pop() != tag:
+            pass
+        if tag == "title" and self._text is not None:
+            self.panels[-1]["titles"].append("".join(self._text))
+            self._text = None
+        elif tag == "h2":
+            self._heading = False
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+        elif self._heading:
+            self.panels[-1]["name"] += data
+
+
+def parse_page(text: str) -> Page:
+    page = Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+def titled(titles: list[str]) -> dict[str, int]:
+    out = {}
+    for title in titles:
+        name, _, numbers = title.rpartition(": ")
+        out[name] = int(numbers.split()[0].replace(",", ""))
+    return out
+
+
+def test_html_is_one_self_contained_page_whose_numbers_match_json(run, tmp_path: Path) -> None:
+    paths = INPUTS
+    target = tmp_path / "report.html"
+    result = run("report", *paths, "--html", str(target), "--top", "1000")
+    assert result.exit_code == 0 and result.stdout == "" and "wrote" in result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert not re.search(r"https?://", text)
+    assert not re.search(r"\b(src|href)\s*=", text, re.I)
+    assert "@import" not in text and "url(" not in text
+    assert "prefers-color-scheme: dark" in text and "@media print" in text
+    page = parse_page(text)
+    assert len(page.panels) == 11
+    assert all(panel["svg"] == 1 for panel in page.panels), [(p["name"], p["svg"]) for p in page.panels]
+    data = report(run, *paths)
+    panels = {panel["name"]: panel["titles"] for panel in page.panels}
+    for name, key in (("Top channels", "channels"), ("Top senders", "senders"),
+                      ("Top CMD names", "cmd_names"), ("Content types", "content_types")):  # fmt: skip
+        expected = {"(none)" if k is None else "(empty)" if k == "" else str(k): n
+                    for k, n in rows(data[key]).items()}  # fmt: skip
+        assert titled(panels[name]) == expected, name
+    buckets = data["timeline"]["buckets"]
+    drawn = Counter()
+    for title in panels["Messages over time"]:
+        label, _, rest = title.rpartition(": ")
+        count, kind = rest.split()[:2]
+        drawn[(label, kind)] += int(count.replace(",", ""))
+    assert drawn == Counter({(b["label"], k): b[k] for b in buckets for k in ("cmd", "chat") if b[k]})
+    assert titled(panels["Totals"]) == {k: data["totals"][k] for k in ("cmd", "chat", "presence")}
+    findings = {t.rpartition(" [")[2].split("]")[0]: int(t.rpartition(": ")[2].split()[0])
+                for t in panels["Findings"]}  # fmt: skip
+    assert findings == {f["code"]: f["count"] for f in data["findings"]}
+    assert sum(titled(panels["Retries"]).values()) == data["retries"]["retries"]
+
+
+HOSTILE = "<script>alert(1)</script>\x1b[31mred\x07\u202e"
+
+
+def hostile_dump(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile.jsonl"
+    body = [message(7, 1785398400, channel_id=HOSTILE, from_uid='"><img src=x onerror=alert(1)>')]
+    path.write_bytes(orjson.dumps(body) + b"\n" + orjson.dumps([HOSTILE + "-1-1-1-1-1"]) + b"\n")
+    return path
+
+
+def test_html_escapes_everything_from_the_dump(run, tmp_path: Path) -> None:
+    result = run("report", str(hostile_dump(tmp_path)), "--html", "-")
+    text = result.stdout
+    assert "<script>" not in text and "<img" not in text and "\x1b" not in text and "\u202e" not in text
+    assert "&lt;script&gt;" in text and "\\x1b[31m" in text
+
+
+# -- the terminal view --------------------------------------------------------------------
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.mark.parametrize("columns", [80, 120, 200])
+@pytest.mark.parametrize("color", ["never", "always"])
+def test_terminal_report_fits_the_width(run, monkeypatch, columns: int, color: str) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    result = run("report", *ALL, "-o", "text", "--color", color)
+    lines = result.stdout.splitlines()
+    assert len(lines) > 40
+    widest = max(cell_len(SGR.sub("", line)) for line in lines)
+    assert widest <= columns
+    assert widest >= min(columns, 160) - 2  # headings run to the edge: the width was used
+    if color == "never":
+        assert "\x1b" not in result.stdout
+    else:
+        assert "\x1b[" in result.stdout
+
+
+def test_terminal_report_shows_data_as_text_never_as_control(run, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    for color in ("never", "always"):
+        out = run("report", str(hostile_dump(tmp_path)), "-o", "text", "--color", color).stdout
+        assert "\x07" not in out and "\u202e" not in out
+        assert "\x1b" not in SGR.sub("", out)  # only our own colour codes
+        assert "<script>alert(1)</script>\\x1b" in out  # shown literally, not as markup or control
+
+
+def test_no_color_and_dumb_terminals_get_no_colour(run, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b" not in run("report", INPUTS[0], "-o", "text").stdout
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "dumb")
+    assert "\x1b" not in run("report", INPUTS[0], "-o", "text").stdout
+
+
+def test_usage_errors_are_one_line(run) -> None:
+    result = run("report", INPUTS[0], "--bucket", "7m")
+    assert result.exit_code == 2 and "--bucket" in result.stderr and "Traceback" not in result.stderr
+    assert run("report", INPUTS[0], "--top", "0").exit_code == 2
+
+
+def test_checker_can_remember_a_bounded_number_of_messages() -> None:
+    from wkcli.webhook.checks import Checker
+    from wkcli.webhook.model import Message, Origin
+
+    def delivery(ident: int) -> Message:
+        return Message(message(ident, 1785398400), "msg.notify", Origin("x", ident))
+
+    checker = Checker(remember=10)
+    for ident in range(100):
+        checker.add(delivery(ident))
+    checker.add(delivery(99))  # recent: still a duplicate
+    checker.add(delivery(0))  # long forgotten: not one
+    assert {f.code: f.count for f in checker.findings()} == {"duplicate": 1}
+    assert len(checker._deliveries["msg.notify"]) <= 10 and checker.forgotten >= 90
+
+
+def test_follow_in_a_pipe_prints_the_report_again_when_it_changes(tmp_path: Path) -> None:
+    import signal
+
+    from test_follow import _read_lines, _start, record
+
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(record("a") + record("b", sync_once=1))
+    proc = _start(tmp_path, "report", "--follow", str(path))
+    try:
+        assert proc.stdout is not None
+        (first,) = _read_lines(proc.stdout, 1)
+        assert (orjson.loads(first)["totals"]["cmd"], orjson.loads(first)["totals"]["chat"]) == (1, 1)
+        with open(path, "ab") as handle:
+            handle.write(record("c", sync_once=1))
+        (second,) = _read_lines(proc.stdout, 1)
+        assert orjson.loads(second)["totals"]["cmd"] == 2
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=15)
+    assert code == 130 and b"Traceback" not in (proc.stderr.read() if proc.stderr else b"")
