@@ -127,7 +127,8 @@ class CaptureServer:
         except socket.gaierror as exc:
             raise UsageError(f"--listen: cannot resolve {options.host!r}: {exc.strerror or exc}") from None
         except OSError as exc:
-            raise UsageError(f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}") from None
+            where = f"{options.host}:{options.port}"
+            raise UsageError(f"cannot listen on {where}: {exc.strerror or exc}") from None
         try:
             self.journal.open()
         except OSError as exc:

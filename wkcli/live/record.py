@@ -20,10 +20,10 @@ from typing import Any
 import orjson
 
 from wkcli.read.jsontext import NOT_JSON, dumps, loads_fallback
-from wkcli.webhook.model import CMD, Message, PresenceEntry
-from wkcli.read.values import Value
-from wkcli.webhook.times import utc_stamp
 from wkcli.read.unwrap import Empty, unwrap
+from wkcli.read.values import Value
+from wkcli.webhook.model import CMD, Message, PresenceEntry
+from wkcli.webhook.times import utc_stamp
 
 RECEIVED_AT = "received_at"
 EVENT = "event"

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from wkcli.read.jsontext import dumps
 from wkcli.output.terminal import Painter, Terminal, wants_color
 from wkcli.read.accounting import plural
+from wkcli.read.jsontext import dumps
 
 __all__ = ["CaptureView", "FollowedCounts", "Painter", "ReplayView", "render_counts"]
 
@@ -70,7 +70,8 @@ class CaptureView:
         lines = [queued.popleft() for _ in range(len(queued))]
         dropped, self._dropped = self._dropped, 0
         if dropped:
-            lines.append(self.paint(f"... {dropped:,} lines not shown: the terminal was not keeping up", "yellow") + "\n")
+            note = f"... {dropped:,} lines not shown: the terminal was not keeping up"
+            lines.append(self.paint(note, "yellow") + "\n")
         if lines:
             self.stream.write("".join(lines))
             self.stream.flush()
@@ -119,6 +120,8 @@ class ReplayView:
             status = paint(f"error: {result.error}", "red")
         else:
             status = paint(str(result.status), "green" if result.status == 200 else "yellow")
+        if getattr(result, "attempts", 1) > 1:
+            status += paint(f" (attempt {result.attempts})", "dim")
         request = result.request
         if request.messages or not request.presence:
             what = plural(request.messages, "message")
@@ -128,7 +131,10 @@ class ReplayView:
             what += " (part of a batch)"
         ms = "" if result.ms is None else f"{result.ms:8.1f} ms"
         line = "  ".join(
-            [status, paint(ms), paint(f"{request.event:<17}", "cyan"), paint(what), paint(str(request.origin), "dim")]
+            [
+                status, paint(ms), paint(f"{request.event:<17}", "cyan"), paint(what),
+                paint(str(request.origin), "dim"),
+            ]
         )
         self.terminal.stdout.write(line + "\n")
         self.terminal.stdout.flush()
