@@ -57,8 +57,15 @@ class CaptureView:
             parts.append(paint(f"recorded, malformed: {info.error}", "yellow"))
         else:
             parts.append(self._contents(info))
+        if getattr(info, "repeats", 0):
+            parts.append(self._retry(info))
         if info.forward_status is not None or info.forward_error is not None:
             parts.append(self._forward(info))
+        if getattr(info, "injected", False) or getattr(info, "delay_ms", None):
+            answer = f"answered {info.status}" + (" (injected)" if info.injected else "")
+            if info.delay_ms:
+                answer += f" after {info.delay_ms:,.0f} ms"
+            parts.append(paint(answer, "red" if info.status != 200 else "yellow"))
         if len(self._queued) < self.max_queued:
             self._queued.append("  ".join(parts) + "\n")
         else:
@@ -88,6 +95,13 @@ class CaptureView:
         if info.problems:
             text += "  " + paint(f"{info.problems} not readable", "yellow")
         return text
+
+    def _retry(self, info: Any) -> str:
+        # WuKongIM delivers a message again only when the last delivery did not get 200.
+        text = f"retry: delivery #{info.retry_no} of {info.retry_id}"
+        if info.messages > 1:
+            text += f" ({info.repeats} of {info.messages} messages seen before)"
+        return self.paint(text, "yellow")
 
     def _forward(self, info: Any) -> str:
         if info.forward_error is not None:
