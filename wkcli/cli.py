@@ -8,9 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from wkcli import __version__
-from wkcli.commands import classify, count
-from wkcli.commands import check, presence, show
-from wkcli.commands import capture, replay
+from wkcli.commands import capture, check, classify, count, presence, replay, show, trigger
 from wkcli.commands.common import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
 
@@ -33,6 +31,7 @@ app.command("show", epilog=show.EXIT_HELP)(show.show)
 app.command("check", epilog=check.EXIT_HELP)(check.check)
 app.command("capture", epilog=capture.EXIT_HELP)(capture.capture)
 app.command("replay", epilog=replay.EXIT_HELP)(replay.replay)
+app.command("trigger", epilog=trigger.EXIT_HELP)(trigger.trigger)
 
 
 def _version(value: bool) -> None:
