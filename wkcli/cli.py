@@ -8,9 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from wkcli import __version__
-from wkcli.commands import classify, count
-from wkcli.commands import check, presence, report, show
-from wkcli.commands import capture, replay
+from wkcli.commands import capture, check, classify, count, presence, replay, report, show, trigger
 from wkcli.commands.common import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
 
@@ -34,6 +32,7 @@ app.command("check", epilog=check.EXIT_HELP)(check.check)
 app.command("report", epilog=EXIT_CODES_HELP)(report.report)
 app.command("capture", epilog=capture.EXIT_HELP)(capture.capture)
 app.command("replay", epilog=replay.EXIT_HELP)(replay.replay)
+app.command("trigger", epilog=trigger.EXIT_HELP)(trigger.trigger)
 
 
 def _version(value: bool) -> None:

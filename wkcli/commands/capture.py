@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -116,6 +116,51 @@ MaxConnections = Annotated[
 ]
 
 
+FAULTS = "Fault injection (reproduce retry storms)"
+
+Respond = Annotated[
+    Optional[str],
+    typer.Option(
+        "--respond",
+        metavar="STATUS",
+        help="Answer every request with STATUS once it is recorded (e.g. 500, 204: WuKongIM retries "
+        "anything but 200). With --forward, replaces the business server's answer.",
+        show_default=False,
+        rich_help_panel=FAULTS,
+    ),
+]
+FailRate = Annotated[
+    Optional[str],
+    typer.Option(
+        "--fail-rate",
+        metavar="P[:STATUS]",
+        help="Answer a fraction P of the requests with STATUS (500 by default), e.g. 0.3 or 0.3:503.",
+        show_default=False,
+        rich_help_panel=FAULTS,
+    ),
+]
+Delay = Annotated[
+    Optional[str],
+    typer.Option(
+        "--delay",
+        metavar="DURATION",
+        help="Answer late: 2s, 250ms, or a range 100ms..3s (uniformly random). WuKongIM v3 gives "
+        "up waiting for the answer's headers after 10 s.",
+        show_default=False,
+        rich_help_panel=FAULTS,
+    ),
+]
+Seed = Annotated[
+    Optional[int],
+    typer.Option(
+        "--seed",
+        help="Seed for --fail-rate and --delay ranges: the same choices for the same sequence of requests.",
+        show_default=False,
+        rich_help_panel=FAULTS,
+    ),
+]
+
+
 @common.guarded
 def capture(
     listen: Listen = "127.0.0.1:8080",
@@ -129,6 +174,10 @@ def capture(
     header_timeout: HeaderTimeout = 10.0,
     idle_timeout: IdleTimeout = 15.0,
     max_connections: MaxConnections = None,
+    respond: Respond = None,
+    fail_rate: FailRate = None,
+    delay: Delay = None,
+    seed: Seed = None,
     color: common.Color = "auto",
     quiet: common.Quiet = False,
     utc: common.Utc = False,
@@ -143,6 +192,10 @@ def capture(
     disk; a body that is not JSON is recorded as text with a body_error. One line per request
     is printed on stderr while it runs (not with --quiet). Ctrl-C or SIGTERM finishes the
     requests in flight, closes the file and exits 0.
+
+    To reproduce a retry storm: --respond 500, --fail-rate 0.3, --delay 100ms..12s. The record
+    then says what was answered ("answered": {"status": 500, "injected": true}) and the live
+    view marks the messages WuKongIM delivers again.
     """
     from wkcli.live import check_http_url
     from wkcli.live.capture import (
@@ -157,13 +210,19 @@ def capture(
     session = common.Session(color, quiet)
     if out is None:
         raise UsageError("name a file to record to: wkcli capture --out dump.jsonl ('-' for stdout)")
-    for name, seconds in (("--timeout", timeout), ("--header-timeout", header_timeout), ("--idle-timeout", idle_timeout)):
+    timeouts = (
+        ("--timeout", timeout), ("--header-timeout", header_timeout), ("--idle-timeout", idle_timeout)
+    )
+    for name, seconds in timeouts:
         if not seconds > 0:
             raise UsageError(f"{name} must be more than 0 seconds")
     if max_connections is not None and max_connections < 1:
         raise UsageError("--max-connections must be 1 or more")
     if token is not None and not token.strip():
-        raise UsageError("--token: an empty token would accept every request; give a secret or leave --token out")
+        raise UsageError(
+            "--token: an empty token would accept every request; give a secret or leave --token out"
+        )
+    faults = _faults(respond, fail_rate, delay, seed)
     host, port = parse_listen(listen)
     if forward is not None:
         check_http_url(forward, "--forward")
@@ -180,6 +239,7 @@ def capture(
         header_timeout=header_timeout,
         idle_timeout=idle_timeout,
         max_connections=max_connections,
+        faults=faults,
     )
     diagnostics = session.diagnostics
     # With --out - on a terminal the records themselves scroll by: no second view on stderr.
@@ -215,3 +275,18 @@ def capture(
         )
         return ExitCode.OUTPUT
     return ExitCode.OK
+
+
+def _faults(respond: str | None, fail_rate: str | None, delay: str | None, seed: int | None) -> Any:
+    from wkcli.live.faults import Faults, parse_delay, parse_fail_rate, parse_status
+
+    if respond is not None and fail_rate is not None:
+        raise UsageError("--respond answers every request: leave out --fail-rate (or use 1:STATUS)")
+    faults = Faults(seed=seed)
+    if respond is not None:
+        faults.respond = parse_status(respond, "--respond")
+    if fail_rate is not None:
+        faults.fail_rate, faults.fail_status = parse_fail_rate(fail_rate)
+    if delay is not None:
+        faults.delay = parse_delay(delay)
+    return faults if faults.active else None

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated, Optional
 
 import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
-from wkcli.webhook.filters import Criteria
 from wkcli.read.accounting import plural
+from wkcli.webhook.filters import Criteria
 
 EXIT_HELP = (
     "Exit status: 0 every request was answered 200; 1 some request got another status or no "
-    "answer, or some input was malformed; 2 usage error or unreadable file; 4 the output could not be written; "
+    "answer, or some input was malformed; 2 usage error or unreadable file; "
+    "4 the output could not be written; "
     "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
@@ -58,6 +60,57 @@ Timeout = Annotated[
         rich_help_panel=SENDING,
     ),
 ]
+Header = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--header",
+        "-H",
+        metavar="'NAME: VALUE'",
+        help="Add or replace a request header (repeatable); 'Name:' with no value removes a default "
+        "one. Values of credential headers (Authorization, tokens, keys) are never printed.",
+        show_default=False,
+        rich_help_panel=SENDING,
+    ),
+]
+Speed = Annotated[
+    float,
+    typer.Option(
+        "--speed",
+        metavar="X",
+        help="Keep the dump's own pace (each record's receive time, else its message timestamp) "
+        "times X: 1 as captured, 2 twice as fast. 0: as fast as --rate and --concurrency allow.",
+        rich_help_panel=SENDING,
+    ),
+]
+Retry = Annotated[
+    bool,
+    typer.Option(
+        "--retry",
+        help="Retry a request that did not get HTTP 200 as WuKongIM does: msg.notify and "
+        "user.onlinestatus up to 5 attempts, 1 s apart; msg.offline never. Connect within 5 s, "
+        "answer headers within 10 s.",
+        rich_help_panel=SENDING,
+    ),
+]
+RetryMax = Annotated[
+    int,
+    typer.Option(
+        "--retry-max",
+        metavar="N",
+        help="With --retry: attempts per request (WuKongIM's webhook.msgNotifyEventRetryMaxCount, "
+        "5 by default).",
+        rich_help_panel=SENDING,
+    ),
+]
+RetryWait = Annotated[
+    float,
+    typer.Option(
+        "--retry-wait",
+        metavar="SECONDS",
+        help="With --retry: pause after a failed attempt (WuKongIM sleeps 1 s).",
+        rich_help_panel=SENDING,
+    ),
+]
 Limit = Annotated[
     Optional[int],
     typer.Option("--limit", "-n", help="Stop after this many requests.", rich_help_panel=common.FILTERS),
@@ -80,6 +133,12 @@ def replay(
     since: common.Since = None,
     until: common.Until = None,
     limit: Limit = None,
+    header: Header = None,
+    speed: Speed = 0.0,
+    retry: Retry = False,
+    retry_max: RetryMax = 5,
+    retry_wait: RetryWait = 1.0,
+    follow: common.Follow = False,
     input_format: common.InputFormat = "auto",
     strict: common.Strict = False,
     color: common.Color = "auto",
@@ -94,10 +153,14 @@ def replay(
     msg.notify batch, the batch is sent with just those. Prints one line per request (JSON in
     a pipe) and a summary of statuses on stderr. Only HTTP 200 counts as success, as in
     WuKongIM: exit status 1 if any request got anything else (or input was malformed).
+    A body whose event cannot be told is skipped with a warning; --event NAME names it.
     """
     from wkcli.live import check_http_url
+    from wkcli.live.headers import parse_headers
     from wkcli.live.replay import Planner
     from wkcli.live.replay import replay as run_replay
+    from wkcli.live.retry import RetryPolicy
+    from wkcli.live.sender import SendOptions, StopFlag
     from wkcli.output.live import ReplayView
 
     if to is None:
@@ -109,11 +172,31 @@ def replay(
         raise UsageError("--rate must be more than 0")
     if timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
+    if not speed >= 0:
+        raise UsageError("--speed must be 0 (as fast as allowed) or more")
+    if retry_max < 1:
+        raise UsageError("--retry-max must be 1 or more")
+    if not retry_wait >= 0:
+        raise UsageError("--retry-wait must be 0 seconds or more")
+    options = SendOptions(
+        concurrency=concurrency,
+        rate=rate,
+        timeout=timeout,
+        speed=speed,
+        retry=RetryPolicy(retry_max, retry_wait) if retry else None,
+        headers=parse_headers(header, "--header"),
+    )
     session = common.Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
-    planner = Planner(session.reader(paths, criteria, input_format, strict))
+    stop = StopFlag()
+    # The reader runs on a thread of its own; its wait hook is where a stop reaches it.
+    reader = session.reader(
+        paths, criteria, input_format, strict,
+        on_wait=stop.check, follow=follow, flush_before_diagnostics=False,
+    )
+    planner = Planner(reader)
     view = ReplayView(session.terminal, color)
-    summary = run_replay(planner, to, view, concurrency, rate, timeout, dry_run)
+    summary = run_replay(planner, to, view, options, dry_run, stop)
 
     stats = planner.stats
     diagnostics = session.diagnostics
@@ -125,16 +208,26 @@ def replay(
         f"{plural(stats.presence, 'presence entry', 'presence entries')}"
     )
     read += f", {stats.malformed:,} malformed)" if stats.malformed else ")"
+    stopped = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}.get(stop.signal or 0)
+    if stopped:
+        read = f"stopped by {stopped}: {read}"
     if dry_run:
         diagnostics.note(f"{read}; dry run: nothing sent")
     else:
         statuses = ", ".join(f"{key}: {count:,}" for key, count in sorted(summary.statuses.items()))
-        line = f"{read}; {plural(summary.sent, 'request')} sent, {summary.ok:,} answered 200"
+        line = f"{read}; {plural(summary.sent, 'request')} sent"
+        if options.retry is not None:
+            line += f" in {plural(summary.attempts, 'attempt')} ({summary.retried:,} retried)"
+        line += f", {summary.ok:,} answered 200"
         if summary.failed:
             line += f", {summary.failed:,} failed"
         diagnostics.note(line + (f" ({statuses})" if statuses else ""))
     if summary.skipped:
         diagnostics.note(f"{summary.skipped:,} bodies left out by the filters")
+    if stop.signal == signal.SIGINT:
+        return ExitCode.INTERRUPTED
+    if stop.signal == signal.SIGTERM:
+        return ExitCode.TERMINATED
     if summary.failed or stats.malformed or summary.unnamed:
         return ExitCode.MALFORMED
     if stats.unreadable:

@@ -59,7 +59,9 @@ def describe_size(size: int) -> str:
     return f"{size:,} bytes"
 
 
-def describe_client_error(exc: BaseException, timeout: float | None = None, reading_body: bool = False) -> str:
+def describe_client_error(
+    exc: BaseException, timeout: float | None = None, reading_body: bool = False
+) -> str:
     """A failed HTTP exchange in words for a person (``connection refused``, ``timed out after 10 s``).
 
     Never a library's repr: every class of failure gets a sentence, and an unknown one its kind.

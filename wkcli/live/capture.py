@@ -25,8 +25,10 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web
 
 from wkcli.errors import UsageError
 from wkcli.live import RESPONSE_CAP, BodyTooLarge, describe_client_error, describe_size, read_capped
+from wkcli.live.faults import answered
 from wkcli.live.journal import Journal
 from wkcli.live.options import CaptureOptions, is_loopback, parse_listen, parse_size  # noqa: F401 - the API
+from wkcli.live.received import Received, RecentDeliveries
 from wkcli.live.record import build_record, describe_body, encode_body  # noqa: F401 - encode_body: public here too
 from wkcli.live.server import (
     Connection,
@@ -50,30 +52,6 @@ _HOP_HEADERS = frozenset(
 )  # fmt: skip
 
 SHUTDOWN_SECONDS = 10.0
-
-
-@dataclass
-class Received:
-    """What one request was, for the live view: filled in whether it was recorded or refused."""
-
-    received: float
-    status: int
-    remote: str
-    method: str
-    path: str
-    event: str | None = None
-    size: int = 0
-    recorded: bool = False
-    messages: int = 0
-    cmd: int = 0
-    chat: int = 0
-    presence: int = 0
-    problems: int = 0
-    error: str | None = None  # why it was refused, or what is wrong with its body
-    forward_status: int | None = None
-    forward_ms: float | None = None
-    forward_error: str | None = None
-    disconnected: bool = False  # the client went away before its request was complete
 
 
 @dataclass
@@ -115,6 +93,8 @@ class CaptureServer:
         self._stopped: asyncio.Event | None = None
         self._quiet: Any = None
         self._token = options.token.encode() if options.token else None
+        self._faults = options.faults if options.faults is not None and options.faults.active else None
+        self._recent = RecentDeliveries() if observer is not None else None  # retries, for the view
 
     async def start(self) -> tuple[str, int]:
         """Bind the socket, open the file and start serving; returns the bound address.
@@ -127,7 +107,8 @@ class CaptureServer:
         except socket.gaierror as exc:
             raise UsageError(f"--listen: cannot resolve {options.host!r}: {exc.strerror or exc}") from None
         except OSError as exc:
-            raise UsageError(f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}") from None
+            where = f"{options.host}:{options.port}"
+            raise UsageError(f"cannot listen on {where}: {exc.strerror or exc}") from None
         try:
             self.journal.open()
         except OSError as exc:
@@ -254,13 +235,18 @@ class CaptureServer:
         if self._client is not None:
             reply, forward_record = await self._forward(request, query, body, info)
 
+        injected, late = self._faults.decide() if self._faults is not None else (None, 0.0)
+        answer = None
+        if self._faults is not None:
+            status = injected if injected is not None else reply.status if reply is not None else 200
+            answer = answered(status, injected is not None, late)
         line, value, error = build_record(
-            info.received, info.event, info.path, query, info.remote, body, forward_record
+            info.received, info.event, info.path, query, info.remote, body, forward_record, answer
         )
         if error is not None:
             info.error = error
         elif self.observer is not None:
-            describe_body(info, value)  # only the live view shows what a body held
+            describe_body(info, value, self._recent)  # only the live view shows what a body held
         try:
             await self.journal.append(line)
         except OSError as exc:
@@ -269,6 +255,12 @@ class CaptureServer:
             # Not recorded: answer 500 so WuKongIM tries again later.
             return _refuse(info, 500, f"could not write the record: {exc.strerror or exc}")
         info.recorded = True
+        if late:
+            info.delay_ms = round(late * 1000, 1)
+            await asyncio.sleep(late)  # answered late on purpose, after the record is safe
+        if injected is not None:
+            info.status, info.injected = injected, True
+            return web.Response(status=injected, text=f"wkcli capture: injected {injected}\n")
         if reply is not None:
             info.status = reply.status
             return reply

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from wkcli.errors import UsageError
+from wkcli.live.faults import Faults
 from wkcli.live.server import HEADER_TIMEOUT, IDLE_TIMEOUT
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.I)
@@ -26,7 +27,7 @@ class CaptureOptions:
     header_timeout: float = HEADER_TIMEOUT  # from a request's first byte to the end of its headers
     idle_timeout: float = IDLE_TIMEOUT  # an idle keep-alive connection is closed after this
     max_connections: int | None = None  # None: what the open-file limit allows
-
+    faults: Faults | None = None  # --respond, --fail-rate, --delay
 
 
 def parse_listen(text: str) -> tuple[str, int]:

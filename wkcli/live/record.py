@@ -20,10 +20,10 @@ from typing import Any
 import orjson
 
 from wkcli.read.jsontext import NOT_JSON, dumps, loads_fallback
-from wkcli.webhook.model import CMD, Message, PresenceEntry
-from wkcli.read.values import Value
-from wkcli.webhook.times import utc_stamp
 from wkcli.read.unwrap import Empty, unwrap
+from wkcli.read.values import Value
+from wkcli.webhook.model import CMD, Message, PresenceEntry
+from wkcli.webhook.times import utc_stamp
 
 RECEIVED_AT = "received_at"
 EVENT = "event"
@@ -31,6 +31,7 @@ PATH = "path"
 QUERY = "query"
 REMOTE = "remote"
 FORWARD = "forward"
+ANSWERED = "answered"  # with fault injection: {"status": 500, "injected": true, "delay_ms": 120.0}
 BODY = "body"
 BODY_RAW = "body_raw"
 BODY_BASE64 = "body_base64"
@@ -80,6 +81,7 @@ def build_record(
     remote: str,
     body: bytes,
     forward: dict[str, Any] | None = None,
+    answered: dict[str, Any] | None = None,
 ) -> tuple[bytes, Any, str | None]:
     """One capture record as a JSONL line; also the parsed body and any body error."""
     meta: dict[str, Any] = {
@@ -91,6 +93,8 @@ def build_record(
     }
     if forward is not None:
         meta[FORWARD] = forward
+    if answered is not None:
+        meta[ANSWERED] = answered
     try:
         head = orjson.dumps(meta)
     except orjson.JSONEncodeError:
@@ -106,15 +110,23 @@ def _printable(value: Any) -> Any:
     return value
 
 
-def describe_body(info: Any, value: Any) -> None:
+def describe_body(info: Any, value: Any, recent: Any = None) -> None:
     """Count the messages (CMD and chat) and presence entries of a parsed body into ``info``.
 
-    With no event in the query, names it as readers will infer it from the body's shape.
+    With no event in the query, names it as readers will infer it from the body's shape. With
+    ``recent`` (a ``RecentDeliveries``), messages delivered before in the same event are counted
+    as ``info.repeats``: WuKongIM's retries.
     """
     for item in unwrap(Value(0, value, info.event), ""):
         kind = type(item)
         if kind is Message:
             info.messages += 1
+            if recent is not None:
+                number, ident = recent.delivery(item)
+                if number > 1:
+                    info.repeats += 1
+                    if not info.retry_id:
+                        info.retry_no, info.retry_id = number, ident
             if item.kind == CMD:  # type: ignore[union-attr]
                 info.cmd += 1
             else:

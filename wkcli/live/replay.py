@@ -6,27 +6,33 @@ application/json``. When every item of a body is selected, the original body byt
 which is what WuKongIM itself sends); when the filters keep only some messages of a batch,
 the batch is re-encoded with just those. Only HTTP 200 counts as success, as in WuKongIM.
 
-The HTTP client is aiohttp's (already used by ``capture``): pooled keep-alive connections,
-a concurrency limit per pool, and timeouts, on one thread.
+Sending (pacing, retries, reading the input off the event loop) is in ``sender``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 
-from wkcli import __version__
+from wkcli.live.headers import merged, shown
+from wkcli.live.sender import SendOptions, StopFlag, default_headers, send_all
 from wkcli.read.jsontext import dumps
-from wkcli.live import RESPONSE_CAP, BodyTooLarge, describe_client_error, read_capped
-from wkcli.webhook.model import MSG_OFFLINE, USER_ONLINESTATUS, Message, Origin, PresenceEntry, is_message
 from wkcli.read.reader import Reader
 from wkcli.read.values import Value
+from wkcli.webhook.model import (
+    MSG_NOTIFY,
+    MSG_OFFLINE,
+    USER_ONLINESTATUS,
+    Message,
+    Origin,
+    PresenceEntry,
+    is_message,
+)
 
 
 @dataclass
@@ -39,6 +45,7 @@ class Outgoing:
     messages: int = 0
     presence: int = 0
     partial: bool = False  # the filters kept only part of the original body
+    when: float | None = None  # when WuKongIM sent it: the record's receive time, else the message's
 
     def url(self, base: str) -> str:
         return base + ("&" if "?" in base else "?") + "event=" + quote(self.event, safe=".")
@@ -52,6 +59,9 @@ class Result:
     error: str | None = None
     dry_run: bool = False
     url: str = ""
+    attempts: int = 1
+    earlier: list[str] = field(default_factory=list)  # what the failed attempts got, in order
+    headers: dict[str, str] | None = None  # shown by a dry run (credentials hidden)
 
     @property
     def ok(self) -> bool:
@@ -70,12 +80,17 @@ class Result:
         if self.dry_run:
             out["url"] = self.url
             out["dry_run"] = True
+            if self.headers is not None:
+                out["headers"] = shown(self.headers)
             out["body"] = orjson.Fragment(request.body)
             return out
         out["status"] = self.status
         out["ms"] = None if self.ms is None else round(self.ms, 2)
         if self.error is not None:
             out["error"] = self.error
+        out["attempts"] = self.attempts
+        if self.earlier:
+            out["earlier"] = self.earlier
         return out
 
 
@@ -86,9 +101,13 @@ class ReplaySummary:
     statuses: dict[str, int] = field(default_factory=dict)
     skipped: int = 0  # bodies that matched no filter
     unnamed: int = 0  # bodies whose event could not be told
+    attempts: int = 0  # with --retry: every attempt, the first ones included
+    retried: int = 0  # requests that needed more than one attempt
 
     def add(self, result: Result) -> None:
         self.sent += 1
+        self.attempts += result.attempts
+        self.retried += result.attempts > 1
         if result.ok:
             self.ok += 1
         key = str(result.status) if result.error is None else result.error
@@ -125,6 +144,7 @@ class Planner:
 
     def _requests(self, value: Value, items: list[Message | PresenceEntry]) -> Iterator[Outgoing]:
         keep = self.reader.keeps
+        named = self.criteria.events[0] if len(self.criteria.events) == 1 else None
         groups: list[list[Message | PresenceEntry]] = []
         for item in items:
             # A new body starts at its first element (a list of records holds several bodies).
@@ -134,6 +154,9 @@ class Planner:
         original = _original_body(value.value) if len(groups) == 1 else None
         as_list = _body_is_list(value.value)
         for group in groups:
+            if named is not None and group[0].event is None:
+                for item in group:
+                    item.event = named
             kept = [item for item in group if keep(item)]
             self.stats.matched += len(kept)
             if not kept:
@@ -141,22 +164,38 @@ class Planner:
                 continue
             event = group[0].event
             if event is None:
-                if len(group) == 1 and type(group[0]) is Message and not as_list:
-                    event = MSG_OFFLINE  # WuKongIM posts a single message object only as msg.offline
-                else:
-                    self.summary.unnamed += 1
-                    if self.diagnostics is not None:
-                        self.diagnostics.warning(
-                            str(group[0].origin), "no event name for this body: not replayed"
-                        )
-                    continue
+                # The event is told exactly as classify tells it: a lone message object without
+                # recipients could be a msg.offline or one message of a msg.notify, so it is not
+                # guessed. --event naming one event names these bodies.
+                self.summary.unnamed += 1
+                if self.diagnostics is not None:
+                    self.diagnostics.warning(
+                        str(group[0].origin),
+                        "no event: name it with --event msg.offline (or msg.notify), or capture "
+                        "with ?event= in the URL; not replayed",
+                    )
+                continue
             partial = len(kept) < len(group)
-            if not partial and original is not None:
+            # A lone object named msg.notify by --event is sent as the array WuKongIM sends.
+            as_sent = original is not None and not (event == MSG_NOTIFY and not as_list)
+            if not partial and as_sent:
                 body = original
             else:
                 body = _encode(kept, event, as_list)
             messages = sum(1 for item in kept if type(item) is Message)
-            yield Outgoing(event, body, group[0].origin, messages, len(kept) - messages, partial)
+            presence = len(kept) - messages
+            yield Outgoing(event, body, group[0].origin, messages, presence, partial, _when(group[0]))
+
+
+def _when(item: Message | PresenceEntry) -> float | None:
+    """When WuKongIM sent a body: its record's receive time, else its first message's timestamp."""
+    if item.received is not None:
+        return item.received
+    if type(item) is Message:
+        stamp = item.data.get("timestamp")
+        if type(stamp) is int or type(stamp) is float:
+            return float(stamp)
+    return None
 
 
 def _original_body(record: Any) -> bytes | None:
@@ -203,89 +242,19 @@ def _encode(items: list[Message | PresenceEntry], event: str, as_list: bool) -> 
     return dumps(data)
 
 
-async def send_all(
-    requests: Iterable[Outgoing],
-    url: str,
-    on_result: Callable[[Result], None],
-    concurrency: int = 1,
-    rate: float | None = None,
-    timeout: float = 30.0,
-) -> None:
-    """POST every request to ``url``; at most ``concurrency`` at once and ``rate`` per second.
-
-    With a concurrency of 1 the requests go out one after another, in the dump's order.
-    """
-    from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector
-
-    loop = asyncio.get_running_loop()
-    slots = asyncio.Semaphore(concurrency)
-    interval = 1.0 / rate if rate else 0.0
-    next_start = loop.time()
-    headers = {"Content-Type": "application/json", "User-Agent": f"wkcli/{__version__} (replay)"}
-    pending: set[asyncio.Task[None]] = set()
-
-    async def send(session: ClientSession, request: Outgoing) -> None:
-        target = request.url(url)
-        result = Result(request, url=target)
-        reading = False
-
-        async def exchange() -> None:
-            nonlocal reading
-            async with session.post(target, data=request.body, headers=headers, allow_redirects=False) as answer:
-                result.status = answer.status
-                reading = True
-                # Only the status counts; the body is drained (so the connection can be reused)
-                # but never held, and a server that never ends it is cut off.
-                await read_capped(answer.content, RESPONSE_CAP, keep=False)
-
-        started = time.perf_counter()
-        try:
-            await asyncio.wait_for(exchange(), timeout)
-        except (asyncio.TimeoutError, ClientError, OSError, BodyTooLarge) as exc:
-            result.error = describe_client_error(exc, timeout, reading_body=reading)
-        finally:
-            result.ms = (time.perf_counter() - started) * 1000
-            slots.release()
-        on_result(result)
-
-    connector = TCPConnector(limit=concurrency, force_close=False)
-    async with ClientSession(
-        connector=connector, timeout=ClientTimeout(total=timeout), auto_decompress=False
-    ) as session:
-        try:
-            pending_requests = iter(requests)
-            while True:
-                # Take a slot before reading on, so messages about the input stay in order.
-                await slots.acquire()
-                request = next(pending_requests, None)
-                if request is None:
-                    slots.release()
-                    break
-                if interval:
-                    now = loop.time()
-                    if next_start > now:
-                        await asyncio.sleep(next_start - now)
-                    next_start = max(next_start, now) + interval
-                task = loop.create_task(send(session, request))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-            if pending:
-                await asyncio.gather(*pending)
-        finally:
-            for task in pending:
-                task.cancel()
-
-
 def replay(
     planner: Planner,
     url: str,
     on_result: Callable[[Result], None],
-    concurrency: int = 1,
-    rate: float | None = None,
-    timeout: float = 30.0,
+    options: SendOptions | None = None,
     dry_run: bool = False,
+    stop: StopFlag | None = None,
 ) -> ReplaySummary:
-    """Send (or with ``dry_run`` only describe) every request the planner makes; return the tally."""
+    """Send (or with ``dry_run`` only describe) every request the planner makes; return the tally.
+
+    ``stop`` (set by Ctrl-C or SIGTERM while sending) ends reading; the requests in flight finish.
+    """
+    options = options or SendOptions()
     summary = planner.summary
 
     def record(result: Result) -> None:
@@ -294,8 +263,12 @@ def replay(
         on_result(result)
 
     if dry_run:
+        headers = merged(default_headers(), options.headers)
         for request in planner:
-            record(Result(request, dry_run=True, url=request.url(url)))
+            record(Result(request, dry_run=True, url=request.url(url), headers=headers))
         return summary
-    asyncio.run(send_all(planner, url, record, concurrency, rate, timeout))
+    def fresh(request: Outgoing) -> Result:
+        return Result(request, url=request.url(url))
+
+    asyncio.run(send_all(planner, url, fresh, record, options, stop))
     return summary

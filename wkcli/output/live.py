@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from wkcli.read.jsontext import dumps
 from wkcli.output.terminal import Painter, Terminal, wants_color
 from wkcli.read.accounting import plural
+from wkcli.read.jsontext import dumps
 
 __all__ = ["CaptureView", "FollowedCounts", "Painter", "ReplayView", "render_counts"]
 
@@ -57,8 +57,15 @@ class CaptureView:
             parts.append(paint(f"recorded, malformed: {info.error}", "yellow"))
         else:
             parts.append(self._contents(info))
+        if getattr(info, "repeats", 0):
+            parts.append(self._retry(info))
         if info.forward_status is not None or info.forward_error is not None:
             parts.append(self._forward(info))
+        if getattr(info, "injected", False) or getattr(info, "delay_ms", None):
+            answer = f"answered {info.status}" + (" (injected)" if info.injected else "")
+            if info.delay_ms:
+                answer += f" after {info.delay_ms:,.0f} ms"
+            parts.append(paint(answer, "red" if info.status != 200 else "yellow"))
         if len(self._queued) < self.max_queued:
             self._queued.append("  ".join(parts) + "\n")
         else:
@@ -70,7 +77,8 @@ class CaptureView:
         lines = [queued.popleft() for _ in range(len(queued))]
         dropped, self._dropped = self._dropped, 0
         if dropped:
-            lines.append(self.paint(f"... {dropped:,} lines not shown: the terminal was not keeping up", "yellow") + "\n")
+            note = f"... {dropped:,} lines not shown: the terminal was not keeping up"
+            lines.append(self.paint(note, "yellow") + "\n")
         if lines:
             self.stream.write("".join(lines))
             self.stream.flush()
@@ -87,6 +95,13 @@ class CaptureView:
         if info.problems:
             text += "  " + paint(f"{info.problems} not readable", "yellow")
         return text
+
+    def _retry(self, info: Any) -> str:
+        # WuKongIM delivers a message again only when the last delivery did not get 200.
+        text = f"retry: delivery #{info.retry_no} of {info.retry_id}"
+        if info.messages > 1:
+            text += f" ({info.repeats} of {info.messages} messages seen before)"
+        return self.paint(text, "yellow")
 
     def _forward(self, info: Any) -> str:
         if info.forward_error is not None:
@@ -119,6 +134,8 @@ class ReplayView:
             status = paint(f"error: {result.error}", "red")
         else:
             status = paint(str(result.status), "green" if result.status == 200 else "yellow")
+        if getattr(result, "attempts", 1) > 1:
+            status += paint(f" (attempt {result.attempts})", "dim")
         request = result.request
         if request.messages or not request.presence:
             what = plural(request.messages, "message")
@@ -128,7 +145,10 @@ class ReplayView:
             what += " (part of a batch)"
         ms = "" if result.ms is None else f"{result.ms:8.1f} ms"
         line = "  ".join(
-            [status, paint(ms), paint(f"{request.event:<17}", "cyan"), paint(what), paint(str(request.origin), "dim")]
+            [
+                status, paint(ms), paint(f"{request.event:<17}", "cyan"), paint(what),
+                paint(str(request.origin), "dim"),
+            ]
         )
         self.terminal.stdout.write(line + "\n")
         self.terminal.stdout.flush()
