@@ -10,11 +10,9 @@ from wkcli.commands import common
 from wkcli.webhook.dedupe import Deduper
 from wkcli.errors import ExitCode
 from wkcli.webhook.filters import Criteria
-from wkcli.output.messages import DelimitedWriter, JsonlWriter, JsonWriter
-from wkcli.output.terminal import Terminal
+from wkcli.output.base import MESSAGES, Options, pick_format
+from wkcli.output.messages import JsonlWriter
 from wkcli.webhook.recipients import warning_for as recipients_warning
-
-FORMATS = ("auto", "table", "jsonl", "json", "csv", "tsv")
 
 Format = Annotated[
     str,
@@ -22,7 +20,7 @@ Format = Annotated[
         "--format",
         "-o",
         metavar="FORMAT",
-        help="table (default on a terminal), jsonl (default in a pipe), json, csv, tsv.",
+        help=MESSAGES.help(),
         rich_help_panel=common.OUTPUT,
     ),
 ]
@@ -46,19 +44,6 @@ Dedupe = Annotated[
         rich_help_panel=common.FILTERS,
     ),
 ]
-
-
-def make_writer(fmt: str, terminal: Terminal, utc: bool = False, extra=None):
-    fmt = common.pick_format(fmt, FORMATS, terminal, "table", "jsonl")
-    if fmt == "table":
-        from wkcli.output.table import TableWriter  # rich is only imported for tables
-
-        return TableWriter(terminal, utc=utc)
-    if fmt == "jsonl":
-        return JsonlWriter(terminal.stdout_bytes, extra=extra)
-    if fmt == "json":
-        return JsonWriter(terminal.stdout_bytes, extra=extra)
-    return DelimitedWriter(terminal.stdout, "," if fmt == "csv" else "\t", utc=utc)
 
 
 @common.guarded
@@ -99,7 +84,7 @@ def classify(
         from wkcli.webhook.payload import message_view
 
         extra = lambda message: {"decoded": message_view(message.data, utc)}  # noqa: E731
-    writer = make_writer(fmt, session.terminal, utc, extra)
+    writer = MESSAGES.open(pick_format(MESSAGES, fmt, session.terminal), session.terminal, Options(utc, extra))
     reader = session.reader(
         paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow
     )

@@ -56,7 +56,8 @@ def write_table(terminal: Terminal, tally: Tally, report: dict[str, Any]) -> Non
     from rich.table import Table
     from rich.text import Text
 
-    from wkcli.output.table import KIND_STYLES, make_console
+    from wkcli.output.console import make_console
+    from wkcli.output.style import KIND_STYLES
 
     console = make_console(terminal)
     if tally.by:

@@ -13,7 +13,7 @@ from wkcli.output.terminal import Painter, Terminal
 from wkcli.text import display, sanitize
 from wkcli.webhook.times import format_time
 
-_LEVEL_STYLE = {WARNING: "red", INFO: "cyan"}
+_LEVEL_STYLE = {WARNING: "bold red", INFO: "cyan"}
 
 
 # -- check ---------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ class PresenceTable:
     """Presence entries as aligned rows, printed in batches so they appear as input arrives."""
 
     def __init__(self, terminal: Terminal, utc: bool = False) -> None:
-        from wkcli.output.table import make_console
+        from wkcli.output.console import make_console
 
         self.console = make_console(terminal)
         self.color = terminal.color

@@ -48,7 +48,7 @@ class CaptureView:
         event = info.event or "-"
         parts.append(paint(f"{event:<17}", "cyan"))
         if not info.recorded:
-            parts.append(paint(f"{info.status} refused: {info.error or ''}", "red"))
+            parts.append(paint(f"{info.status} refused: {info.error or ''}", "bold red"))
             parts.append(paint(f"{info.method} {info.path} from {info.remote}", "dim"))
         elif info.error is not None:
             parts.append(paint(f"recorded, malformed: {info.error}", "yellow"))
@@ -79,7 +79,7 @@ class CaptureView:
         if not info.messages and not info.problems:
             return paint("empty body", "dim")
         text = plural(info.messages, "message") + " ("
-        text += paint(f"{info.cmd} cmd", "magenta") if info.cmd else "0 cmd"
+        text += paint(f"{info.cmd} cmd", "bold magenta") if info.cmd else "0 cmd"
         text += ", " + paint(f"{info.chat} chat", "green") + ")"
         if info.problems:
             text += "  " + paint(f"{info.problems} not readable", "yellow")
@@ -87,7 +87,7 @@ class CaptureView:
 
     def _forward(self, info: Any) -> str:
         if info.forward_error is not None:
-            return self.paint(f"-> forward failed: {info.forward_error} (answered 502)", "red")
+            return self.paint(f"-> forward failed: {info.forward_error} (answered 502)", "bold red")
         style = "green" if info.forward_status == 200 else "yellow"
         return self.paint(f"-> {info.forward_status} in {info.forward_ms:.1f} ms", style)
 
@@ -113,7 +113,7 @@ class ReplayView:
         if result.dry_run:
             status = paint("dry-run", "dim")
         elif result.error is not None:
-            status = paint(f"error: {result.error}", "red")
+            status = paint(f"error: {result.error}", "bold red")
         else:
             status = paint(str(result.status), "green" if result.status == 200 else "yellow")
         request = result.request
@@ -153,7 +153,7 @@ class FollowedCounts:
         if self.live:
             from rich.live import Live
 
-            from wkcli.output.table import make_console
+            from wkcli.output.console import make_console
 
             self._live = Live(
                 self.render(), console=make_console(self.terminal), auto_refresh=False, transient=False
@@ -190,7 +190,7 @@ def render_counts(report: dict[str, Any]) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from wkcli.output.table import KIND_STYLES
+    from wkcli.output.style import KIND_STYLES
     from wkcli.text import display
 
     parts: list[Any] = []

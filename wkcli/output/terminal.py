@@ -10,20 +10,10 @@ from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
 from wkcli.errors import OutputError
+from wkcli.output.style import RESET, sgr
 from wkcli.text import sanitize
 
 COLOR_MODES = ("auto", "always", "never")
-
-_RESET = "\x1b[0m"
-STYLES = {
-    "bold": "\x1b[1m",
-    "dim": "\x1b[2m",
-    "cyan": "\x1b[36m",
-    "magenta": "\x1b[1;35m",
-    "green": "\x1b[32m",
-    "yellow": "\x1b[33m",
-    "red": "\x1b[1;31m",
-}
 
 
 class Painter:
@@ -41,7 +31,7 @@ class Painter:
         text = sanitize(text)
         if not self.color or not style or not text:
             return text
-        return STYLES[style] + text + _RESET
+        return sgr(style) + text + RESET
 
     def line(self, *pieces: str | tuple[str, str]) -> str:
         """One line from plain pieces and (text, style) pieces, each escaped, ending in a newline."""
