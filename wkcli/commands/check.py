@@ -8,9 +8,8 @@ import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
+from wkcli.output.base import FINDINGS, pick_format
 from wkcli.webhook.filters import Criteria
-
-FORMATS = ("auto", "text", "json")
 
 EXIT_HELP = (
     "Exit status: 0 no warnings (informational findings only); 1 some warning was found, or "
@@ -23,7 +22,7 @@ Format = Annotated[
     typer.Option(
         "--format",
         "-o",
-        help="text (default on a terminal), json (default in a pipe): the findings as data.",
+        help=FINDINGS.help(": the findings as data"),
         rich_help_panel=common.OUTPUT,
     ),
 ]
@@ -64,27 +63,21 @@ def check(
     # Per-message warnings become findings; bad records are still reported on stderr.
     session = common.Session(color, quiet, warnings=False)
     terminal = session.terminal
-    fmt = common.pick_format(fmt, FORMATS, terminal, "text", "json")
+    fmt = pick_format(FINDINGS, fmt, terminal)
     criteria = Criteria.from_options(event=event or (), channel=channel or (), sender=sender or (),
                                      since=since, until=until)  # fmt: skip
     # Imported here: every wkcli run loads this module, few of them run check.
+    from wkcli.output.findings import Checked, findings_summary
     from wkcli.webhook.checks import Checker
-    from wkcli.read.jsontext import dumps
-    from wkcli.output import insight
 
     checker = Checker(max_examples=examples)
     reader = session.reader(paths, criteria, input_format, strict)
     for item in reader:
         checker.add(item)
-    if fmt == "json":
-        report = checker.report()
-        report["input"] = reader.stats.as_dict()
-        terminal.stdout_bytes.write(dumps(report) + b"\n")
-        terminal.stdout_bytes.flush()
-    else:
-        insight.write_findings_text(terminal.stdout, checker.findings(), terminal.color)
-        terminal.stdout.flush()
-    session.diagnostics.note(insight.findings_summary(checker.warnings, checker.infos))
+    writer = FINDINGS.open(fmt, terminal)
+    writer.write(Checked(checker, reader.stats))
+    writer.close()
+    session.diagnostics.note(findings_summary(checker.warnings, checker.infos))
     code = session.finish(reader)
     if checker.warnings and code == ExitCode.OK:
         code = ExitCode.MALFORMED

@@ -9,10 +9,9 @@ import typer
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
 from wkcli.webhook.filters import Criteria, split_values
-from wkcli.output import counts
+from wkcli.output.base import COUNTS, pick_format
+from wkcli.output.counts import Counted
 from wkcli.webhook.tally import Tally
-
-FORMATS = ("auto", "table", "json", "csv", "tsv")
 
 By = Annotated[
     Optional[list[str]],
@@ -30,7 +29,7 @@ Format = Annotated[
         "--format",
         "-o",
         metavar="FORMAT",
-        help="table (default on a terminal), json (default in a pipe), csv, tsv.",
+        help=COUNTS.help(),
         rich_help_panel=common.OUTPUT,
     ),
 ]
@@ -67,7 +66,7 @@ def count(
     place; in a pipe (or with -o json) that object is printed again as a line whenever it changes.
     """
     session = common.Session(color, quiet)
-    fmt = common.pick_format(fmt, FORMATS, session.terminal, "table", "json")
+    fmt = pick_format(COUNTS, fmt, session.terminal)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     tally = Tally(split_values(by), utc=utc)
     reader = session.reader(paths, criteria, input_format, strict, follow=follow)
@@ -80,29 +79,23 @@ def count(
     finally:
         if bar is not None:
             bar.clear()  # also when interrupted: the account follows on the same terminal
-    report = counts.count_report(tally, reader.stats)
-    terminal = session.terminal
-    if fmt == "json":
-        counts.write_json(terminal, report)
-    elif fmt in ("csv", "tsv"):
-        counts.write_csv(terminal, tally, report, "," if fmt == "csv" else "\t")
-    else:
-        counts.write_table(terminal, tally, report)
+    writer = COUNTS.open(fmt, session.terminal)
+    writer.write(Counted(tally, reader.stats))
+    writer.close()
     return session.finish(reader)
 
 
 def _follow(session: common.Session, reader, tally: Tally, fmt: str) -> ExitCode:
     """--follow: totals redrawn in place on a terminal; elsewhere (or -o json) a JSON line per change."""
-    from wkcli.output.live import FollowedCounts, render_counts
+    from wkcli.output.counts import follow_view
+    from wkcli.output.live import FollowedCounts
 
     if fmt in ("csv", "tsv"):
         raise UsageError("--follow prints a table on a terminal or JSON lines; not --format " + fmt)
     live = session.terminal.stdout_isatty and fmt in ("auto", "table")
 
-    def report() -> dict:
-        return counts.count_report(tally, reader.stats)
-
-    view = FollowedCounts(session.terminal, lambda: render_counts(report()), report, live=live)
+    counted = Counted(tally, reader.stats)
+    view = FollowedCounts(session.terminal, lambda: follow_view(counted), counted.report, live=live)
     reader.on_wait = view.refresh
     with view:
         for item in reader:

@@ -8,12 +8,11 @@ import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, StrictStop, UsageError
+from wkcli.output.base import PRESENCE, Options, pick_format
 from wkcli.webhook.filters import Criteria, split_values
 from wkcli.webhook.model import USER_ONLINESTATUS, PresenceEntry
 from wkcli.webhook.times import iso_time
 from wkcli.webhook.presence import PresenceError, device_flag, parse_presence
-
-FORMATS = ("auto", "table", "jsonl")
 
 Uid = Annotated[
     Optional[list[str]],
@@ -36,7 +35,7 @@ Online = Annotated[
 Format = Annotated[
     str,
     typer.Option(
-        "--format", "-o", help="table (default on a terminal), jsonl (default in a pipe).",
+        "--format", "-o", help=PRESENCE.help(),
         rich_help_panel=common.OUTPUT,
     ),
 ]  # fmt: skip
@@ -79,13 +78,8 @@ def presence(
     session = common.Session(color, quiet, warnings=False)  # presence is not about messages
     criteria = Criteria.from_options(event=[USER_ONLINESTATUS], since=since, until=until)
     terminal = session.terminal
-    fmt = common.pick_format(fmt, FORMATS, terminal, "table", "jsonl")
-    from wkcli.output import insight
-
-    if fmt == "table":
-        writer: insight.PresenceTable | insight.PresenceJsonl = insight.PresenceTable(terminal, utc)
-    else:
-        writer = insight.PresenceJsonl(terminal.stdout_bytes)
+    fmt = pick_format(PRESENCE, fmt, terminal)
+    writer = PRESENCE.open(fmt, terminal, Options(utc))
     reader = session.reader(paths, criteria, input_format, strict, on_wait=writer.flush, follow=follow)
     shown = 0
     try:

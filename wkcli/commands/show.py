@@ -9,13 +9,12 @@ import typer
 from wkcli.commands import common
 from wkcli.webhook.dedupe import identity, matches
 from wkcli.errors import ExitCode, UsageError
+from wkcli.output.base import SHOW, pick_format
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import Message
 from wkcli.webhook.payload import message_view
 from wkcli.webhook.recipients import NONE, recipients
 from wkcli.webhook.times import format_time, iso_time
-
-FORMATS = ("auto", "text", "json")
 
 EXIT_HELP = (
     "Exit status: 0 a message matched; 1 none matched, or some input was malformed; "
@@ -30,7 +29,7 @@ MessageId = Annotated[
 Format = Annotated[
     str,
     typer.Option(
-        "--format", "-o", help="text (default on a terminal), json (default in a pipe).",
+        "--format", "-o", help=SHOW.help(),
         rich_help_panel=common.OUTPUT,
     ),
 ]  # fmt: skip
@@ -60,7 +59,7 @@ def show(
         raise UsageError("give a message id or client_msg_no to show")
     session = common.Session(color, quiet)
     terminal = session.terminal
-    fmt = common.pick_format(fmt, FORMATS, terminal, "text", "json")
+    fmt = pick_format(SHOW, fmt, terminal)
     reader = session.reader(paths, Criteria(), input_format, strict, presence=False)
     groups: dict[Any, list[Message]] = {}
     for message in reader:
@@ -68,16 +67,10 @@ def show(
             key = identity(message) or id(message)
             groups.setdefault(key, []).append(message)
     views = [_view(found, utc) for found in groups.values()]
-    if fmt == "json":
-        from wkcli.output.messages import dumps
-
-        terminal.stdout_bytes.write(dumps(views) + b"\n")
-        terminal.stdout_bytes.flush()
-    else:
-        from wkcli.output.insight import write_show_text
-
-        write_show_text(terminal.stdout, views, terminal.color)
-        terminal.stdout.flush()
+    writer = SHOW.open(fmt, terminal)
+    for view in views:
+        writer.write(view)
+    writer.close()
     if not views:
         session.diagnostics.note(f"no message has message_id or client_msg_no {wanted!r}")
     code = session.finish(reader)

@@ -11,6 +11,8 @@ from wkcli.errors import UsageError
 from wkcli.output.terminal import Terminal
 
 if TYPE_CHECKING:
+    from wkcli.output.counts import Counted
+    from wkcli.output.findings import Checked
     from wkcli.webhook.model import Message
 
 Item = TypeVar("Item", contravariant=True)
@@ -89,4 +91,22 @@ MESSAGES: Output[Message] = Output("messages", ROWS, {
     "json": "wkcli.output.messages:JsonWriter",
     "csv": "wkcli.output.messages:CsvWriter",
     "tsv": "wkcli.output.messages:TsvWriter",
+})  # fmt: skip
+PRESENCE: Output[dict[str, Any]] = Output("presence rows", ROWS, {
+    "table": "wkcli.output.presence:PresenceTable",
+    "jsonl": "wkcli.output.presence:PresenceJsonl",
+})  # fmt: skip
+COUNTS: Output[Counted] = Output("count report", TOTALS, {
+    "table": "wkcli.output.counts:CountTable",
+    "json": "wkcli.output.counts:CountJson",
+    "csv": "wkcli.output.counts:CountCsv",
+    "tsv": "wkcli.output.counts:CountTsv",
+})  # fmt: skip
+FINDINGS: Output[Checked] = Output("check findings", REPORT, {
+    "text": "wkcli.output.findings:FindingsText",
+    "json": "wkcli.output.findings:FindingsJson",
+})  # fmt: skip
+SHOW: Output[dict[str, Any]] = Output("show views", REPORT, {
+    "text": "wkcli.output.show:ShowText",
+    "json": "wkcli.output.show:ShowJson",
 })  # fmt: skip

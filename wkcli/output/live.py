@@ -1,4 +1,4 @@
-"""Views for the live tools: one line per captured request, replay results, and ``count --follow`` totals."""
+"""Views for the live tools: one line per captured request, replay results, and ``count --follow``'s redrawing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from wkcli.read.jsontext import dumps
 from wkcli.output.terminal import Painter, Terminal, wants_color
 from wkcli.read.reader import plural
 
-__all__ = ["CaptureView", "FollowedCounts", "Painter", "ReplayView", "render_counts"]
+__all__ = ["CaptureView", "FollowedCounts", "Painter", "ReplayView"]
 
 
 def _clock(seconds: float, utc: bool) -> str:
@@ -183,36 +183,3 @@ class FollowedCounts:
             out.write(line + b"\n")
             out.flush()
 
-
-def render_counts(report: dict[str, Any]) -> Any:
-    """The totals of a ``count`` report (and its groups) as one rich renderable."""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    from wkcli.output.style import KIND_STYLES
-    from wkcli.text import display
-
-    parts: list[Any] = []
-    by = report.get("by")
-    if by:
-        groups = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2))
-        for name in by:
-            groups.add_column(name, overflow="fold")
-        groups.add_column("count", justify="right")
-        for row in report.get("groups", [])[:30]:
-            groups.add_row(*(display(row[name]) for name in by), f"{row['count']:,}")
-        parts.append(groups)
-        parts.append(Text(""))
-    totals = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2))
-    totals.add_column("what")
-    totals.add_column("count", justify="right")
-    totals.add_row(Text("cmd", style=KIND_STYLES["cmd"]), f"{report['cmd']:,}")
-    totals.add_row(Text("chat", style=KIND_STYLES["chat"]), f"{report['chat']:,}")
-    totals.add_row(Text("messages", style="bold"), f"{report['messages']:,}")
-    totals.add_row("presence entries", f"{report['presence']:,}")
-    totals.add_row(Text("malformed", style="red" if report["malformed"] else ""), f"{report['malformed']:,}")
-    totals.add_row("records", f"{report['records']:,}")
-    parts.append(totals)
-    parts.append(Text("following; Ctrl-C to stop", style="dim"))
-    return Group(*parts)
