@@ -11,7 +11,7 @@ from wkcli import __version__
 from wkcli.commands import classify, count
 from wkcli.commands import check, presence, show
 from wkcli.commands import capture, replay
-from wkcli.commands.common import EXIT_CODES_HELP
+from wkcli.commands.options import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
 
 app = typer.Typer(

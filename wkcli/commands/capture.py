@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
 from wkcli.text import sanitize
 
@@ -88,7 +89,7 @@ Timeout = Annotated[
 ]
 
 
-@common.guarded
+@guarded
 def capture(
     listen: Listen = "127.0.0.1:8080",
     out: Out = None,
@@ -98,9 +99,9 @@ def capture(
     rotate: Rotate = None,
     no_fsync: NoFsync = False,
     timeout: Timeout = 30.0,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
-    utc: common.Utc = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
+    utc: options.Utc = False,
 ) -> ExitCode:
     """Receive webhooks from a running WuKongIM and record each request as one JSONL line.
 
@@ -123,7 +124,7 @@ def capture(
     )
     from wkcli.output.live import CaptureView
 
-    session = common.Session(color, quiet)
+    session = Session(color, quiet)
     if out is None:
         raise UsageError("name a file to record to: wkcli capture --out dump.jsonl ('-' for stdout)")
     if timeout <= 0:

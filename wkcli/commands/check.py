@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
 from wkcli.output.base import FINDINGS, pick_format
 from wkcli.webhook.filters import Criteria
@@ -22,30 +23,31 @@ Format = Annotated[
     typer.Option(
         "--format",
         "-o",
+        metavar="FORMAT",
         help=FINDINGS.help(": the findings as data"),
-        rich_help_panel=common.OUTPUT,
+        rich_help_panel=options.OUTPUT,
     ),
 ]
 Examples = Annotated[
     int,
-    typer.Option("--examples", help="Examples to show per finding.", rich_help_panel=common.OUTPUT),
+    typer.Option("--examples", help="Examples to show per finding.", rich_help_panel=options.OUTPUT),
 ]
 
 
-@common.guarded
+@guarded
 def check(
-    paths: common.Paths = None,
-    event: common.Event = None,
-    channel: common.Channel = None,
-    sender: common.Sender = None,
-    since: common.Since = None,
-    until: common.Until = None,
+    paths: options.Paths = None,
+    event: options.Event = None,
+    channel: options.Channel = None,
+    sender: options.Sender = None,
+    since: options.Since = None,
+    until: options.Until = None,
     fmt: Format = "auto",
     examples: Examples = 3,
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
 ) -> ExitCode:
     """Find the mistakes in a dump: CMDs sent as chat, bad sync_once, retried duplicates, ...
 
@@ -61,7 +63,7 @@ def check(
     if examples < 0:
         raise UsageError("--examples must be 0 or more")
     # Per-message warnings become findings; bad records are still reported on stderr.
-    session = common.Session(color, quiet, warnings=False)
+    session = Session(color, quiet, warnings=False)
     terminal = session.terminal
     fmt = pick_format(FINDINGS, fmt, terminal)
     criteria = Criteria.from_options(event=event or (), channel=channel or (), sender=sender or (),

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.webhook.dedupe import Deduper
 from wkcli.errors import ExitCode
 from wkcli.webhook.filters import Criteria
@@ -21,7 +22,7 @@ Format = Annotated[
         "-o",
         metavar="FORMAT",
         help=MESSAGES.help(),
-        rich_help_panel=common.OUTPUT,
+        rich_help_panel=options.OUTPUT,
     ),
 ]
 
@@ -32,7 +33,7 @@ Decode = Annotated[
         "--decode",
         help='JSON/JSONL: add a "decoded" object (payload parsed, content type and cmd named, '
         "to_uids unpacked, times and flags readable); the original fields are unchanged.",
-        rich_help_panel=common.OUTPUT,
+        rich_help_panel=options.OUTPUT,
     ),
 ]
 Dedupe = Annotated[
@@ -41,32 +42,32 @@ Dedupe = Annotated[
         "--dedupe",
         help="Show each message once (by message_id, else client_msg_no), however many times "
         "and in however many events it was delivered.",
-        rich_help_panel=common.FILTERS,
+        rich_help_panel=options.FILTERS,
     ),
 ]
 
 
-@common.guarded
+@guarded
 def classify(
-    paths: common.Paths = None,
-    kind: common.Kind = None,
-    event: common.Event = None,
-    channel: common.Channel = None,
-    channel_type: common.ChannelType = None,
-    sender: common.Sender = None,
-    since: common.Since = None,
-    until: common.Until = None,
-    limit: common.Limit = None,
+    paths: options.Paths = None,
+    kind: options.Kind = None,
+    event: options.Event = None,
+    channel: options.Channel = None,
+    channel_type: options.ChannelType = None,
+    sender: options.Sender = None,
+    since: options.Since = None,
+    until: options.Until = None,
+    limit: options.Limit = None,
     fmt: Format = "auto",
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
-    utc: common.Utc = False,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
+    utc: options.Utc = False,
     decode: Decode = False,
     dedupe: Dedupe = False,
-    follow: common.Follow = False,
-    jobs: common.Jobs = None,
+    follow: options.Follow = False,
+    jobs: options.Jobs = None,
 ) -> ExitCode:
     """Sort every message into CMD or chat: one row per message.
 
@@ -77,7 +78,7 @@ def classify(
     one JSON object per line: the message's own fields unchanged, plus "kind" ("cmd" or "chat")
     and "event". Presence entries (user.onlinestatus) are counted in the summary, not listed.
     """
-    session = common.Session(color, quiet)
+    session = Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     extra = None
     if decode:
@@ -85,12 +86,11 @@ def classify(
 
         extra = lambda message: {"decoded": message_view(message.data, utc)}  # noqa: E731
     writer = MESSAGES.open(pick_format(MESSAGES, fmt, session.terminal), session.terminal, Options(utc, extra))
-    reader = session.reader(
-        paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow
-    )
-    reader.jobs = common.check_jobs(jobs)
     # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.
-    bar = None if session.terminal.stdout_isatty else common.attach_progress(session, reader, quiet)
+    reader = session.reader(
+        paths, criteria, input_format, strict, writer=writer, presence=False, follow=follow, jobs=jobs,
+        progress=not session.terminal.stdout_isatty,
+    )
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:
         reader.pass_plain_jsonl(writer.out)  # plain messages skip Message objects entirely
@@ -110,8 +110,7 @@ def classify(
             writer.write(message)
     finally:
         writer.close()
-        if bar is not None:
-            bar.clear()
+        session.reading_done()
     if deduper is not None and deduper.repeats:
         session.diagnostics.note(f"--dedupe: {deduper.repeats:,} repeated deliveries not shown")
     return session.finish(reader)

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, StrictStop, UsageError
 from wkcli.output.base import PRESENCE, Options, pick_format
 from wkcli.webhook.filters import Criteria, split_values
@@ -16,47 +17,47 @@ from wkcli.webhook.presence import PresenceError, device_flag, parse_presence
 
 Uid = Annotated[
     Optional[list[str]],
-    typer.Option("--uid", "-u", help="Keep only this uid. Repeatable.", rich_help_panel=common.FILTERS),
+    typer.Option("--uid", "-u", help="Keep only this uid. Repeatable.", rich_help_panel=options.FILTERS),
 ]
 Device = Annotated[
     Optional[list[str]],
     typer.Option(
         "--device", "-d", help="Keep only this device: app, web, pc, system or a number. Repeatable.",
-        rich_help_panel=common.FILTERS,
+        rich_help_panel=options.FILTERS,
     ),
 ]  # fmt: skip
 Online = Annotated[
     Optional[bool],
     typer.Option(
         "--online/--offline", help="Keep only entries going online (or offline).",
-        rich_help_panel=common.FILTERS, show_default=False,
+        rich_help_panel=options.FILTERS, show_default=False,
     ),
 ]  # fmt: skip
 Format = Annotated[
     str,
     typer.Option(
-        "--format", "-o", help=PRESENCE.help(),
-        rich_help_panel=common.OUTPUT,
+        "--format", "-o", metavar="FORMAT", help=PRESENCE.help(),
+        rich_help_panel=options.OUTPUT,
     ),
 ]  # fmt: skip
 
 
-@common.guarded
+@guarded
 def presence(
-    paths: common.Paths = None,
+    paths: options.Paths = None,
     uid: Uid = None,
     device: Device = None,
     online: Online = None,
-    since: common.Since = None,
-    until: common.Until = None,
-    limit: common.Limit = None,
+    since: options.Since = None,
+    until: options.Until = None,
+    limit: options.Limit = None,
     fmt: Format = "auto",
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    follow: common.Follow = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
-    utc: common.Utc = False,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    follow: options.Follow = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
+    utc: options.Utc = False,
 ) -> ExitCode:
     """List users going online and offline (user.onlinestatus): one row per entry.
 
@@ -75,12 +76,12 @@ def presence(
         devices = frozenset(device_flag(value) for value in split_values(device))
     except ValueError as exc:
         raise UsageError(f"--device: {exc}") from None
-    session = common.Session(color, quiet, warnings=False)  # presence is not about messages
+    session = Session(color, quiet, warnings=False)  # presence is not about messages
     criteria = Criteria.from_options(event=[USER_ONLINESTATUS], since=since, until=until)
     terminal = session.terminal
     fmt = pick_format(PRESENCE, fmt, terminal)
     writer = PRESENCE.open(fmt, terminal, Options(utc))
-    reader = session.reader(paths, criteria, input_format, strict, on_wait=writer.flush, follow=follow)
+    reader = session.reader(paths, criteria, input_format, strict, writer=writer, follow=follow)
     shown = 0
     try:
         for item in reader:

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
 from wkcli.webhook.filters import Criteria
 from wkcli.read.reader import plural
@@ -56,30 +57,30 @@ Timeout = Annotated[
 ]
 Limit = Annotated[
     Optional[int],
-    typer.Option("--limit", "-n", help="Stop after this many requests.", rich_help_panel=common.FILTERS),
+    typer.Option("--limit", "-n", help="Stop after this many requests.", rich_help_panel=options.FILTERS),
 ]
 
 
-@common.guarded
+@guarded
 def replay(
-    paths: common.Paths = None,
+    paths: options.Paths = None,
     to: To = None,
     rate: Rate = None,
     concurrency: Concurrency = 1,
     dry_run: DryRun = False,
     timeout: Timeout = 30.0,
-    kind: common.Kind = None,
-    event: common.Event = None,
-    channel: common.Channel = None,
-    channel_type: common.ChannelType = None,
-    sender: common.Sender = None,
-    since: common.Since = None,
-    until: common.Until = None,
+    kind: options.Kind = None,
+    event: options.Event = None,
+    channel: options.Channel = None,
+    channel_type: options.ChannelType = None,
+    sender: options.Sender = None,
+    since: options.Since = None,
+    until: options.Until = None,
     limit: Limit = None,
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
 ) -> ExitCode:
     """Re-send captured webhooks to a business server exactly as WuKongIM would.
 
@@ -105,7 +106,7 @@ def replay(
         raise UsageError("--rate must be more than 0")
     if timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
-    session = common.Session(color, quiet)
+    session = Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     planner = Planner(session.reader(paths, criteria, input_format, strict))
     view = ReplayView(session.terminal, color)

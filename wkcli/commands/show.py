@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.webhook.dedupe import identity, matches
 from wkcli.errors import ExitCode, UsageError
 from wkcli.output.base import SHOW, pick_format
@@ -29,22 +30,22 @@ MessageId = Annotated[
 Format = Annotated[
     str,
     typer.Option(
-        "--format", "-o", help=SHOW.help(),
-        rich_help_panel=common.OUTPUT,
+        "--format", "-o", metavar="FORMAT", help=SHOW.help(),
+        rich_help_panel=options.OUTPUT,
     ),
 ]  # fmt: skip
 
 
-@common.guarded
+@guarded
 def show(
     message_id: MessageId,
-    paths: common.Paths = None,
+    paths: options.Paths = None,
     fmt: Format = "auto",
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
-    utc: common.Utc = False,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
+    utc: options.Utc = False,
 ) -> ExitCode:
     """Show one message in full: every field, decoded payload, recipients, and every delivery.
 
@@ -57,7 +58,7 @@ def show(
     wanted = message_id.strip()
     if not wanted:
         raise UsageError("give a message id or client_msg_no to show")
-    session = common.Session(color, quiet)
+    session = Session(color, quiet)
     terminal = session.terminal
     fmt = pick_format(SHOW, fmt, terminal)
     reader = session.reader(paths, Criteria(), input_format, strict, presence=False)

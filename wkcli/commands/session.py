@@ -1,4 +1,4 @@
-"""What every command shares: option definitions, the session (streams, diagnostics), error mapping."""
+"""One run of a command: its terminal, diagnostics and reader, and ``guarded``, where every failure becomes an exit status."""
 
 from __future__ import annotations
 
@@ -8,135 +8,20 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from wkcli.errors import ExitCode, OutputError, Terminated, UsageError, WkcliError
-from wkcli.webhook.filters import Criteria
 from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
 from wkcli.read.reader import Diagnostics, Reader, summary_line
 from wkcli.read.source import INPUT_FORMATS
 from wkcli.text import sanitize
+from wkcli.webhook.filters import Criteria
 
-EXIT_CODES_HELP = (
-    "Exit status: 0 every record was read; 1 finished, but some input was malformed; "
-    "2 usage error or unreadable file; 4 the output could not be written (a full disk); "
-    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
-)
-
-FILTERS = "Filters"
-INPUT = "Input"
-OUTPUT = "Output"
-
-# Options defined once and reused by every command that reads dumps.
-Paths = Annotated[
-    Optional[list[str]],
-    typer.Argument(
-        help="Dump files: JSONL, JSON, pretty-printed JSON, capture records, log lines; "
-        "gzip is recognised by content. '-' or no path reads stdin.",
-        show_default=False,
-        metavar="PATH",
-    ),
-]
-Kind = Annotated[
-    Optional[list[str]],
-    typer.Option("--kind", "-k", metavar="KIND", help="Keep only 'cmd' or 'chat' messages.", rich_help_panel=FILTERS),
-]
-Event = Annotated[
-    Optional[list[str]],
-    typer.Option(
-        "--event",
-        "-e", metavar="EVENT",
-        help="Keep only these events (msg.notify, msg.offline, user.onlinestatus). Repeatable, "
-        "or comma-separated.",
-        rich_help_panel=FILTERS,
-    ),
-]
-Channel = Annotated[
-    Optional[list[str]],
-    typer.Option("--channel", "-c", metavar="CHANNEL", help="Keep only this channel_id. Repeatable.", rich_help_panel=FILTERS),
-]
-ChannelType = Annotated[
-    Optional[list[str]],
-    typer.Option(
-        "--channel-type", metavar="TYPE",
-        help="Keep only this channel_type: a number or a name (person, group, community, ...).",
-        rich_help_panel=FILTERS,
-    ),
-]
-Sender = Annotated[
-    Optional[list[str]],
-    typer.Option("--from", "-f", metavar="UID", help="Keep only messages from this from_uid. Repeatable.", rich_help_panel=FILTERS),
-]
-Since = Annotated[
-    Optional[str],
-    typer.Option(
-        "--since", metavar="TIME",
-        help="Keep messages sent at or after this time: 2h, 30m, 1d, today, 2026-07-30T10:00, "
-        "Unix seconds. Times without a zone are local.",
-        rich_help_panel=FILTERS,
-    ),
-]
-Until = Annotated[
-    Optional[str],
-    typer.Option("--until", metavar="TIME", help="Keep messages sent before this time (same forms as --since).", rich_help_panel=FILTERS),
-]
-Limit = Annotated[
-    Optional[int],
-    typer.Option("--limit", "-n", metavar="N", help="Stop after this many matching messages.", rich_help_panel=FILTERS),
-]
-InputFormat = Annotated[
-    str,
-    typer.Option(
-        "--input-format", metavar="FORMAT",
-        help="How to read the input: auto, jsonl (one value per line), json (values may span "
-        "lines), log (text before the JSON).",
-        rich_help_panel=INPUT,
-    ),
-]
-Follow = Annotated[
-    bool,
-    typer.Option(
-        "--follow",
-        "-F",
-        help="Keep reading as the file grows, like tail -F (survives truncation and rotation); "
-        "Ctrl-C to stop.",
-        rich_help_panel=INPUT,
-    ),
-]
-Jobs = Annotated[
-    Optional[int],
-    typer.Option(
-        "--jobs",
-        "-j",
-        metavar="N",
-        help="Processes for a regular file of 64 MiB or more (default: one per core, but one for "
-        "classify output above 2 GiB; 1 reads in one process). Results, output order and line "
-        "numbers are the same either way.",
-        rich_help_panel=INPUT,
-    ),
-]
-Strict = Annotated[
-    bool,
-    typer.Option("--strict", help="Stop at the first bad record (exit 1).", rich_help_panel=INPUT),
-]
-Color = Annotated[
-    str,
-    typer.Option(
-        "--color", metavar="WHEN",
-        help="Colour: auto (a terminal, unless NO_COLOR or TERM=dumb), always, never.",
-        rich_help_panel=OUTPUT,
-    ),
-]
-Quiet = Annotated[
-    bool,
-    typer.Option("--quiet", "-q", help="No warnings and no summary on stderr (errors still show).", rich_help_panel=OUTPUT),
-]
-Utc = Annotated[
-    bool,
-    typer.Option("--utc", help="Show times in UTC instead of local time.", rich_help_panel=OUTPUT),
-]
+if TYPE_CHECKING:
+    from wkcli.output.base import Writer
+    from wkcli.output.progress import ProgressLine
 
 
 class Session:
@@ -151,7 +36,12 @@ class Session:
         self.terminal = Terminal.from_sys(color)
         self.quiet = quiet
         self.diagnostics = Diagnostics(self.terminal.stderr, quiet=quiet, warnings=warnings)
+        # Run before each diagnostic line, latest first: clear the progress line, flush the rows
+        # it is about.
+        self._before_diagnostics: list[Callable[[], None]] = []
+        self.diagnostics.before_emit = self._clear_the_way
         self.last_reader: Reader | None = None
+        self._progress: ProgressLine | None = None
         Session.current = self
 
     def reader(
@@ -160,10 +50,20 @@ class Session:
         criteria: Criteria,
         input_format: str = "auto",
         strict: bool = False,
+        *,
+        writer: Writer[Any] | None = None,
         on_wait: Callable[[], None] | None = None,
         presence: bool = True,
         follow: bool = False,
+        jobs: int | None = None,
+        progress: bool = False,
     ) -> Reader:
+        """The one place a command builds its Reader.
+
+        ``writer`` is flushed whenever the input makes the reader wait and before each
+        diagnostic line (``on_wait`` is only the former); ``progress`` shows a progress line on
+        stderr for large files, when stderr is a terminal.
+        """
         if input_format not in INPUT_FORMATS:
             raise UsageError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}")
         paths = list(paths or [])
@@ -172,14 +72,15 @@ class Session:
                 "no input: name a dump file (wkcli classify dump.jsonl) or pipe one in "
                 "(cat dump.jsonl | wkcli classify); see --help"
             )
-        if on_wait is not None:
-            self.diagnostics.before_emit = on_wait
+        if writer is not None:
+            on_wait = writer.flush
+            self._before_diagnostics.insert(0, writer.flush)
         if paths.count("-") > 1:
             raise UsageError("'-' (stdin) can only be read once")
         same = input_is_output(paths or ["-"])
         if same is not None:
             raise UsageError(f"{'standard input' if same == '-' else same}: input file is output file")
-        self.last_reader = Reader(
+        reader = Reader(
             paths or ["-"],
             criteria,
             self.diagnostics,
@@ -189,7 +90,26 @@ class Session:
             presence=presence,
             follow=follow,
         )
-        return self.last_reader
+        self.last_reader = reader
+        if jobs is not None and jobs < 1:
+            raise UsageError(f"--jobs must be 1 or more, not {jobs}")
+        reader.jobs = jobs
+        if progress and not self.quiet and self.terminal.stderr_isatty:
+            from wkcli.output.progress import ProgressLine
+
+            self._progress = ProgressLine(self.terminal.stderr)
+            reader.progress = self._progress.update
+            self._before_diagnostics.insert(0, self._progress.clear)
+        return reader
+
+    def reading_done(self) -> None:
+        """Take the progress line away (also when interrupted: the account follows on the same terminal)."""
+        if self._progress is not None:
+            self._progress.clear()
+
+    def _clear_the_way(self) -> None:
+        for hook in self._before_diagnostics:
+            hook()
 
     def finish(self, reader: Reader, filtered: bool | None = None) -> ExitCode:
         """Print the account of every record on stderr and return the exit status.
@@ -216,44 +136,6 @@ class Session:
                 or criteria.senders or criteria.since is not None or criteria.until is not None
             )
         self.diagnostics.note(prefix + summary_line(reader.stats, filtered))
-
-
-def pick_format(fmt: str, formats: tuple[str, ...], terminal: Terminal, on_terminal: str, in_pipe: str) -> str:
-    """Check ``--format`` against ``formats`` and resolve ``auto`` by where stdout goes."""
-    if fmt not in formats:
-        raise UsageError(f"--format must be one of {', '.join(formats)}, not {fmt!r}")
-    if fmt == "auto":
-        return on_terminal if terminal.stdout_isatty else in_pipe
-    return fmt
-
-
-def attach_progress(session: Session, reader, quiet: bool):
-    """A progress line on stderr for large files, when stderr is a terminal (never in pipes).
-
-    Returns it (to ``clear()`` when reading is done), or None. Diagnostics clear it first.
-    """
-    terminal = session.terminal
-    if quiet or not terminal.stderr_isatty:
-        return None
-    from wkcli.output.progress import ProgressLine
-
-    bar = ProgressLine(terminal.stderr)
-    reader.progress = bar.update
-    previous = session.diagnostics.before_emit
-
-    def before_emit() -> None:
-        bar.clear()
-        if previous is not None:
-            previous()
-
-    session.diagnostics.before_emit = before_emit
-    return bar
-
-
-def check_jobs(jobs: int | None) -> int | None:
-    if jobs is not None and jobs < 1:
-        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
-    return jobs
 
 
 F = TypeVar("F", bound=Callable[..., Any])
