@@ -13,7 +13,7 @@ from wkcli.errors import ExitCode
 from wkcli.webhook.filters import Criteria
 from wkcli.output.base import MESSAGES, Options, pick_format
 from wkcli.output.messages import JsonlWriter
-from wkcli.webhook.recipients import warning_for as recipients_warning
+from wkcli.webhook.recipients import message_warning
 
 Format = Annotated[
     str,
@@ -99,14 +99,9 @@ def classify(
         for message in reader:
             if deduper is not None and not deduper.first(message):
                 continue
-            data = message.data
-            if "compress_to_uids" in data or "compress" in data:
-                problem = recipients_warning(data)
-                if problem is not None:
-                    # The truncated v1/v2 gzip is on every compressed message: say it once.
-                    once = "recipients-unknown" if problem.startswith("recipients unknown") else None
-                    suffix = "; not repeated for later messages" if once else ""
-                    warn(str(message.origin), f"{problem} (message {message.id_text}{suffix})", once)
+            problem = message_warning(message)
+            if problem is not None:
+                warn(str(message.origin), *problem)
             writer.write(message)
     finally:
         writer.close()

@@ -12,8 +12,7 @@ from wkcli.errors import ExitCode, StrictStop, UsageError
 from wkcli.output.base import PRESENCE, Options, pick_format
 from wkcli.webhook.filters import Criteria, split_values
 from wkcli.webhook.model import USER_ONLINESTATUS, PresenceEntry
-from wkcli.webhook.times import iso_time
-from wkcli.webhook.presence import PresenceError, device_flag, parse_presence
+from wkcli.webhook.presence import PresenceSelection, device_flag
 
 Uid = Annotated[
     Optional[list[str]],
@@ -82,41 +81,22 @@ def presence(
     fmt = pick_format(PRESENCE, fmt, terminal)
     writer = PRESENCE.open(fmt, terminal, Options(utc))
     reader = session.reader(paths, criteria, input_format, strict, writer=writer, follow=follow)
-    shown = 0
+    selection = PresenceSelection(uids, devices, online, limit)
+
+    def malformed(entry: PresenceEntry, reason: str) -> None:
+        reader.stats.malformed += 1
+        if strict:
+            raise StrictStop(f"{entry.origin}: {reason}")
+        session.diagnostics.error(str(entry.origin), reason)
+
     try:
-        for item in reader:
-            if limit == shown:
-                reader.stats.stopped_at_limit = True
-                break
-            if type(item) is not PresenceEntry:
-                continue
-            try:
-                parsed = parse_presence(item.text)
-            except PresenceError as exc:
-                reader.stats.malformed += 1
-                reason = f"presence entry {item.index + 1} {item.text!r}: {exc}"
-                if strict:
-                    raise StrictStop(f"{item.origin}: {reason}") from None
-                session.diagnostics.error(str(item.origin), reason)
-                continue
-            if uids and parsed.uid not in uids:
-                continue
-            if devices and parsed.device_flag not in devices:
-                continue
-            if online is not None and parsed.online != online:
-                continue
-            row = {"received": iso_time(item.received, utc) if item.received is not None else None}
-            row.update(parsed.as_dict())
-            row["entry"] = item.text
-            row["source"] = str(item.origin)
-            if fmt == "table":
-                row["received_ts"] = item.received
+        for row in selection.rows(reader, malformed):
             writer.write(row)
-            shown += 1
     finally:
         writer.close()
-    filtered = bool(uids or devices or online is not None or since or until)
-    if shown == 0 and limit != 0 and filtered:
+    reader.stats.stopped_at_limit = reader.stats.stopped_at_limit or selection.stopped_at_limit
+    filtered = selection.filtering or bool(since or until)
+    if selection.shown == 0 and limit != 0 and filtered:
         session.diagnostics.note("no presence entry matched the filters")
-    reader.stats.matched = shown  # entries shown, after the presence filters too
+    reader.stats.matched = selection.shown  # entries shown, after the presence filters too
     return session.finish(reader, filtered)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
-from wkcli.webhook.dedupe import identity, matches
 from wkcli.errors import ExitCode, UsageError
 from wkcli.output.base import SHOW, pick_format
+from wkcli.webhook import inspect
 from wkcli.webhook.filters import Criteria
-from wkcli.webhook.model import Message
-from wkcli.webhook.payload import message_view
-from wkcli.webhook.recipients import NONE, recipients
-from wkcli.webhook.times import format_time, iso_time
 
 EXIT_HELP = (
     "Exit status: 0 a message matched; 1 none matched, or some input was malformed; "
@@ -62,12 +58,7 @@ def show(
     terminal = session.terminal
     fmt = pick_format(SHOW, fmt, terminal)
     reader = session.reader(paths, Criteria(), input_format, strict, presence=False)
-    groups: dict[Any, list[Message]] = {}
-    for message in reader:
-        if matches(message, wanted):
-            key = identity(message) or id(message)
-            groups.setdefault(key, []).append(message)
-    views = [_view(found, utc) for found in groups.values()]
+    views = inspect.find(reader, wanted, utc)
     writer = SHOW.open(fmt, terminal)
     for view in views:
         writer.write(view)
@@ -79,34 +70,3 @@ def show(
         code = ExitCode.MALFORMED
     return code
 
-
-def _view(found: list[Message], utc: bool) -> dict[str, Any]:
-    first = found[0]
-    decoded = message_view(first.data, utc)
-    timestamp = first.data.get("timestamp")
-    if type(timestamp) is int or type(timestamp) is float:
-        decoded["time_text"] = format_time(float(timestamp), utc) + (" UTC" if utc else "")
-    deliveries = []
-    for message in found:
-        delivery: dict[str, Any] = {
-            "event": message.event,
-            "source": str(message.origin),
-            "index": message.index,
-            "received": iso_time(message.received, utc) if message.received is not None else None,
-            "timestamp": message.data.get("timestamp"),
-        }
-        listed = recipients(message.data)
-        if listed.status != NONE:
-            delivery["recipients"] = listed.status
-            delivery["to_uids"] = listed.uids
-            if listed.reason:
-                delivery["recipients_note"] = listed.reason
-        deliveries.append(delivery)
-    return {
-        "id": first.id_text or str(first.data.get("client_msg_no") or ""),
-        "kind": first.kind,
-        "anomaly": first.anomaly,
-        "deliveries": deliveries,
-        "message": first.data,
-        "decoded": decoded,
-    }

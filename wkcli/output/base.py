@@ -13,7 +13,9 @@ from wkcli.output.terminal import Terminal
 if TYPE_CHECKING:
     from wkcli.output.counts import Counted
     from wkcli.output.findings import Checked
+    from wkcli.webhook.inspect import MessageView
     from wkcli.webhook.model import Message
+    from wkcli.webhook.presence import PresenceRow
 
 Item = TypeVar("Item", contravariant=True)
 T = TypeVar("T")
@@ -92,7 +94,7 @@ MESSAGES: Output[Message] = Output("messages", ROWS, {
     "csv": "wkcli.output.messages:CsvWriter",
     "tsv": "wkcli.output.messages:TsvWriter",
 })  # fmt: skip
-PRESENCE: Output[dict[str, Any]] = Output("presence rows", ROWS, {
+PRESENCE: Output[PresenceRow] = Output("presence rows", ROWS, {
     "table": "wkcli.output.presence:PresenceTable",
     "jsonl": "wkcli.output.presence:PresenceJsonl",
 })  # fmt: skip
@@ -106,7 +108,7 @@ FINDINGS: Output[Checked] = Output("check findings", REPORT, {
     "text": "wkcli.output.findings:FindingsText",
     "json": "wkcli.output.findings:FindingsJson",
 })  # fmt: skip
-SHOW: Output[dict[str, Any]] = Output("show views", REPORT, {
+SHOW: Output[MessageView] = Output("show views", REPORT, {
     "text": "wkcli.output.show:ShowText",
     "json": "wkcli.output.show:ShowJson",
 })  # fmt: skip

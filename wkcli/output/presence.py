@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from wkcli.output.console import Cell, Table, make_console
 from wkcli.output.messages import dumps
 from wkcli.output.terminal import Terminal
 from wkcli.text import display
+from wkcli.webhook.presence import PresenceRow
 from wkcli.webhook.times import format_time
 
 if TYPE_CHECKING:
@@ -21,15 +22,16 @@ _WIDTHS = (19, None, 7, 7, None, 8, 7, None)
 class PresenceJsonl:
     """One JSON object per presence entry."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: BinaryIO, utc: bool = False) -> None:
         self.out = out
+        self.utc = utc
 
     @classmethod
     def open(cls, terminal: Terminal, options: Options) -> PresenceJsonl:
-        return cls(terminal.stdout_bytes)
+        return cls(terminal.stdout_bytes, options.utc)
 
-    def write(self, row: dict[str, Any]) -> None:
-        self.out.write(dumps(row) + b"\n")
+    def write(self, row: PresenceRow) -> None:
+        self.out.write(dumps(row.record(self.utc)) + b"\n")
 
     def flush(self) -> None:
         self.out.flush()
@@ -52,18 +54,18 @@ class PresenceTable:
     def open(cls, terminal: Terminal, options: Options) -> PresenceTable:
         return cls(terminal, options.utc)
 
-    def write(self, row: dict[str, Any]) -> None:
-        status = row["status"]
+    def write(self, row: PresenceRow) -> None:
+        parsed = row.parsed
         self._rows.append(
             [
-                (format_time(row.get("received_ts"), self.utc), "dim"),
-                display(row["uid"]),
-                display(row["device"]),
-                (status, "green" if status == "online" else "dim"),
-                display(row["conn_id"]),
-                display(row["device_online_count"]),
-                display(row["total_online_count"]),
-                (display(row["source"]), "dim"),
+                (format_time(row.entry.received, self.utc), "dim"),
+                display(parsed.uid),
+                display(parsed.device),
+                ("online", "green") if parsed.online else ("offline", "dim"),
+                display(parsed.conn_id),
+                display(parsed.device_online_count),
+                display(parsed.total_online_count),
+                (display(str(row.entry.origin)), "dim"),
             ]
         )
         if len(self._rows) >= 100 or time.monotonic() - self._last_flush > 0.25:
