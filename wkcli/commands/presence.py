@@ -12,7 +12,7 @@ from wkcli.errors import ExitCode, StrictStop, UsageError
 from wkcli.output.base import PRESENCE, Options, pick_format
 from wkcli.webhook.filters import Criteria, split_values
 from wkcli.webhook.model import USER_ONLINESTATUS, PresenceEntry
-from wkcli.webhook.presence import PresenceSelection, device_flag
+from wkcli.webhook.presence import PresenceSelection
 
 Uid = Annotated[
     Optional[list[str]],
@@ -68,20 +68,13 @@ def presence(
     object per line: received, uid, device_flag, device, status, conn_id, device_online_count,
     total_online_count, entry (the original string) and source.
     """
-    if limit is not None and limit < 0:
-        raise UsageError("--limit must be 0 or more")
-    uids = frozenset(split_values(uid))
-    try:
-        devices = frozenset(device_flag(value) for value in split_values(device))
-    except ValueError as exc:
-        raise UsageError(f"--device: {exc}") from None
+    selection = PresenceSelection.from_options(uid or (), device or (), online, limit)
     session = Session(color, quiet, warnings=False)  # presence is not about messages
     criteria = Criteria.from_options(event=[USER_ONLINESTATUS], since=since, until=until)
     terminal = session.terminal
     fmt = pick_format(PRESENCE, fmt, terminal)
     writer = PRESENCE.open(fmt, terminal, Options(utc))
     reader = session.reader(paths, criteria, input_format, strict, writer=writer, follow=follow)
-    selection = PresenceSelection(uids, devices, online, limit)
 
     def malformed(entry: PresenceEntry, reason: str) -> None:
         reader.stats.malformed += 1

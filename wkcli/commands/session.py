@@ -7,12 +7,13 @@ import os
 import signal
 import sys
 import traceback
+import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from wkcli.errors import ExitCode, OutputError, Terminated, UsageError, WkcliError
+from wkcli.errors import BadValue, ExitCode, OutputError, Terminated, UsageError, WkcliError
 from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
 from wkcli.read.reader import Diagnostics, Reader, summary_line
 from wkcli.read.source import INPUT_FORMATS
@@ -168,6 +169,9 @@ def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
             sys.stdout.flush()
         except typer.Exit:
             raise
+        except BadValue as exc:
+            _say(f"wkcli: error: {exc.naming(_flag(command, exc.what))}")
+            code = exc.exit_code
         except OutputError as exc:
             _say(f"wkcli: error: {exc}")
             _silence_stdout()  # what is still buffered would fail again at exit
@@ -198,6 +202,25 @@ def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
         _silence_stdout()
         code = ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
     return int(code or 0)
+
+
+def _flag(command: Callable[..., Any], what: str) -> str:
+    """The option by which ``command`` takes its parameter ``what`` (``sender``: ``--from``).
+
+    Read from the command's own declaration (``Annotated[..., typer.Option("--from", ...)]``),
+    so the message names exactly the flag the user typed, whatever the core calls it.
+    """
+    try:
+        hint = typing.get_type_hints(command, include_extras=True).get(what)
+    except (NameError, TypeError):  # an annotation that cannot be resolved: fall back to the name
+        hint = None
+    for info in getattr(hint, "__metadata__", ()):
+        # Inside Annotated, typer takes Option's first argument as a name too ("default").
+        names = [getattr(info, "default", None), *(getattr(info, "param_decls", None) or ())]
+        for declared in names:
+            if isinstance(declared, str) and declared.startswith("--"):
+                return declared.split("/")[0]  # "--online/--offline": the first
+    return "--" + what.replace("_", "-")
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

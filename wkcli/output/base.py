@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from wkcli.errors import UsageError
+from wkcli.errors import BadValue
 from wkcli.output.terminal import Terminal
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class Output(Generic[T]):
 def pick_format(output: Output[Any], fmt: str, terminal: Terminal) -> str:
     """Check ``--format`` against what ``output`` offers and resolve ``auto`` by where stdout goes."""
     if fmt not in output.formats:
-        raise UsageError(f"--format must be one of {', '.join(output.formats)}, not {fmt!r}")
+        raise BadValue("fmt", f"must be one of {', '.join(output.formats)}, not {fmt!r}")
     if fmt == "auto":
         on_terminal, in_pipe = output.defaults
         return on_terminal if terminal.stdout_isatty else in_pipe

@@ -13,9 +13,6 @@ from wkcli.errors import OutputError
 from wkcli.output.style import RESET, sgr
 from wkcli.text import sanitize
 
-COLOR_MODES = ("auto", "always", "never")
-
-
 class Painter:
     """The one way text views (show, check, capture's and replay's lines) put text on a stream.
 

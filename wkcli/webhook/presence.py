@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
+from wkcli.errors import BadValue
+from wkcli.webhook.filters import split_values
 from wkcli.webhook.model import PresenceEntry
 from wkcli.webhook.times import iso_time
 
@@ -144,6 +146,24 @@ class PresenceSelection:
         self.limit = limit
         self.shown = 0
         self.stopped_at_limit = False
+
+    @classmethod
+    def from_options(
+        cls,
+        uid: Iterable[str] = (),
+        device: Iterable[str] = (),
+        online: bool | None = None,
+        limit: int | None = None,
+    ) -> PresenceSelection:
+        """A selection from the values the user gave (repeatable or comma-separated)."""
+        if limit is not None and limit < 0:
+            raise BadValue("limit", "must be 0 or more")
+        uids = split_values(uid)
+        try:
+            devices = [device_flag(value) for value in split_values(device)]
+        except ValueError as exc:
+            raise BadValue("device", str(exc), aside=True) from None
+        return cls(uids, devices, online, limit)
 
     @property
     def filtering(self) -> bool:
