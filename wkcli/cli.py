@@ -8,9 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from wkcli import __version__
-from wkcli.commands import classify, count
-from wkcli.commands import check, presence, show
-from wkcli.commands import capture, replay
+from wkcli.commands import capture, check, classify, count, presence, replay, show
 from wkcli.commands.options import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
 

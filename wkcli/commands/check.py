@@ -66,8 +66,7 @@ def check(
     session = Session(color, quiet, warnings=False)
     terminal = session.terminal
     fmt = pick_format(FINDINGS, fmt, terminal)
-    criteria = Criteria.from_options(event=event or (), channel=channel or (), sender=sender or (),
-                                     since=since, until=until)  # fmt: skip
+    criteria = Criteria.from_options(event=event, channel=channel, sender=sender, since=since, until=until)
     # Imported here: every wkcli run loads this module, few of them run check.
     from wkcli.output.findings import Checked, findings_summary
     from wkcli.webhook.checks import Checker

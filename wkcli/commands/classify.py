@@ -8,11 +8,12 @@ import typer
 
 from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
-from wkcli.webhook.dedupe import Deduper
 from wkcli.errors import ExitCode
-from wkcli.webhook.filters import Criteria
 from wkcli.output.base import MESSAGES, Options, pick_format
 from wkcli.output.messages import JsonlWriter
+from wkcli.webhook.dedupe import Deduper
+from wkcli.webhook.filters import Criteria
+from wkcli.webhook.model import Message
 from wkcli.webhook.recipients import message_warning
 
 Format = Annotated[
@@ -85,11 +86,12 @@ def classify(
         from wkcli.webhook.payload import message_view
 
         extra = lambda message: {"decoded": message_view(message.data, utc)}  # noqa: E731
-    writer = MESSAGES.open(pick_format(MESSAGES, fmt, session.terminal), session.terminal, Options(utc, extra))
+    terminal = session.terminal
+    writer = MESSAGES.open(pick_format(MESSAGES, fmt, terminal), terminal, Options(utc, extra))
     # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.
     reader = session.reader(
         paths, criteria, input_format, strict, writer=writer, presence=False, follow=follow, jobs=jobs,
-        progress=not session.terminal.stdout_isatty,
+        progress=not terminal.stdout_isatty,
     )
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:
@@ -97,6 +99,8 @@ def classify(
     warn = session.diagnostics.warning
     try:
         for message in reader:
+            if type(message) is not Message:  # presence=False: never, but the reader's type allows it
+                continue
             if deduper is not None and not deduper.first(message):
                 continue
             problem = message_warning(message)

@@ -9,9 +9,9 @@ import typer
 from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
-from wkcli.webhook.filters import Criteria, split_values
 from wkcli.output.base import COUNTS, pick_format
 from wkcli.output.counts import Counted
+from wkcli.webhook.filters import Criteria, split_values
 from wkcli.webhook.tally import Tally
 
 By = Annotated[

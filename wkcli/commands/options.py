@@ -28,7 +28,11 @@ Paths = Annotated[
 ]
 Kind = Annotated[
     Optional[list[str]],
-    typer.Option("--kind", "-k", metavar="KIND", help="Keep only 'cmd' or 'chat' messages.", rich_help_panel=FILTERS),
+    typer.Option(
+        "--kind", "-k", metavar="KIND",
+        help="Keep only 'cmd' or 'chat' messages.",
+        rich_help_panel=FILTERS,
+    ),
 ]
 Event = Annotated[
     Optional[list[str]],
@@ -42,7 +46,11 @@ Event = Annotated[
 ]
 Channel = Annotated[
     Optional[list[str]],
-    typer.Option("--channel", "-c", metavar="CHANNEL", help="Keep only this channel_id. Repeatable.", rich_help_panel=FILTERS),
+    typer.Option(
+        "--channel", "-c", metavar="CHANNEL",
+        help="Keep only this channel_id. Repeatable.",
+        rich_help_panel=FILTERS,
+    ),
 ]
 ChannelType = Annotated[
     Optional[list[str]],
@@ -54,7 +62,11 @@ ChannelType = Annotated[
 ]
 Sender = Annotated[
     Optional[list[str]],
-    typer.Option("--from", "-f", metavar="UID", help="Keep only messages from this from_uid. Repeatable.", rich_help_panel=FILTERS),
+    typer.Option(
+        "--from", "-f", metavar="UID",
+        help="Keep only messages from this from_uid. Repeatable.",
+        rich_help_panel=FILTERS,
+    ),
 ]
 Since = Annotated[
     Optional[str],
@@ -67,11 +79,19 @@ Since = Annotated[
 ]
 Until = Annotated[
     Optional[str],
-    typer.Option("--until", metavar="TIME", help="Keep messages sent before this time (same forms as --since).", rich_help_panel=FILTERS),
+    typer.Option(
+        "--until", metavar="TIME",
+        help="Keep messages sent before this time (same forms as --since).",
+        rich_help_panel=FILTERS,
+    ),
 ]
 Limit = Annotated[
     Optional[int],
-    typer.Option("--limit", "-n", metavar="N", help="Stop after this many matching messages.", rich_help_panel=FILTERS),
+    typer.Option(
+        "--limit", "-n", metavar="N",
+        help="Stop after this many matching messages.",
+        rich_help_panel=FILTERS,
+    ),
 ]
 InputFormat = Annotated[
     str,
@@ -118,7 +138,11 @@ Color = Annotated[
 ]
 Quiet = Annotated[
     bool,
-    typer.Option("--quiet", "-q", help="No warnings and no summary on stderr (errors still show).", rich_help_panel=OUTPUT),
+    typer.Option(
+        "--quiet", "-q",
+        help="No warnings and no summary on stderr (errors still show).",
+        rich_help_panel=OUTPUT,
+    ),
 ]
 Utc = Annotated[
     bool,

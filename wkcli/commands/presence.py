@@ -8,9 +8,9 @@ import typer
 
 from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
-from wkcli.errors import ExitCode, StrictStop, UsageError
+from wkcli.errors import ExitCode, StrictStop
 from wkcli.output.base import PRESENCE, Options, pick_format
-from wkcli.webhook.filters import Criteria, split_values
+from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import USER_ONLINESTATUS, PresenceEntry
 from wkcli.webhook.presence import PresenceSelection
 
@@ -68,7 +68,7 @@ def presence(
     object per line: received, uid, device_flag, device, status, conn_id, device_online_count,
     total_online_count, entry (the original string) and source.
     """
-    selection = PresenceSelection.from_options(uid or (), device or (), online, limit)
+    selection = PresenceSelection.from_options(uid, device, online, limit)
     session = Session(color, quiet, warnings=False)  # presence is not about messages
     criteria = Criteria.from_options(event=[USER_ONLINESTATUS], since=since, until=until)
     terminal = session.terminal

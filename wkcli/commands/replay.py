@@ -9,13 +9,13 @@ import typer
 from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
-from wkcli.webhook.filters import Criteria
 from wkcli.read.reader import plural
+from wkcli.webhook.filters import Criteria
 
 EXIT_HELP = (
     "Exit status: 0 every request was answered 200; 1 some request got another status or no "
-    "answer, or some input was malformed; 2 usage error or unreadable file; 4 the output could not be written; "
-    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
+    "answer, or some input was malformed; 2 usage error or unreadable file; 4 the output could not be "
+    "written; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 SENDING = "Sending"

@@ -1,4 +1,4 @@
-"""One run of a command: its terminal, diagnostics and reader, and ``guarded``, where every failure becomes an exit status."""
+"""A command's run: its terminal, diagnostics and reader (Session); where failures become exit statuses."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import traceback
 import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import typer
 
@@ -158,7 +158,7 @@ def guarded(command: F) -> F:
         if code:
             raise typer.Exit(int(code))
 
-    return run  # type: ignore[return-value]
+    return cast(F, run)
 
 
 def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:

@@ -47,7 +47,7 @@ def count_report(tally: Tally, stats: Stats) -> dict[str, Any]:
     if tally.by:
         report["by"] = tally.by
         report["groups"] = [
-            {**dict(zip(tally.by, key)), "count": count} for key, count in tally.rows()
+            {**dict(zip(tally.by, key, strict=True)), "count": count} for key, count in tally.rows()
         ]
     return report
 
@@ -60,7 +60,8 @@ def groups_table(tally: Tally, live: bool = False) -> Table:
     table.add_column("count", justify="right")
     rows = tally.rows()
     for key, count in rows[:_FOLLOW_GROUPS] if live else rows:
-        cells = [display(value) if live else _group_cell(name, value) for name, value in zip(tally.by, key)]
+        pairs = zip(tally.by, key, strict=True)
+        cells = [display(value) if live else _group_cell(name, value) for name, value in pairs]
         table.add_row(*cells, f"{count:,}")
     return table
 

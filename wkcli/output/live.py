@@ -1,4 +1,4 @@
-"""Views for the live tools: one line per captured request, replay results, and ``count --follow``'s redrawing."""
+"""Views for the live tools: a line per captured request, replay results, ``count --follow``'s redrawing."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from wkcli.read.jsontext import dumps
 from wkcli.output.terminal import Painter, Terminal, wants_color
+from wkcli.read.jsontext import dumps
 from wkcli.read.reader import plural
 
 __all__ = ["CaptureView", "FollowedCounts", "Painter", "ReplayView"]
@@ -67,7 +67,8 @@ class CaptureView:
         lines = [queued.popleft() for _ in range(len(queued))]
         dropped, self._dropped = self._dropped, 0
         if dropped:
-            lines.append(self.paint(f"... {dropped:,} lines not shown: the terminal was not keeping up", "yellow") + "\n")
+            note = f"... {dropped:,} lines not shown: the terminal was not keeping up"
+            lines.append(self.paint(note, "yellow") + "\n")
         if lines:
             self.stream.write("".join(lines))
             self.stream.flush()
@@ -124,9 +125,8 @@ class ReplayView:
         if request.partial:
             what += " (part of a batch)"
         ms = "" if result.ms is None else f"{result.ms:8.1f} ms"
-        line = "  ".join(
-            [status, paint(ms), paint(f"{request.event:<17}", "cyan"), paint(what), paint(str(request.origin), "dim")]
-        )
+        event = paint(f"{request.event:<17}", "cyan")
+        line = "  ".join([status, paint(ms), event, paint(what), paint(str(request.origin), "dim")])
         self.terminal.stdout.write(line + "\n")
         self.terminal.stdout.flush()
 

@@ -84,7 +84,7 @@ class PresenceTable:
 
     def _print(self) -> None:
         table = Table(box=None, show_header=not self._header_done, header_style="bold", pad_edge=False)
-        for name, width in zip(PRESENCE_COLUMNS, _WIDTHS):
+        for name, width in zip(PRESENCE_COLUMNS, _WIDTHS, strict=True):
             table.add_column(name, min_width=width, no_wrap=True, overflow="ellipsis")
         for row in self._rows:
             table.add_row(*row)

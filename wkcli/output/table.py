@@ -88,7 +88,7 @@ class TableWriter:
         parts = []
         color = self.color
         last = len(cells) - 1
-        for index, ((text, style, right), width) in enumerate(zip(cells, self._widths)):
+        for index, ((text, style, right), width) in enumerate(zip(cells, self._widths, strict=True)):
             text = sanitize(text)  # every cell of every row is written from here
             size = cell_len(text)
             if size > width:
@@ -132,7 +132,7 @@ def _cells(message: Message, utc: bool) -> list[Cell]:
     event = message.event
     return [
         (format_time(message.time, utc), "dim", False),
-        (EVENT_LABELS.get(event, display(event) if event else "?"), "cyan", False),
+        (EVENT_LABELS.get(event or "", display(event) if event else "?"), "cyan", False),
         (kind + "!", "bold red", False) if message.anomaly else (kind, KIND_STYLES[kind], False),
         (channel, "", False),
         (display(data.get("from_uid")), "", False),

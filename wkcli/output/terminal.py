@@ -7,11 +7,12 @@ import os
 import stat
 import sys
 from dataclasses import dataclass
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, cast
 
 from wkcli.errors import OutputError
 from wkcli.output.style import RESET, sgr
 from wkcli.text import sanitize
+
 
 class Painter:
     """The one way text views (show, check, capture's and replay's lines) put text on a stream.
@@ -63,7 +64,8 @@ class Terminal:
 
     @property
     def stdout_bytes(self) -> BinaryIO:
-        return getattr(self.stdout, "buffer", self.stdout)  # type: ignore[return-value]
+        buffer: BinaryIO | None = getattr(self.stdout, "buffer", None)
+        return buffer if buffer is not None else cast(BinaryIO, self.stdout)
 
 
 def wants_color(mode: str, isatty: bool, environ: dict[str, str] | None = None) -> bool:
@@ -82,8 +84,8 @@ def wants_color(mode: str, isatty: bool, environ: dict[str, str] | None = None) 
 
 def _isatty(stream: object) -> bool:
     try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]
-    except (AttributeError, ValueError, OSError):
+        return bool(getattr(stream, "isatty")())  # noqa: B009 - any object: a stream, None, a test double
+    except (AttributeError, ValueError, OSError, TypeError):
         return False
 
 
@@ -111,7 +113,7 @@ def guard_stdout() -> None:
     Streams a test harness substitutes are left alone (they have no descriptor to fail).
     """
     stream = sys.stdout
-    if stream is None or stream is not sys.__stdout__:
+    if stream is not sys.__stdout__ or stream is None:
         return
     try:
         if stream.fileno() != 1:

@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wkcli.webhook.dedupe import identity
-from wkcli.webhook.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
+from wkcli.webhook.model import (
+    CHAT,
+    CMD,
+    KNOWN_EVENTS,
+    MSG_NOTIFY,
+    MSG_OFFLINE,
+    Message,
+    Origin,
+    PresenceEntry,
+)
 from wkcli.webhook.payload import JSON, decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
 from wkcli.webhook.recipients import NONE, UNKNOWN, UNREADABLE, recipients
@@ -188,12 +197,12 @@ class Checker:
         self.presence = 0
 
     def add(self, item: Message | PresenceEntry) -> None:
-        if type(item) is PresenceEntry:
+        if isinstance(item, PresenceEntry):
             self.presence += 1
             self._presence(item)
         else:
             self.messages += 1
-            self._message(item)  # type: ignore[arg-type]
+            self._message(item)
         event = item.event
         if event is not None and event not in KNOWN_EVENTS:
             self._note("unknown-event", item, f"event {event!r}")
@@ -280,7 +289,7 @@ class Checker:
             else:
                 seen_in_event[ident] = message.origin
             return
-        if type(seen) is _Chunks:
+        if isinstance(seen, _Chunks):
             if uids and seen.uids.isdisjoint(uids):
                 seen.uids.update(uids)
                 seen.chunks += 1
@@ -306,7 +315,7 @@ class Checker:
             finding = self._found[code] = Finding(RULES[code])
         finding.count += 1
         if len(finding.examples) < self.max_examples:
-            ident = item.id_text if type(item) is Message else None  # type: ignore[union-attr]
+            ident = item.id_text if isinstance(item, Message) else None
             finding.examples.append(Example(str(item.origin), ident or None, item.event, detail))
 
 

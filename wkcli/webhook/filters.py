@@ -29,11 +29,11 @@ class Criteria:
     @classmethod
     def from_options(
         cls,
-        kind: Iterable[str] = (),
-        event: Iterable[str] = (),
-        channel: Iterable[str] = (),
-        channel_type: Iterable[str] = (),
-        sender: Iterable[str] = (),
+        kind: Iterable[str] | None = None,
+        event: Iterable[str] | None = None,
+        channel: Iterable[str] | None = None,
+        channel_type: Iterable[str] | None = None,
+        sender: Iterable[str] | None = None,
         since: str | None = None,
         until: str | None = None,
         limit: int | None = None,

@@ -11,7 +11,7 @@ from wkcli.webhook.payload import message_view
 from wkcli.webhook.recipients import NONE, recipients
 from wkcli.webhook.times import format_time, iso_time
 
-# id, kind, anomaly, deliveries, the message's own fields and what they decode to: the JSON of ``show -o json``.
+# id, kind, anomaly, deliveries, the message's fields and what they decode to (``show -o json``).
 MessageView = dict[str, Any]
 
 

@@ -150,8 +150,8 @@ class PresenceSelection:
     @classmethod
     def from_options(
         cls,
-        uid: Iterable[str] = (),
-        device: Iterable[str] = (),
+        uid: Iterable[str] | None = None,
+        device: Iterable[str] | None = None,
         online: bool | None = None,
         limit: int | None = None,
     ) -> PresenceSelection:
