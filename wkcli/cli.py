@@ -9,7 +9,7 @@ import typer
 
 from wkcli import __version__
 from wkcli.commands import capture, check, classify, count, presence, replay, report, show, trigger
-from wkcli.commands.common import EXIT_CODES_HELP
+from wkcli.commands.options import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
 
 app = typer.Typer(

@@ -25,6 +25,24 @@ class UsageError(WkcliError):
     exit_code = ExitCode.USAGE
 
 
+class BadValue(UsageError):
+    """A value the core cannot use; ``what`` names the parameter it came in (``kind``, ``since``, ``by``).
+
+    ``text`` has the parameter as its subject ("must be cmd or chat, not 'x'"), or, with
+    ``aside``, remarks on the value after a colon ("cannot read 'x' as a time"). The command
+    layer names the parameter by its flag (``naming("--kind")``); elsewhere it is named as it is.
+    """
+
+    def __init__(self, what: str, text: str, aside: bool = False) -> None:
+        self.what = what
+        self.text = text
+        self.aside = aside
+        super().__init__(self.naming(what))
+
+    def naming(self, name: str) -> str:
+        return f"{name}: {self.text}" if self.aside else f"{name} {self.text}"
+
+
 class UnreadableInput(WkcliError):
     """A path that cannot be opened or read at all."""
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
 from wkcli.text import sanitize
 
@@ -161,7 +162,7 @@ Seed = Annotated[
 ]
 
 
-@common.guarded
+@guarded
 def capture(
     listen: Listen = "127.0.0.1:8080",
     out: Out = None,
@@ -178,9 +179,9 @@ def capture(
     fail_rate: FailRate = None,
     delay: Delay = None,
     seed: Seed = None,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
-    utc: common.Utc = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
+    utc: options.Utc = False,
 ) -> ExitCode:
     """Receive webhooks from a running WuKongIM and record each request as one JSONL line.
 
@@ -207,7 +208,7 @@ def capture(
     )
     from wkcli.output.live import CaptureView
 
-    session = common.Session(color, quiet)
+    session = Session(color, quiet)
     if out is None:
         raise UsageError("name a file to record to: wkcli capture --out dump.jsonl ('-' for stdout)")
     timeouts = (
@@ -226,7 +227,7 @@ def capture(
     host, port = parse_listen(listen)
     if forward is not None:
         check_http_url(forward, "--forward")
-    options = CaptureOptions(
+    capture_options = CaptureOptions(
         host=host,
         port=port,
         out=None if out == "-" else out,
@@ -243,32 +244,32 @@ def capture(
     )
     diagnostics = session.diagnostics
     # With --out - on a terminal the records themselves scroll by: no second view on stderr.
-    records_on_screen = options.out is None and session.terminal.stdout_isatty
+    records_on_screen = capture_options.out is None and session.terminal.stdout_isatty
     observer = None if quiet or records_on_screen else CaptureView.for_terminal(session.terminal, color, utc)
 
     def ready(address: tuple[str, int]) -> None:
         bound_host, bound_port = address
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        where = "stdout" if options.out is None else sanitize(options.out)
+        where = "stdout" if capture_options.out is None else sanitize(capture_options.out)
         # Always said, even with --quiet: scripts and tests read the bound port from it.
         sys.stderr.write(
             f"wkcli: listening on http://{shown}:{bound_port}/, recording to {where} (Ctrl-C to stop)\n"
         )
         sys.stderr.flush()
-        if not is_loopback(bound_host) and options.token is None:
+        if not is_loopback(bound_host) and capture_options.token is None:
             diagnostics.warning(
                 "", "listening beyond loopback without --token: WuKongIM signs nothing, so anyone "
                 "who can reach this port can add records"
             )
 
-    stats = run_capture(options, observer, ready)
+    stats = run_capture(capture_options, observer, ready)
     refused = f", {stats.refused:,} refused" if stats.refused else ""
     if stats.disconnected:
         refused += f", {stats.disconnected:,} cut short by the client"
     bad = f" ({stats.bad_bodies:,} with a body that is not JSON)" if stats.bad_bodies else ""
     diagnostics.note(f"stopped: {stats.recorded:,} requests recorded{bad}{refused}")
     if stats.write_errors:
-        where = "standard output" if options.out is None else options.out
+        where = "standard output" if capture_options.out is None else capture_options.out
         diagnostics.error(
             "", f"cannot write to {where}: {stats.write_error}: {stats.write_errors:,} requests "
             "were not recorded and were answered 500"

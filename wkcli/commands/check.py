@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
+from wkcli.output.base import FINDINGS, pick_format
 from wkcli.webhook.filters import Criteria
-
-FORMATS = ("auto", "text", "json")
 
 EXIT_HELP = (
     "Exit status: 0 no warnings (informational findings only); 1 some warning was found, or "
@@ -23,30 +23,31 @@ Format = Annotated[
     typer.Option(
         "--format",
         "-o",
-        help="text (default on a terminal), json (default in a pipe): the findings as data.",
-        rich_help_panel=common.OUTPUT,
+        metavar="FORMAT",
+        help=FINDINGS.help(": the findings as data"),
+        rich_help_panel=options.OUTPUT,
     ),
 ]
 Examples = Annotated[
     int,
-    typer.Option("--examples", help="Examples to show per finding.", rich_help_panel=common.OUTPUT),
+    typer.Option("--examples", help="Examples to show per finding.", rich_help_panel=options.OUTPUT),
 ]
 
 
-@common.guarded
+@guarded
 def check(
-    paths: common.Paths = None,
-    event: common.Event = None,
-    channel: common.Channel = None,
-    sender: common.Sender = None,
-    since: common.Since = None,
-    until: common.Until = None,
+    paths: options.Paths = None,
+    event: options.Event = None,
+    channel: options.Channel = None,
+    sender: options.Sender = None,
+    since: options.Since = None,
+    until: options.Until = None,
     fmt: Format = "auto",
     examples: Examples = 3,
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
 ) -> ExitCode:
     """Find the mistakes in a dump: CMDs sent as chat, bad sync_once, retried duplicates, ...
 
@@ -62,29 +63,22 @@ def check(
     if examples < 0:
         raise UsageError("--examples must be 0 or more")
     # Per-message warnings become findings; bad records are still reported on stderr.
-    session = common.Session(color, quiet, warnings=False)
+    session = Session(color, quiet, warnings=False)
     terminal = session.terminal
-    fmt = common.pick_format(fmt, FORMATS, terminal, "text", "json")
-    criteria = Criteria.from_options(event=event or (), channel=channel or (), sender=sender or (),
-                                     since=since, until=until)  # fmt: skip
+    fmt = pick_format(FINDINGS, fmt, terminal)
+    criteria = Criteria.from_options(event=event, channel=channel, sender=sender, since=since, until=until)
     # Imported here: every wkcli run loads this module, few of them run check.
+    from wkcli.output.findings import Checked, findings_summary
     from wkcli.webhook.checks import Checker
-    from wkcli.read.jsontext import dumps
-    from wkcli.output import insight
 
     checker = Checker(max_examples=examples)
     reader = session.reader(paths, criteria, input_format, strict)
     for item in reader:
         checker.add(item)
-    if fmt == "json":
-        report = checker.report()
-        report["input"] = reader.stats.as_dict()
-        terminal.stdout_bytes.write(dumps(report) + b"\n")
-        terminal.stdout_bytes.flush()
-    else:
-        insight.write_findings_text(terminal.stdout, checker.findings(), terminal.color)
-        terminal.stdout.flush()
-    session.diagnostics.note(insight.findings_summary(checker.warnings, checker.infos))
+    writer = FINDINGS.open(fmt, terminal)
+    writer.write(Checked(checker, reader.stats))
+    writer.close()
+    session.diagnostics.note(findings_summary(checker.warnings, checker.infos))
     code = session.finish(reader)
     if checker.warnings and code == ExitCode.OK:
         code = ExitCode.MALFORMED

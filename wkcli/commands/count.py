@@ -6,13 +6,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
+from wkcli.output.base import COUNTS, pick_format
+from wkcli.output.counts import Counted
 from wkcli.webhook.filters import Criteria, split_values
-from wkcli.output import counts
 from wkcli.webhook.tally import Tally
-
-FORMATS = ("auto", "table", "json", "csv", "tsv")
 
 By = Annotated[
     Optional[list[str]],
@@ -30,32 +30,32 @@ Format = Annotated[
         "--format",
         "-o",
         metavar="FORMAT",
-        help="table (default on a terminal), json (default in a pipe), csv, tsv.",
-        rich_help_panel=common.OUTPUT,
+        help=COUNTS.help(),
+        rich_help_panel=options.OUTPUT,
     ),
 ]
 
 
-@common.guarded
+@guarded
 def count(
-    paths: common.Paths = None,
+    paths: options.Paths = None,
     by: By = None,
-    kind: common.Kind = None,
-    event: common.Event = None,
-    channel: common.Channel = None,
-    channel_type: common.ChannelType = None,
-    sender: common.Sender = None,
-    since: common.Since = None,
-    until: common.Until = None,
-    limit: common.Limit = None,
+    kind: options.Kind = None,
+    event: options.Event = None,
+    channel: options.Channel = None,
+    channel_type: options.ChannelType = None,
+    sender: options.Sender = None,
+    since: options.Since = None,
+    until: options.Until = None,
+    limit: options.Limit = None,
     fmt: Format = "auto",
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
-    utc: common.Utc = False,
-    follow: common.Follow = False,
-    jobs: common.Jobs = None,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
+    utc: options.Utc = False,
+    follow: options.Follow = False,
+    jobs: options.Jobs = None,
 ) -> ExitCode:
     """Count CMD and chat messages, presence entries and bad records.
 
@@ -66,58 +66,49 @@ def count(
     With --follow the file is watched as it grows: on a terminal the totals are redrawn in
     place; in a pipe (or with -o json) that object is printed again as a line whenever it changes.
     """
-    session = common.Session(color, quiet)
-    fmt = common.pick_format(fmt, FORMATS, session.terminal, "table", "json")
+    session = Session(color, quiet)
+    fmt = pick_format(COUNTS, fmt, session.terminal)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     tally = Tally(split_values(by), utc=utc)
     if follow:
-        return _follow(session, tally, fmt, paths, criteria, input_format, strict, jobs)
-    bar = common.progress_line(session, quiet)
-    reader = session.reader(
-        paths, criteria, input_format, strict, jobs=jobs, progress=bar.update if bar is not None else None
-    )
+        return _follow(session, paths, criteria, input_format, strict, jobs, tally, fmt)
+    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True)
     try:
         reader.count_into(tally)
     finally:
-        if bar is not None:
-            bar.clear()  # also when interrupted: the account follows on the same terminal
-    report = counts.count_report(tally, reader.stats)
-    terminal = session.terminal
-    if fmt == "json":
-        counts.write_json(terminal, report)
-    elif fmt in ("csv", "tsv"):
-        counts.write_csv(terminal, tally, report, "," if fmt == "csv" else "\t")
-    else:
-        counts.write_table(terminal, tally, report)
+        session.reading_done()
+    writer = COUNTS.open(fmt, session.terminal)
+    writer.write(Counted(tally, reader.stats))
+    writer.close()
     return session.finish(reader)
 
 
 def _follow(
-    session: common.Session,
-    tally: Tally,
-    fmt: str,
+    session: Session,
     paths: list[str] | None,
     criteria: Criteria,
     input_format: str,
     strict: bool,
     jobs: int | None,
+    tally: Tally,
+    fmt: str,
 ) -> ExitCode:
     """--follow: totals redrawn in place on a terminal; elsewhere (or -o json) a JSON line per change."""
-    from wkcli.output.live import FollowedCounts, render_counts
+    from wkcli.output.counts import follow_view
+    from wkcli.output.live import FollowedCounts
 
-    live = session.terminal.stdout_isatty and fmt in ("auto", "table")
+    view: FollowedCounts | None = None
 
-    def report() -> dict:
-        return counts.count_report(tally, reader.stats)
+    def refresh() -> None:  # the reader has caught up with the file and is about to wait
+        if view is not None:
+            view.refresh()
 
-    view = FollowedCounts(session.terminal, lambda: render_counts(report()), report, live=live)
-    # The view redraws while the file is idle; diagnostics are not held back for it.
-    reader = session.reader(
-        paths, criteria, input_format, strict, on_wait=view.refresh, follow=True, jobs=jobs,
-        flush_before_diagnostics=False,
-    )
+    reader = session.reader(paths, criteria, input_format, strict, on_wait=refresh, follow=True, jobs=jobs)
     if fmt in ("csv", "tsv"):
         raise UsageError("--follow prints a table on a terminal or JSON lines; not --format " + fmt)
+    live = session.terminal.stdout_isatty and fmt in ("auto", "table")
+    counted = Counted(tally, reader.stats)
+    view = FollowedCounts(session.terminal, lambda: follow_view(counted), counted.report, live=live)
     with view:
         for item in reader:
             tally.add(item)

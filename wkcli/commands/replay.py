@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
 from wkcli.read.accounting import plural
 from wkcli.webhook.filters import Criteria
@@ -113,36 +114,36 @@ RetryWait = Annotated[
 ]
 Limit = Annotated[
     Optional[int],
-    typer.Option("--limit", "-n", help="Stop after this many requests.", rich_help_panel=common.FILTERS),
+    typer.Option("--limit", "-n", help="Stop after this many requests.", rich_help_panel=options.FILTERS),
 ]
 
 
-@common.guarded
+@guarded
 def replay(
-    paths: common.Paths = None,
+    paths: options.Paths = None,
     to: To = None,
     rate: Rate = None,
     concurrency: Concurrency = 1,
     dry_run: DryRun = False,
     timeout: Timeout = 30.0,
-    kind: common.Kind = None,
-    event: common.Event = None,
-    channel: common.Channel = None,
-    channel_type: common.ChannelType = None,
-    sender: common.Sender = None,
-    since: common.Since = None,
-    until: common.Until = None,
+    kind: options.Kind = None,
+    event: options.Event = None,
+    channel: options.Channel = None,
+    channel_type: options.ChannelType = None,
+    sender: options.Sender = None,
+    since: options.Since = None,
+    until: options.Until = None,
     limit: Limit = None,
     header: Header = None,
     speed: Speed = 0.0,
     retry: Retry = False,
     retry_max: RetryMax = 5,
     retry_wait: RetryWait = 1.0,
-    follow: common.Follow = False,
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
+    follow: options.Follow = False,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
 ) -> ExitCode:
     """Re-send captured webhooks to a business server exactly as WuKongIM would.
 
@@ -178,7 +179,7 @@ def replay(
         raise UsageError("--retry-max must be 1 or more")
     if not retry_wait >= 0:
         raise UsageError("--retry-wait must be 0 seconds or more")
-    options = SendOptions(
+    send_options = SendOptions(
         concurrency=concurrency,
         rate=rate,
         timeout=timeout,
@@ -186,17 +187,17 @@ def replay(
         retry=RetryPolicy(retry_max, retry_wait) if retry else None,
         headers=parse_headers(header, "--header"),
     )
-    session = common.Session(color, quiet)
+    session = Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     stop = StopFlag()
     # The reader runs on a thread of its own; its wait hook is where a stop reaches it.
     reader = session.reader(
         paths, criteria, input_format, strict,
-        on_wait=stop.check, follow=follow, flush_before_diagnostics=False,
+        on_wait=stop.check, follow=follow,
     )
     planner = Planner(reader)
     view = ReplayView(session.terminal, color)
-    summary = run_replay(planner, to, view, options, dry_run, stop)
+    summary = run_replay(planner, to, view, send_options, dry_run, stop)
 
     stats = planner.stats
     diagnostics = session.diagnostics
@@ -216,7 +217,7 @@ def replay(
     else:
         statuses = ", ".join(f"{key}: {count:,}" for key, count in sorted(summary.statuses.items()))
         line = f"{read}; {plural(summary.sent, 'request')} sent"
-        if options.retry is not None:
+        if send_options.retry is not None:
             line += f" in {plural(summary.attempts, 'attempt')} ({summary.retried:,} retried)"
         line += f", {summary.ok:,} answered 200"
         if summary.failed:

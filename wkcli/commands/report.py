@@ -8,21 +8,22 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
+from wkcli.output.base import REPORTS, pick_format
+from wkcli.output.report import Reported
 from wkcli.read.accounting import Stats
 from wkcli.read.reader import Reader
 from wkcli.webhook.filters import Criteria
 
-FORMATS = ("auto", "text", "json")
-HTML_BARS = 96  # timeline bars in the HTML page and in -o json, so their numbers agree
 
 Format = Annotated[
     str,
     typer.Option(
         "--format", "-o", metavar="FORMAT",
         help="text (default on a terminal), json (default in a pipe): the panels' numbers as data.",
-        rich_help_panel=common.OUTPUT,
+        rich_help_panel=options.OUTPUT,
     ),
 ]  # fmt: skip
 Html = Annotated[
@@ -31,7 +32,7 @@ Html = Annotated[
         "--html", metavar="FILE",
         help="Also write the report as one self-contained HTML page (no network needed; '-' for "
         "stdout).",
-        rich_help_panel=common.OUTPUT,
+        rich_help_panel=options.OUTPUT,
     ),
 ]
 Bucket = Annotated[
@@ -39,37 +40,37 @@ Bucket = Annotated[
     typer.Option(
         "--bucket", metavar="SIZE",
         help="Timeline bucket: 1s, 1m, 5m, 10m, 1h, 1d (default: chosen from the time span).",
-        rich_help_panel=common.OUTPUT,
+        rich_help_panel=options.OUTPUT,
     ),
 ]
 Top = Annotated[
     int,
-    typer.Option("--top", metavar="N", help="Rows in each top list.", rich_help_panel=common.OUTPUT),
+    typer.Option("--top", metavar="N", help="Rows in each top list.", rich_help_panel=options.OUTPUT),
 ]
 
 
-@common.guarded
+@guarded
 def report(
-    paths: common.Paths = None,
-    kind: common.Kind = None,
-    event: common.Event = None,
-    channel: common.Channel = None,
-    channel_type: common.ChannelType = None,
-    sender: common.Sender = None,
-    since: common.Since = None,
-    until: common.Until = None,
-    limit: common.Limit = None,
+    paths: options.Paths = None,
+    kind: options.Kind = None,
+    event: options.Event = None,
+    channel: options.Channel = None,
+    channel_type: options.ChannelType = None,
+    sender: options.Sender = None,
+    since: options.Since = None,
+    until: options.Until = None,
+    limit: options.Limit = None,
     fmt: Format = "auto",
     html: Html = None,
     bucket: Bucket = None,
     top: Top = 10,
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
-    utc: common.Utc = False,
-    follow: common.Follow = False,
-    jobs: common.Jobs = None,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
+    utc: options.Utc = False,
+    follow: options.Follow = False,
+    jobs: options.Jobs = None,
 ) -> ExitCode:
     """A dump at a glance: totals, timeline, top channels and senders, CMDs, fan-out, lag, retries, presence.
 
@@ -90,10 +91,10 @@ def report(
         step = bucket_seconds(bucket) if bucket is not None else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    session = common.Session(color, quiet)
+    session = Session(color, quiet)
     terminal = session.terminal
     explicit = fmt != "auto"
-    fmt = common.pick_format(fmt, FORMATS, terminal, "text", "json")
+    fmt = pick_format(REPORTS, fmt, terminal)
     if html == "-" and explicit:
         raise UsageError("--html - writes the page to stdout; it cannot also take --format")
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
@@ -103,44 +104,26 @@ def report(
             raise UsageError("--follow draws the report on a terminal or prints JSON lines; not with --html")
 
         def make_reader(on_wait: Callable[[], None]) -> Reader:
-            return session.reader(
-                paths, criteria, input_format, strict, on_wait=on_wait, follow=True, jobs=jobs,
-                flush_before_diagnostics=False,
-            )
+            return session.reader(paths, criteria, input_format, strict, on_wait=on_wait, follow=True, jobs=jobs)
 
         return _follow(session, make_reader, state, fmt, utc, _title(paths))
-    bar = common.progress_line(session, quiet)
-    reader = session.reader(
-        paths, criteria, input_format, strict, jobs=jobs, progress=bar.update if bar is not None else None
-    )
+    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True)
     try:
         for item in reader:
             state.add(item)
     finally:
-        if bar is not None:
-            bar.clear()
-    title = _title(reader.paths)
+        session.reading_done()
+    reported = Reported(state, reader.stats, _title(reader.paths), utc)
     if html is not None:
-        _write_html(session, state.result(reader.stats, HTML_BARS), html, title, utc)
+        _write_html(session, reported.result(), html, reported.title, utc)
     if html is None or explicit:
-        _write(session, state, reader, fmt, title, utc)
+        writer = REPORTS.open(fmt, terminal)
+        writer.write(reported)
+        writer.close()
     return session.finish(reader)
 
 
-def _write(session: common.Session, state: Any, reader: Any, fmt: str, title: str, utc: bool) -> None:
-    terminal = session.terminal
-    if fmt == "json":
-        from wkcli.read.jsontext import dumps
-
-        terminal.stdout_bytes.write(dumps(state.result(reader.stats, HTML_BARS)) + b"\n")
-        terminal.stdout_bytes.flush()
-        return
-    from wkcli.output.report_terminal import render, write
-
-    write(terminal, lambda width: render(state, reader.stats, width, terminal.color, title, utc))
-
-
-def _write_html(session: common.Session, result: dict[str, Any], target: str, title: str, utc: bool) -> None:
+def _write_html(session: Session, result: dict[str, Any], target: str, title: str, utc: bool) -> None:
     from wkcli.output.report_html import page
 
     text = page(result, title, utc)
@@ -157,7 +140,7 @@ def _write_html(session: common.Session, result: dict[str, Any], target: str, ti
 
 
 def _follow(
-    session: common.Session, make_reader: Callable[[Callable[[], None]], Reader], state: Any, fmt: str,
+    session: Session, make_reader: Callable[[Callable[[], None]], Reader], state: Any, fmt: str,
     utc: bool, title: str,
 ) -> ExitCode:
     """--follow: the panels redrawn in place on a terminal; elsewhere (or -o json) a JSON line per change."""
@@ -169,7 +152,7 @@ def _follow(
     stats = Stats()  # until the reader exists: the view is made first, to be its on_wait
 
     def report() -> dict[str, Any]:
-        return state.result(stats, HTML_BARS)
+        return Reported(state, stats, title, utc).result()
 
     def render() -> Any:
         return live_renderable(terminal, state, stats, title, utc)

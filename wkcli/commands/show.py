@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from wkcli.commands import common
-from wkcli.webhook.dedupe import identity, matches
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
+from wkcli.output.base import SHOW, pick_format
+from wkcli.webhook import inspect
 from wkcli.webhook.filters import Criteria
-from wkcli.webhook.model import Message
-from wkcli.webhook.payload import message_view
-from wkcli.webhook.recipients import NONE, recipients
-from wkcli.webhook.times import format_time, iso_time
-
-FORMATS = ("auto", "text", "json")
 
 EXIT_HELP = (
     "Exit status: 0 a message matched; 1 none matched, or some input was malformed; "
@@ -30,22 +26,22 @@ MessageId = Annotated[
 Format = Annotated[
     str,
     typer.Option(
-        "--format", "-o", help="text (default on a terminal), json (default in a pipe).",
-        rich_help_panel=common.OUTPUT,
+        "--format", "-o", metavar="FORMAT", help=SHOW.help(),
+        rich_help_panel=options.OUTPUT,
     ),
 ]  # fmt: skip
 
 
-@common.guarded
+@guarded
 def show(
     message_id: MessageId,
-    paths: common.Paths = None,
+    paths: options.Paths = None,
     fmt: Format = "auto",
-    input_format: common.InputFormat = "auto",
-    strict: common.Strict = False,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
-    utc: common.Utc = False,
+    input_format: options.InputFormat = "auto",
+    strict: options.Strict = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
+    utc: options.Utc = False,
 ) -> ExitCode:
     """Show one message in full: every field, decoded payload, recipients, and every delivery.
 
@@ -58,26 +54,15 @@ def show(
     wanted = message_id.strip()
     if not wanted:
         raise UsageError("give a message id or client_msg_no to show")
-    session = common.Session(color, quiet)
+    session = Session(color, quiet)
     terminal = session.terminal
-    fmt = common.pick_format(fmt, FORMATS, terminal, "text", "json")
+    fmt = pick_format(SHOW, fmt, terminal)
     reader = session.reader(paths, Criteria(), input_format, strict, presence=False)
-    groups: dict[Any, list[Message]] = {}
-    for message in reader:
-        if matches(message, wanted):
-            key = identity(message) or id(message)
-            groups.setdefault(key, []).append(message)
-    views = [_view(found, utc) for found in groups.values()]
-    if fmt == "json":
-        from wkcli.output.messages import dumps
-
-        terminal.stdout_bytes.write(dumps(views) + b"\n")
-        terminal.stdout_bytes.flush()
-    else:
-        from wkcli.output.insight import write_show_text
-
-        write_show_text(terminal.stdout, views, terminal.color)
-        terminal.stdout.flush()
+    views = inspect.find(reader, wanted, utc)
+    writer = SHOW.open(fmt, terminal)
+    for view in views:
+        writer.write(view)
+    writer.close()
     if not views:
         session.diagnostics.note(f"no message has message_id or client_msg_no {wanted!r}")
     code = session.finish(reader)
@@ -85,34 +70,3 @@ def show(
         code = ExitCode.MALFORMED
     return code
 
-
-def _view(found: list[Message], utc: bool) -> dict[str, Any]:
-    first = found[0]
-    decoded = message_view(first.data, utc)
-    timestamp = first.data.get("timestamp")
-    if type(timestamp) is int or type(timestamp) is float:
-        decoded["time_text"] = format_time(float(timestamp), utc) + (" UTC" if utc else "")
-    deliveries = []
-    for message in found:
-        delivery: dict[str, Any] = {
-            "event": message.event,
-            "source": str(message.origin),
-            "index": message.index,
-            "received": iso_time(message.received, utc) if message.received is not None else None,
-            "timestamp": message.data.get("timestamp"),
-        }
-        listed = recipients(message.data)
-        if listed.status != NONE:
-            delivery["recipients"] = listed.status
-            delivery["to_uids"] = listed.uids
-            if listed.reason:
-                delivery["recipients_note"] = listed.reason
-        deliveries.append(delivery)
-    return {
-        "id": first.id_text or str(first.data.get("client_msg_no") or ""),
-        "kind": first.kind,
-        "anomaly": first.anomaly,
-        "deliveries": deliveries,
-        "message": first.data,
-        "decoded": decoded,
-    }

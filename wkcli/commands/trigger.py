@@ -8,7 +8,8 @@ from typing import Annotated, Any, Optional
 import orjson
 import typer
 
-from wkcli.commands import common
+from wkcli.commands import options
+from wkcli.commands.session import Session, guarded
 from wkcli.commands.replay import EXIT_HELP as EXIT_HELP  # the same statuses as replay
 from wkcli.commands.replay import SENDING, Concurrency, DryRun, Header, Rate, Timeout, To
 from wkcli.errors import ExitCode, UsageError
@@ -118,7 +119,7 @@ Output = Annotated[
 Seed = Annotated[Optional[int], typer.Option("--seed", help="Seed for client_msg_no and file sizes.")]
 
 
-@common.guarded
+@guarded
 def trigger(
     kind: Kind = None,
     to: To = None,
@@ -145,8 +146,8 @@ def trigger(
     dry_run: DryRun = False,
     output: Output = None,
     seed: Seed = None,
-    color: common.Color = "auto",
-    quiet: common.Quiet = False,
+    color: options.Color = "auto",
+    quiet: options.Quiet = False,
 ) -> ExitCode:
     """Send realistic WuKongIM webhooks to a business server, without a running WuKongIM.
 
@@ -164,7 +165,7 @@ def trigger(
     from wkcli.output.live import ReplayView
     from wkcli.webhook.templates import CONTENTS, TEMPLATES, Builder, Spec
 
-    session = common.Session(color, quiet)
+    session = Session(color, quiet)
     if list_templates:
         width = max(map(len, TEMPLATES))
         for name, text in TEMPLATES.items():
@@ -221,9 +222,9 @@ def trigger(
         raise UsageError("--rate must be more than 0")
     if timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
-    options = SendOptions(concurrency=concurrency, rate=rate, timeout=timeout, headers=parse_headers(header))
+    send_options = SendOptions(concurrency=concurrency, rate=rate, timeout=timeout, headers=parse_headers(header))
     stop = StopFlag()
-    summary = run_trigger(builder, count, to, ReplayView(session.terminal, color), options, dry_run, stop)
+    summary = run_trigger(builder, count, to, ReplayView(session.terminal, color), send_options, dry_run, stop)
     if dry_run:
         session.diagnostics.note(f"dry run: {plural(count, 'request')} shown, nothing sent")
         return ExitCode.OK

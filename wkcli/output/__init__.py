@@ -1,1 +1,1 @@
-"""Rendering results: JSONL/JSON/CSV/TSV records, rich tables, count reports. The only place rich is used."""
+"""Rendering results: writers for each kind of output (registered in base.py); the only place rich is used."""

@@ -1,15 +1,34 @@
-"""Rendering ``count`` results as a table, JSON or CSV."""
+"""``count``'s report: the one totals table (for ``count`` and ``count --follow``), JSON and CSV."""
 
 from __future__ import annotations
 
 import csv
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from wkcli.output.console import Cell, Table, group, make_console, print_all
 from wkcli.output.messages import dumps
+from wkcli.output.style import KIND_STYLES
 from wkcli.output.terminal import Terminal
 from wkcli.read.accounting import Stats
-from wkcli.webhook.tally import Tally
 from wkcli.text import display
+from wkcli.webhook.tally import Tally
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from wkcli.output.base import Options
+
+_FOLLOW_GROUPS = 30  # groups a live view has room for
+
+
+class Counted(NamedTuple):
+    """What ``count`` has counted, and the account of the input it read."""
+
+    tally: Tally
+    stats: Stats
+
+    def report(self) -> dict[str, Any]:
+        return count_report(self.tally, self.stats)
 
 
 def count_report(tally: Tally, stats: Stats) -> dict[str, Any]:
@@ -28,72 +47,118 @@ def count_report(tally: Tally, stats: Stats) -> dict[str, Any]:
     if tally.by:
         report["by"] = tally.by
         report["groups"] = [
-            {**dict(zip(tally.by, key)), "count": count} for key, count in tally.rows()
+            {**dict(zip(tally.by, key, strict=True)), "count": count} for key, count in tally.rows()
         ]
     return report
 
 
-def write_json(terminal: Terminal, report: dict[str, Any]) -> None:
-    out = terminal.stdout_bytes
-    out.write(dumps(report) + b"\n")
-    out.flush()
+def groups_table(tally: Tally, live: bool = False) -> Table:
+    """One row per group, largest first; a live view shows the first few, unstyled."""
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2))
+    for name in tally.by:
+        table.add_column(name, overflow="fold")
+    table.add_column("count", justify="right")
+    rows = tally.rows()
+    for key, count in rows[:_FOLLOW_GROUPS] if live else rows:
+        pairs = zip(tally.by, key, strict=True)
+        cells = [display(value) if live else _group_cell(name, value) for name, value in pairs]
+        table.add_row(*cells, f"{count:,}")
+    return table
 
 
-def write_csv(terminal: Terminal, tally: Tally, report: dict[str, Any], delimiter: str = ",") -> None:
-    writer = csv.writer(terminal.stdout, delimiter=delimiter, lineterminator="\n")
-    if tally.by:
-        writer.writerow([*tally.by, "count"])
-        for key, count in tally.rows():
-            writer.writerow([*(display(value) for value in key), count])
-    else:
-        writer.writerow(["kind", "count"])
-        for name in ("cmd", "chat", "presence", "malformed", "anomalies"):
-            writer.writerow([name, report[name]])
-    terminal.stdout.flush()
+def _group_cell(name: str, value: object) -> Cell:
+    if value is None or value == "":
+        return ("(none)" if value is None else "(empty)", "dim")
+    return (display(value), KIND_STYLES.get(str(value), "") if name == "kind" else "")
 
 
-def write_table(terminal: Terminal, tally: Tally, report: dict[str, Any]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from wkcli.output.table import KIND_STYLES, make_console
-
-    console = make_console(terminal)
-    if tally.by:
-        table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2))
-        for name in tally.by:
-            table.add_column(name, overflow="fold")
-        table.add_column("count", justify="right")
-        for key, count in tally.rows():
-            cells = []
-            for name, value in zip(tally.by, key):
-                if value is None or value == "":
-                    cells.append(Text("(none)" if value is None else "(empty)", style="dim"))
-                    continue
-                style = KIND_STYLES.get(str(value), "") if name == "kind" else ""
-                cells.append(Text(display(value), style=style))
-            table.add_row(*cells, f"{count:,}")
-        console.print(table)
-        console.print()
-    totals = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2))
-    totals.add_column("what")
-    totals.add_column("count", justify="right")
+def totals_table(report: dict[str, Any], live: bool = False) -> Table:
+    """cmd, chat, messages, presence and malformed; then anomalies with shares, or records when live."""
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2))
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    if not live:
+        table.add_column("share", justify="right", style="dim")
     messages = report["messages"]
 
-    def share(part: int) -> str:
-        return f"{part / messages:6.1%}" if messages else ""
+    def row(what: Cell, count: int, share: bool = False) -> None:
+        cells: list[Cell] = [what, f"{count:,}"]
+        if not live:
+            cells.append(f"{count / messages:6.1%}" if share and messages else "")
+        table.add_row(*cells)
 
-    totals.add_column("share", justify="right", style="dim")
-    totals.add_row(Text("cmd", style=KIND_STYLES["cmd"]), f"{report['cmd']:,}", share(report["cmd"]))
-    totals.add_row(Text("chat", style=KIND_STYLES["chat"]), f"{report['chat']:,}", share(report["chat"]))
-    totals.add_row(Text("messages", style="bold"), f"{messages:,}", "")
-    totals.add_row("presence entries", f"{report['presence']:,}", "")
-    totals.add_row(
-        Text("malformed", style="red" if report["malformed"] else ""), f"{report['malformed']:,}", ""
-    )
-    totals.add_row(
-        Text("anomalies", style="yellow" if report["anomalies"] else ""),
-        f"{report['anomalies']:,}",
-        "",
-    )
-    console.print(totals)
+    row(("cmd", KIND_STYLES["cmd"]), report["cmd"], share=True)
+    row(("chat", KIND_STYLES["chat"]), report["chat"], share=True)
+    row(("messages", "bold"), messages)
+    row("presence entries", report["presence"])
+    row(("malformed", "red" if report["malformed"] else ""), report["malformed"])
+    if live:
+        row("records", report["records"])
+    else:
+        row(("anomalies", "yellow" if report["anomalies"] else ""), report["anomalies"])
+    return table
+
+
+def follow_view(counted: Counted) -> RenderableType:
+    """``count --follow`` on a terminal: the groups and totals so far, redrawn in place."""
+    parts: list[Table | Cell] = []
+    if counted.tally.by:
+        parts += [groups_table(counted.tally, live=True), ""]
+    parts += [totals_table(counted.report(), live=True), ("following; Ctrl-C to stop", "dim")]
+    return group(*parts)
+
+
+class CountTable:
+    """The groups (with ``--by``) and the totals, as rich tables."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self.terminal = terminal
+
+    @classmethod
+    def open(cls, terminal: Terminal, options: Options) -> CountTable:
+        return cls(terminal)
+
+    def write(self, counted: Counted) -> None:
+        console = make_console(self.terminal)
+        if counted.tally.by:
+            print_all(console, groups_table(counted.tally), "")
+        print_all(console, totals_table(counted.report()))
+
+    def flush(self) -> None:
+        self.terminal.stdout.flush()
+
+    def close(self) -> None:
+        self.flush()
+
+
+class CountJson(CountTable):
+    """The report as one JSON object."""
+
+    def write(self, counted: Counted) -> None:
+        out = self.terminal.stdout_bytes
+        out.write(dumps(counted.report()) + b"\n")
+        out.flush()
+
+
+class CountCsv(CountTable):
+    """The groups (or the totals by kind) as CSV rows."""
+
+    delimiter = ","
+
+    def write(self, counted: Counted) -> None:
+        tally = counted.tally
+        writer = csv.writer(self.terminal.stdout, delimiter=self.delimiter, lineterminator="\n")
+        if tally.by:
+            writer.writerow([*tally.by, "count"])
+            for key, count in tally.rows():
+                writer.writerow([*(display(value) for value in key), count])
+        else:
+            report = counted.report()
+            writer.writerow(["kind", "count"])
+            for name in ("cmd", "chat", "presence", "malformed", "anomalies"):
+                writer.writerow([name, report[name]])
+        self.terminal.stdout.flush()
+
+
+class CountTsv(CountCsv):
+    delimiter = "\t"

@@ -1,4 +1,4 @@
-"""Views for the live tools: one line per captured request, replay results, and ``count --follow`` totals."""
+"""Views for the live tools: a line per captured request, replay results, ``count --follow``'s redrawing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from wkcli.output.terminal import Painter, Terminal, wants_color
 from wkcli.read.accounting import plural
 from wkcli.read.jsontext import dumps
 
-__all__ = ["CaptureView", "FollowedCounts", "Painter", "ReplayView", "render_counts"]
+__all__ = ["CaptureView", "FollowedCounts", "Painter", "ReplayView"]
 
 
 def _clock(seconds: float, utc: bool) -> str:
@@ -51,7 +51,7 @@ class CaptureView:
             parts.append(paint(f"disconnected: {info.error or ''}", "yellow"))
             parts.append(paint(f"{info.method} {info.path} from {info.remote}", "dim"))
         elif not info.recorded:
-            parts.append(paint(f"{info.status} refused: {info.error or ''}", "red"))
+            parts.append(paint(f"{info.status} refused: {info.error or ''}", "bold red"))
             parts.append(paint(f"{info.method} {info.path} from {info.remote}", "dim"))
         elif info.error is not None:
             parts.append(paint(f"recorded, malformed: {info.error}", "yellow"))
@@ -90,7 +90,7 @@ class CaptureView:
         if not info.messages and not info.problems:
             return paint("empty body", "dim")
         text = plural(info.messages, "message") + " ("
-        text += paint(f"{info.cmd} cmd", "magenta") if info.cmd else "0 cmd"
+        text += paint(f"{info.cmd} cmd", "bold magenta") if info.cmd else "0 cmd"
         text += ", " + paint(f"{info.chat} chat", "green") + ")"
         if info.problems:
             text += "  " + paint(f"{info.problems} not readable", "yellow")
@@ -105,7 +105,7 @@ class CaptureView:
 
     def _forward(self, info: Any) -> str:
         if info.forward_error is not None:
-            return self.paint(f"-> forward failed: {info.forward_error} (answered 502)", "red")
+            return self.paint(f"-> forward failed: {info.forward_error} (answered 502)", "bold red")
         style = "green" if info.forward_status == 200 else "yellow"
         return self.paint(f"-> {info.forward_status} in {info.forward_ms:.1f} ms", style)
 
@@ -131,7 +131,7 @@ class ReplayView:
         if result.dry_run:
             status = paint("dry-run", "dim")
         elif result.error is not None:
-            status = paint(f"error: {result.error}", "red")
+            status = paint(f"error: {result.error}", "bold red")
         else:
             status = paint(str(result.status), "green" if result.status == 200 else "yellow")
         if getattr(result, "attempts", 1) > 1:
@@ -144,12 +144,8 @@ class ReplayView:
         if request.partial:
             what += " (part of a batch)"
         ms = "" if result.ms is None else f"{result.ms:8.1f} ms"
-        line = "  ".join(
-            [
-                status, paint(ms), paint(f"{request.event:<17}", "cyan"), paint(what),
-                paint(str(request.origin), "dim"),
-            ]
-        )
+        event = paint(f"{request.event:<17}", "cyan")
+        line = "  ".join([status, paint(ms), event, paint(what), paint(str(request.origin), "dim")])
         self.terminal.stdout.write(line + "\n")
         self.terminal.stdout.flush()
 
@@ -176,7 +172,7 @@ class FollowedCounts:
         if self.live:
             from rich.live import Live
 
-            from wkcli.output.table import make_console
+            from wkcli.output.console import make_console
 
             self._live = Live(
                 self.render(), console=make_console(self.terminal), auto_refresh=False, transient=False
@@ -206,36 +202,3 @@ class FollowedCounts:
             out.write(line + b"\n")
             out.flush()
 
-
-def render_counts(report: dict[str, Any]) -> Any:
-    """The totals of a ``count`` report (and its groups) as one rich renderable."""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    from wkcli.output.table import KIND_STYLES
-    from wkcli.text import display
-
-    parts: list[Any] = []
-    by = report.get("by")
-    if by:
-        groups = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2))
-        for name in by:
-            groups.add_column(name, overflow="fold")
-        groups.add_column("count", justify="right")
-        for row in report.get("groups", [])[:30]:
-            groups.add_row(*(display(row[name]) for name in by), f"{row['count']:,}")
-        parts.append(groups)
-        parts.append(Text(""))
-    totals = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2))
-    totals.add_column("what")
-    totals.add_column("count", justify="right")
-    totals.add_row(Text("cmd", style=KIND_STYLES["cmd"]), f"{report['cmd']:,}")
-    totals.add_row(Text("chat", style=KIND_STYLES["chat"]), f"{report['chat']:,}")
-    totals.add_row(Text("messages", style="bold"), f"{report['messages']:,}")
-    totals.add_row("presence entries", f"{report['presence']:,}")
-    totals.add_row(Text("malformed", style="red" if report["malformed"] else ""), f"{report['malformed']:,}")
-    totals.add_row("records", f"{report['records']:,}")
-    parts.append(totals)
-    parts.append(Text("following; Ctrl-C to stop", style="dim"))
-    return Group(*parts)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import orjson
 
 from wkcli.read.jsontext import dumps
+from wkcli.text import display, sanitize
 from wkcli.webhook.model import Message
 from wkcli.webhook.payload import decode_payload, preview
 from wkcli.webhook.recipients import recipients
-from wkcli.text import display, sanitize
 from wkcli.webhook.times import format_time
+
+if TYPE_CHECKING:
+    from wkcli.output.base import Options
+    from wkcli.output.terminal import Terminal
 
 CSV_COLUMNS = (
     "time",
@@ -92,6 +96,10 @@ class JsonlWriter:
         self.out = out
         self.extra = extra
 
+    @classmethod
+    def open(cls, terminal: Terminal, options: Options) -> JsonlWriter:
+        return cls(terminal.stdout_bytes, options.extra)
+
     def write(self, message: Message) -> None:
         self.out.write(encode_message(message, self.extra) + b"\n")
 
@@ -153,6 +161,18 @@ class DelimitedWriter:
 
     def close(self) -> None:
         self.out.flush()
+
+
+class CsvWriter(DelimitedWriter):
+    @classmethod
+    def open(cls, terminal: Terminal, options: Options) -> CsvWriter:
+        return cls(terminal.stdout, ",", utc=options.utc)
+
+
+class TsvWriter(DelimitedWriter):
+    @classmethod
+    def open(cls, terminal: Terminal, options: Options) -> TsvWriter:
+        return cls(terminal.stdout, "\t", utc=options.utc)
 
 
 def encode_message(message: Message, extra: Extra | None = None) -> bytes:

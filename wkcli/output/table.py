@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
-from rich.console import Console
-from rich.segment import Segment
 
-from wkcli.webhook.model import CMD, Message, channel_type_name
+from wkcli.output.console import make_console
+from wkcli.output.style import KIND_STYLES, RESET, sgr
 from wkcli.output.terminal import Terminal
+from wkcli.text import display, sanitize
+from wkcli.webhook.model import CMD, Message, channel_type_name
 from wkcli.webhook.payload import decode_payload, preview
 from wkcli.webhook.recipients import UNKNOWN, recipients
-from wkcli.text import display, sanitize
 from wkcli.webhook.times import format_time
 
-KIND_STYLES = {"cmd": "bold magenta", "chat": "green"}
-# The few styles rows use, as SGR codes (rows are written without rich's renderer).
-_SGR = {"bold": "1", "dim": "2", "cyan": "36", "green": "32", "magenta": "35", "yellow": "33",
-        "bold magenta": "1;35", "bold red": "1;31"}  # fmt: skip
+if TYPE_CHECKING:
+    from wkcli.output.base import Options
 
 Cell = tuple[str, str, bool]  # text, style, right-justified
 EVENT_LABELS = {"msg.notify": "notify", "msg.offline": "offline"}
@@ -41,45 +38,6 @@ _COLUMNS = (
 _TO_WIDTH = 4 + 2  # the "to" column and its gap
 
 
-class SafeConsole(Console):
-    """A rich console that escapes control characters in every piece of text it writes.
-
-    Views hand it text from the dump in tables, groups and live totals; escaping where the
-    segments become output means no view can forget a cell. Rich's own control segments
-    (cursor moves of a live display) are its own and pass; markup is never parsed (markup=False).
-    """
-
-    def _render_buffer(self, buffer):  # type: ignore[override]
-        return super()._render_buffer(
-            segment if segment.control else Segment(_keep_lines(segment.text), segment.style)
-            for segment in buffer
-        )
-
-
-def _keep_lines(text: str) -> str:
-    # Rich ends its own lines with plain "\n" segments: those stay line ends.
-    if "\n" not in text:
-        return sanitize(text)
-    return "\n".join(sanitize(part) for part in text.split("\n"))
-
-
-def make_console(terminal: Terminal, stderr: bool = False) -> Console:
-    stream = terminal.stderr if stderr else terminal.stdout
-    isatty = terminal.stderr_isatty if stderr else terminal.stdout_isatty
-    return SafeConsole(
-        file=stream,
-        force_terminal=terminal.color or None,
-        no_color=not terminal.color,
-        color_system="auto" if terminal.color else None,
-        highlight=False,
-        markup=False,
-        emoji=False,
-        # A pipe has no width: honour COLUMNS if set, else leave room for the whole table.
-        width=terminal.width or (None if isatty or os.environ.get("COLUMNS") else 160),
-        soft_wrap=False,
-    )
-
-
 class TableWriter:
     """Prints messages as aligned table rows, a batch at a time, with the header once.
 
@@ -97,6 +55,10 @@ class TableWriter:
         self._header_done = False
         self._last_flush = time.monotonic()
         self._widths = _fit_widths(self.console.width)
+
+    @classmethod
+    def open(cls, terminal: Terminal, options: Options) -> TableWriter:
+        return cls(terminal, utc=options.utc)
 
     def write(self, message: Message) -> None:
         self._rows.append(self._line(_cells(message, self.utc)))
@@ -126,7 +88,7 @@ class TableWriter:
         parts = []
         color = self.color
         last = len(cells) - 1
-        for index, ((text, style, right), width) in enumerate(zip(cells, self._widths)):
+        for index, ((text, style, right), width) in enumerate(zip(cells, self._widths, strict=True)):
             text = sanitize(text)  # every cell of every row is written from here
             size = cell_len(text)
             if size > width:
@@ -134,7 +96,7 @@ class TableWriter:
                 size = cell_len(text)
             gap = " " * (width - size)
             if color and style and text:
-                text = f"\x1b[{_SGR[style]}m{text}\x1b[0m"
+                text = f"{sgr(style)}{text}{RESET}"
             if right:
                 parts.append(gap + text)
             else:
@@ -170,7 +132,7 @@ def _cells(message: Message, utc: bool) -> list[Cell]:
     event = message.event
     return [
         (format_time(message.time, utc), "dim", False),
-        (EVENT_LABELS.get(event, display(event) if event else "?"), "cyan", False),
+        (EVENT_LABELS.get(event or "", display(event) if event else "?"), "cyan", False),
         (kind + "!", "bold red", False) if message.anomaly else (kind, KIND_STYLES[kind], False),
         (channel, "", False),
         (display(data.get("from_uid")), "", False),

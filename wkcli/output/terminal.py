@@ -7,23 +7,11 @@ import os
 import stat
 import sys
 from dataclasses import dataclass
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, cast
 
 from wkcli.errors import OutputError
+from wkcli.output.style import RESET, sgr
 from wkcli.text import sanitize
-
-COLOR_MODES = ("auto", "always", "never")
-
-_RESET = "\x1b[0m"
-STYLES = {
-    "bold": "\x1b[1m",
-    "dim": "\x1b[2m",
-    "cyan": "\x1b[36m",
-    "magenta": "\x1b[1;35m",
-    "green": "\x1b[32m",
-    "yellow": "\x1b[33m",
-    "red": "\x1b[1;31m",
-}
 
 
 class Painter:
@@ -41,7 +29,7 @@ class Painter:
         text = sanitize(text)
         if not self.color or not style or not text:
             return text
-        return STYLES[style] + text + _RESET
+        return sgr(style) + text + RESET
 
     def line(self, *pieces: str | tuple[str, str]) -> str:
         """One line from plain pieces and (text, style) pieces, each escaped, ending in a newline."""
@@ -76,7 +64,8 @@ class Terminal:
 
     @property
     def stdout_bytes(self) -> BinaryIO:
-        return getattr(self.stdout, "buffer", self.stdout)  # type: ignore[return-value]
+        buffer: BinaryIO | None = getattr(self.stdout, "buffer", None)
+        return buffer if buffer is not None else cast(BinaryIO, self.stdout)
 
 
 def wants_color(mode: str, isatty: bool, environ: dict[str, str] | None = None) -> bool:
@@ -95,8 +84,8 @@ def wants_color(mode: str, isatty: bool, environ: dict[str, str] | None = None) 
 
 def _isatty(stream: object) -> bool:
     try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]
-    except (AttributeError, ValueError, OSError):
+        return bool(getattr(stream, "isatty")())  # noqa: B009 - any object: a stream, None, a test double
+    except (AttributeError, ValueError, OSError, TypeError):
         return False
 
 
@@ -124,7 +113,7 @@ def guard_stdout() -> None:
     Streams a test harness substitutes are left alone (they have no descriptor to fail).
     """
     stream = sys.stdout
-    if stream is None or stream is not sys.__stdout__:
+    if stream is not sys.__stdout__ or stream is None:
         return
     try:
         if stream.fileno() != 1:

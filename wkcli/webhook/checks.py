@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wkcli.webhook.dedupe import identity
-from wkcli.webhook.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
+from wkcli.webhook.model import (
+    CHAT,
+    CMD,
+    KNOWN_EVENTS,
+    MSG_NOTIFY,
+    MSG_OFFLINE,
+    Message,
+    Origin,
+    PresenceEntry,
+)
 from wkcli.webhook.payload import JSON, Decoded, decode_payload
 from wkcli.webhook.presence import Presence, PresenceError, parse_presence
 from wkcli.webhook.recipients import NONE, UNKNOWN, UNREADABLE, Recipients, recipients
@@ -212,12 +221,12 @@ class Checker:
 
     def add(self, item: Message | PresenceEntry, known: Known | None = None) -> None:
         """Check one item; ``known`` passes on what the caller already decoded, to save decoding twice."""
-        if type(item) is PresenceEntry:
+        if isinstance(item, PresenceEntry):
             self.presence += 1
             self._presence(item, known)
         else:
             self.messages += 1
-            self._message(item, known)  # type: ignore[arg-type]
+            self._message(item, known)
         event = item.event
         if event is not None and event not in KNOWN_EVENTS:
             self._note("unknown-event", item, f"event {event!r}")
@@ -306,7 +315,7 @@ class Checker:
             else:
                 seen_in_event[ident] = message.origin
             return
-        if type(seen) is _Chunks:
+        if isinstance(seen, _Chunks):
             if uids and seen.uids.isdisjoint(uids):
                 seen.uids.update(uids)
                 seen.chunks += 1
@@ -345,7 +354,7 @@ class Checker:
         if self.on_note is not None:
             self.on_note(code, item)
         if len(finding.examples) < self.max_examples:
-            ident = item.id_text if type(item) is Message else None  # type: ignore[union-attr]
+            ident = item.id_text if isinstance(item, Message) else None
             finding.examples.append(Example(str(item.origin), ident or None, item.event, detail))
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from wkcli.errors import UsageError
+from wkcli.errors import BadValue
 from wkcli.webhook.model import CHANNEL_TYPE_NAMES, KINDS, Message, PresenceEntry
 from wkcli.webhook.times import parse_when
 
-# Names accepted by --channel-type: "agent group" is written agent-group.
+# Names a channel type may be given by: "agent group" is written agent-group.
 CHANNEL_TYPES = {name.replace(" ", "-"): number for number, name in CHANNEL_TYPE_NAMES.items()}
 
 
@@ -29,11 +29,11 @@ class Criteria:
     @classmethod
     def from_options(
         cls,
-        kind: Iterable[str] = (),
-        event: Iterable[str] = (),
-        channel: Iterable[str] = (),
-        channel_type: Iterable[str] = (),
-        sender: Iterable[str] = (),
+        kind: Iterable[str] | None = None,
+        event: Iterable[str] | None = None,
+        channel: Iterable[str] | None = None,
+        channel_type: Iterable[str] | None = None,
+        sender: Iterable[str] | None = None,
         since: str | None = None,
         until: str | None = None,
         limit: int | None = None,
@@ -41,25 +41,20 @@ class Criteria:
         kinds = split_values(kind)
         for value in kinds:
             if value not in KINDS:
-                raise UsageError(f"--kind must be cmd or chat, not {value!r}")
+                raise BadValue("kind", f"must be cmd or chat, not {value!r}")
         types = [_channel_type(value) for value in split_values(channel_type)]
         if limit is not None and limit < 0:
-            raise UsageError("--limit must be 0 or more")
+            raise BadValue("limit", "must be 0 or more")
         return cls(
             kinds=kinds,
             events=split_values(event),
             channels=split_values(channel),
             channel_types=types,
             senders=split_values(sender),
-            since=_when("--since", since),
-            until=_when("--until", until),
+            since=_when("since", since),
+            until=_when("until", until),
             limit=limit,
         )
-
-    @property
-    def selects_messages_only(self) -> bool:
-        """True when a criterion can only match messages (presence entries have none of these)."""
-        return bool(self.kinds or self.channels or self.channel_types or self.senders)
 
 
 def build(criteria: Criteria) -> Callable[[Message | PresenceEntry], bool]:
@@ -121,13 +116,13 @@ def _channel_type(value: str) -> int:
         return int(value)
     except ValueError:
         names = ", ".join(CHANNEL_TYPES)
-        raise UsageError(f"--channel-type takes a number or one of: {names}; not {value!r}") from None
+        raise BadValue("channel_type", f"takes a number or one of: {names}; not {value!r}") from None
 
 
-def _when(option: str, value: str | None) -> float | None:
+def _when(what: str, value: str | None) -> float | None:
     if value is None:
         return None
     try:
         return parse_when(value)
     except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
+        raise BadValue(what, str(exc), aside=True) from None

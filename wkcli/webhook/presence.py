@@ -6,7 +6,13 @@ right. The old documented 3-part form ``uid-deviceFlag-status`` is understood to
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
+
+from wkcli.errors import BadValue
+from wkcli.webhook.filters import split_values
+from wkcli.webhook.model import PresenceEntry
+from wkcli.webhook.times import iso_time
 
 DEVICE_FLAGS: dict[int, str] = {0: "app", 1: "web", 2: "pc", 99: "system"}
 DEVICE_NUMBERS = {name: number for number, name in DEVICE_FLAGS.items()}
@@ -102,3 +108,87 @@ def parse_presence(text: str) -> Presence:
 
 def _is_number(part: str) -> bool:
     return part.isascii() and part.isdigit()
+
+
+class PresenceRow(NamedTuple):
+    """A presence entry and what it says."""
+
+    entry: PresenceEntry
+    parsed: Presence
+
+    def record(self, utc: bool = False) -> dict[str, Any]:
+        """The row as data: received, the parsed fields, the original string and its source."""
+        received = self.entry.received
+        row: dict[str, Any] = {"received": iso_time(received, utc) if received is not None else None}
+        row.update(self.parsed.as_dict())
+        row["entry"] = self.entry.text
+        row["source"] = str(self.entry.origin)
+        return row
+
+
+class PresenceSelection:
+    """Turns presence entries into rows, keeping those for ``uids``, on ``devices``, going ``online``.
+
+    Entries that do not parse are skipped and told to ``on_malformed(entry, reason)``. After
+    ``limit`` rows the next item read stops the selection (``stopped_at_limit``).
+    """
+
+    def __init__(
+        self,
+        uids: Iterable[str] = (),
+        devices: Iterable[int] = (),
+        online: bool | None = None,
+        limit: int | None = None,
+    ) -> None:
+        self.uids = frozenset(uids)
+        self.devices = frozenset(devices)
+        self.online = online
+        self.limit = limit
+        self.shown = 0
+        self.stopped_at_limit = False
+
+    @classmethod
+    def from_options(
+        cls,
+        uid: Iterable[str] | None = None,
+        device: Iterable[str] | None = None,
+        online: bool | None = None,
+        limit: int | None = None,
+    ) -> PresenceSelection:
+        """A selection from the values the user gave (repeatable or comma-separated)."""
+        if limit is not None and limit < 0:
+            raise BadValue("limit", "must be 0 or more")
+        uids = split_values(uid)
+        try:
+            devices = [device_flag(value) for value in split_values(device)]
+        except ValueError as exc:
+            raise BadValue("device", str(exc), aside=True) from None
+        return cls(uids, devices, online, limit)
+
+    @property
+    def filtering(self) -> bool:
+        """True when some filter of its own (uid, device, online) can leave entries out."""
+        return bool(self.uids or self.devices or self.online is not None)
+
+    def rows(
+        self, items: Iterable[object], on_malformed: Callable[[PresenceEntry, str], None]
+    ) -> Iterator[PresenceRow]:
+        for item in items:
+            if self.limit == self.shown:
+                self.stopped_at_limit = True
+                return
+            if type(item) is not PresenceEntry:
+                continue
+            try:
+                parsed = parse_presence(item.text)
+            except PresenceError as exc:
+                on_malformed(item, f"presence entry {item.index + 1} {item.text!r}: {exc}")
+                continue
+            if self.uids and parsed.uid not in self.uids:
+                continue
+            if self.devices and parsed.device_flag not in self.devices:
+                continue
+            if self.online is not None and parsed.online != self.online:
+                continue
+            self.shown += 1
+            yield PresenceRow(item, parsed)

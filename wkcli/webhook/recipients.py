@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from wkcli.webhook.model import Message
 from wkcli.webhook.model import json_type as _kind
 
 LISTED = "listed"  # plain to_uids
@@ -123,3 +124,21 @@ def warning_for(message: dict[str, Any]) -> str | None:
     if found.status == UNREADABLE:
         return f"recipients cannot be unpacked: {found.reason}"
     return None
+
+
+# The v1/v2 truncated gzip is on every compressed message of such a server: warned about once.
+UNKNOWN_ONCE = "recipients-unknown"
+
+
+def message_warning(message: Message) -> tuple[str, str | None] | None:
+    """What to warn about a message's recipients, naming the message, and the key that makes it
+    a warning given once (None: given for each message); None when there is nothing to say."""
+    data = message.data
+    if "compress_to_uids" not in data and "compress" not in data:
+        return None
+    problem = warning_for(data)
+    if problem is None:
+        return None
+    once = UNKNOWN_ONCE if problem.startswith("recipients unknown") else None
+    suffix = "; not repeated for later messages" if once else ""
+    return f"{problem} (message {message.id_text}{suffix})", once

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from wkcli.errors import UsageError
+from wkcli.errors import BadValue
 from wkcli.webhook.model import CMD, Message, PresenceEntry
 
 # Grouping keys that are not message fields.
@@ -25,7 +25,7 @@ class Tally:
         self.by = [name.strip() for name in by or [] if name.strip()]
         for name in self.by:
             if not name or name.startswith(".") or name.endswith("."):
-                raise UsageError(f"--by: {name!r} is not a field name")
+                raise BadValue("by", f"{name!r} is not a field name", aside=True)
         self.utc = utc
         self.cmd = 0
         self.chat = 0

@@ -1,4 +1,4 @@
-"""What every command shares: option definitions, the session (streams, diagnostics), error mapping."""
+"""A command's run: its terminal, diagnostics and reader (Session); where failures become exit statuses."""
 
 from __future__ import annotations
 
@@ -7,141 +7,24 @@ import os
 import signal
 import sys
 import traceback
+import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import typer
 
-from wkcli.errors import ExitCode, OutputError, Terminated, UsageError, WkcliError
-from wkcli.webhook.filters import Criteria
+from wkcli.errors import BadValue, ExitCode, OutputError, Terminated, UsageError, WkcliError
 from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
 from wkcli.read.accounting import Diagnostics, summary_line
 from wkcli.read.options import ReadOptions
 from wkcli.read.reader import Reader
 from wkcli.read.values import INPUT_FORMATS
 from wkcli.text import sanitize
+from wkcli.webhook.filters import Criteria
 
 if TYPE_CHECKING:
+    from wkcli.output.base import Writer
     from wkcli.output.progress import ProgressLine
-
-EXIT_CODES_HELP = (
-    "Exit status: 0 every record was read; 1 finished, but some input was malformed; "
-    "2 usage error or unreadable file; 4 the output could not be written (a full disk); "
-    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
-)
-
-FILTERS = "Filters"
-INPUT = "Input"
-OUTPUT = "Output"
-
-# Options defined once and reused by every command that reads dumps.
-Paths = Annotated[
-    Optional[list[str]],
-    typer.Argument(
-        help="Dump files: JSONL, JSON, pretty-printed JSON, capture records, log lines; "
-        "gzip is recognised by content. '-' or no path reads stdin.",
-        show_default=False,
-        metavar="PATH",
-    ),
-]
-Kind = Annotated[
-    Optional[list[str]],
-    typer.Option("--kind", "-k", metavar="KIND", help="Keep only 'cmd' or 'chat' messages.", rich_help_panel=FILTERS),
-]
-Event = Annotated[
-    Optional[list[str]],
-    typer.Option(
-        "--event",
-        "-e", metavar="EVENT",
-        help="Keep only these events (msg.notify, msg.offline, user.onlinestatus). Repeatable, "
-        "or comma-separated.",
-        rich_help_panel=FILTERS,
-    ),
-]
-Channel = Annotated[
-    Optional[list[str]],
-    typer.Option("--channel", "-c", metavar="CHANNEL", help="Keep only this channel_id. Repeatable.", rich_help_panel=FILTERS),
-]
-ChannelType = Annotated[
-    Optional[list[str]],
-    typer.Option(
-        "--channel-type", metavar="TYPE",
-        help="Keep only this channel_type: a number or a name (person, group, community, ...).",
-        rich_help_panel=FILTERS,
-    ),
-]
-Sender = Annotated[
-    Optional[list[str]],
-    typer.Option("--from", "-f", metavar="UID", help="Keep only messages from this from_uid. Repeatable.", rich_help_panel=FILTERS),
-]
-Since = Annotated[
-    Optional[str],
-    typer.Option(
-        "--since", metavar="TIME",
-        help="Keep messages sent at or after this time: 2h, 30m, 1d, today, 2026-07-30T10:00, "
-        "Unix seconds. Times without a zone are local.",
-        rich_help_panel=FILTERS,
-    ),
-]
-Until = Annotated[
-    Optional[str],
-    typer.Option("--until", metavar="TIME", help="Keep messages sent before this time (same forms as --since).", rich_help_panel=FILTERS),
-]
-Limit = Annotated[
-    Optional[int],
-    typer.Option("--limit", "-n", metavar="N", help="Stop after this many matching messages.", rich_help_panel=FILTERS),
-]
-InputFormat = Annotated[
-    str,
-    typer.Option(
-        "--input-format", metavar="FORMAT",
-        help="How to read the input: auto, jsonl (one value per line), json (values may span "
-        "lines), log (text before the JSON).",
-        rich_help_panel=INPUT,
-    ),
-]
-Follow = Annotated[
-    bool,
-    typer.Option(
-        "--follow",
-        "-F",
-        help="Keep reading as the file grows, like tail -F (survives truncation and rotation); "
-        "Ctrl-C to stop.",
-        rich_help_panel=INPUT,
-    ),
-]
-Jobs = Annotated[
-    Optional[int],
-    typer.Option(
-        "--jobs",
-        "-j",
-        metavar="N",
-        help="Processes for a regular file of 64 MiB or more (default: one per core, but one for "
-        "classify output above 2 GiB; 1 reads in one process). Results, output order and line "
-        "numbers are the same either way.",
-        rich_help_panel=INPUT,
-    ),
-]
-Strict = Annotated[
-    bool,
-    typer.Option("--strict", help="Stop at the first bad record (exit 1).", rich_help_panel=INPUT),
-]
-Color = Annotated[
-    str,
-    typer.Option(
-        "--color", metavar="WHEN",
-        help="Colour: auto (a terminal, unless NO_COLOR or TERM=dumb), always, never.",
-        rich_help_panel=OUTPUT,
-    ),
-]
-Quiet = Annotated[
-    bool,
-    typer.Option("--quiet", "-q", help="No warnings and no summary on stderr (errors still show).", rich_help_panel=OUTPUT),
-]
-Utc = Annotated[
-    bool,
-    typer.Option("--utc", help="Show times in UTC instead of local time.", rich_help_panel=OUTPUT),
-]
 
 
 class Session:
@@ -155,8 +38,14 @@ class Session:
             raise UsageError(f"--color must be auto, always or never, not {color!r}")
         self.terminal = Terminal.from_sys(color)
         self.quiet = quiet
-        self.diagnostics = Diagnostics(self.terminal.stderr, quiet=quiet, warnings=warnings)
+        # Run before each diagnostic line, latest first: clear the progress line, flush the rows
+        # it is about.
+        self._before_diagnostics: list[Callable[[], None]] = []
+        self.diagnostics = Diagnostics(
+            self.terminal.stderr, quiet=quiet, warnings=warnings, before_emit=self._clear_the_way
+        )
         self.last_reader: Reader | None = None
+        self._progress: ProgressLine | None = None
         Session.current = self
 
     def reader(
@@ -165,17 +54,19 @@ class Session:
         criteria: Criteria,
         input_format: str = "auto",
         strict: bool = False,
+        *,
+        writer: Writer[Any] | None = None,
         on_wait: Callable[[], None] | None = None,
         presence: bool = True,
         follow: bool = False,
         jobs: int | None = None,
-        progress: Callable[[str, int, int], None] | None = None,
-        flush_before_diagnostics: bool = True,
+        progress: bool = False,
     ) -> Reader:
-        """The reader for a command's inputs and options.
+        """The one place a command builds its Reader.
 
-        ``on_wait`` runs before each read that may block and, unless ``flush_before_diagnostics``
-        is false, before each warning or error too (so it shows next to the rows it is about).
+        ``writer`` is flushed whenever the input makes the reader wait and before each
+        diagnostic line (``on_wait`` is only the former); ``progress`` shows a progress line on
+        stderr for large files, when stderr is a terminal.
         """
         if input_format not in INPUT_FORMATS:
             raise UsageError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}")
@@ -185,24 +76,44 @@ class Session:
                 "no input: name a dump file (wkcli classify dump.jsonl) or pipe one in "
                 "(cat dump.jsonl | wkcli classify); see --help"
             )
-        if on_wait is not None and flush_before_diagnostics:
-            self.diagnostics.run_before_emit(on_wait)
+        if writer is not None:
+            on_wait = writer.flush
+            self._before_diagnostics.insert(0, writer.flush)
         if paths.count("-") > 1:
             raise UsageError("'-' (stdin) can only be read once")
         same = input_is_output(paths or ["-"])
         if same is not None:
             raise UsageError(f"{'standard input' if same == '-' else same}: input file is output file")
+        if jobs is not None and jobs < 1:
+            raise UsageError(f"--jobs must be 1 or more, not {jobs}")
+        update = None
+        if progress and not self.quiet and self.terminal.stderr_isatty:
+            from wkcli.output.progress import ProgressLine
+
+            self._progress = ProgressLine(self.terminal.stderr)
+            update = self._progress.update
+            self._before_diagnostics.insert(0, self._progress.clear)
         options = ReadOptions(
             input_format=input_format,
             strict=strict,
             presence=presence,
             follow=follow,
-            jobs=check_jobs(jobs),
+            jobs=jobs,
             on_wait=on_wait,
-            progress=progress,
+            progress=update,
         )
-        self.last_reader = Reader(paths or ["-"], criteria, self.diagnostics, options)
-        return self.last_reader
+        reader = Reader(paths or ["-"], criteria, self.diagnostics, options)
+        self.last_reader = reader
+        return reader
+
+    def reading_done(self) -> None:
+        """Take the progress line away (also when interrupted: the account follows on the same terminal)."""
+        if self._progress is not None:
+            self._progress.clear()
+
+    def _clear_the_way(self) -> None:
+        for hook in self._before_diagnostics:
+            hook()
 
     def finish(self, reader: Reader, filtered: bool | None = None) -> ExitCode:
         """Print the account of every record on stderr and return the exit status.
@@ -231,37 +142,6 @@ class Session:
         self.diagnostics.note(prefix + summary_line(reader.stats, filtered))
 
 
-def pick_format(fmt: str, formats: tuple[str, ...], terminal: Terminal, on_terminal: str, in_pipe: str) -> str:
-    """Check ``--format`` against ``formats`` and resolve ``auto`` by where stdout goes."""
-    if fmt not in formats:
-        raise UsageError(f"--format must be one of {', '.join(formats)}, not {fmt!r}")
-    if fmt == "auto":
-        return on_terminal if terminal.stdout_isatty else in_pipe
-    return fmt
-
-
-def progress_line(session: Session, quiet: bool) -> ProgressLine | None:
-    """A progress line on stderr for large files, when stderr is a terminal (never in pipes).
-
-    Returns it (its ``update`` is the reader's ``progress``; ``clear()`` it when reading is
-    done), or None. Diagnostics clear it first: make it before the reader.
-    """
-    terminal = session.terminal
-    if quiet or not terminal.stderr_isatty:
-        return None
-    from wkcli.output.progress import ProgressLine
-
-    bar = ProgressLine(terminal.stderr)
-    session.diagnostics.run_before_emit(bar.clear)
-    return bar
-
-
-def check_jobs(jobs: int | None) -> int | None:
-    if jobs is not None and jobs < 1:
-        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
-    return jobs
-
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -281,7 +161,7 @@ def guarded(command: F) -> F:
         if code:
             raise typer.Exit(int(code))
 
-    return run  # type: ignore[return-value]
+    return cast(F, run)
 
 
 def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
@@ -292,6 +172,9 @@ def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
             sys.stdout.flush()
         except typer.Exit:
             raise
+        except BadValue as exc:
+            _say(f"wkcli: error: {exc.naming(_flag(command, exc.what))}")
+            code = exc.exit_code
         except OutputError as exc:
             _say(f"wkcli: error: {exc}")
             _silence_stdout()  # what is still buffered would fail again at exit
@@ -322,6 +205,25 @@ def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
         _silence_stdout()
         code = ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
     return int(code or 0)
+
+
+def _flag(command: Callable[..., Any], what: str) -> str:
+    """The option by which ``command`` takes its parameter ``what`` (``sender``: ``--from``).
+
+    Read from the command's own declaration (``Annotated[..., typer.Option("--from", ...)]``),
+    so the message names exactly the flag the user typed, whatever the core calls it.
+    """
+    try:
+        hint = typing.get_type_hints(command, include_extras=True).get(what)
+    except (NameError, TypeError):  # an annotation that cannot be resolved: fall back to the name
+        hint = None
+    for info in getattr(hint, "__metadata__", ()):
+        # Inside Annotated, typer takes Option's first argument as a name too ("default").
+        names = [getattr(info, "default", None), *(getattr(info, "param_decls", None) or ())]
+        for declared in names:
+            if isinstance(declared, str) and declared.startswith("--"):
+                return declared.split("/")[0]  # "--online/--offline": the first
+    return "--" + what.replace("_", "-")
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

@@ -1,0 +1,151 @@
+"""The options commands share, declared once as Annotated types, and the panels of --help they sit in."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 every record was read; 1 finished, but some input was malformed; "
+    "2 usage error or unreadable file; 4 the output could not be written (a full disk); "
+    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
+)
+
+FILTERS = "Filters"
+INPUT = "Input"
+OUTPUT = "Output"
+
+# Options defined once and reused by every command that reads dumps.
+Paths = Annotated[
+    Optional[list[str]],
+    typer.Argument(
+        help="Dump files: JSONL, JSON, pretty-printed JSON, capture records, log lines; "
+        "gzip is recognised by content. '-' or no path reads stdin.",
+        show_default=False,
+        metavar="PATH",
+    ),
+]
+Kind = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--kind", "-k", metavar="KIND",
+        help="Keep only 'cmd' or 'chat' messages.",
+        rich_help_panel=FILTERS,
+    ),
+]
+Event = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--event",
+        "-e", metavar="EVENT",
+        help="Keep only these events (msg.notify, msg.offline, user.onlinestatus). Repeatable, "
+        "or comma-separated.",
+        rich_help_panel=FILTERS,
+    ),
+]
+Channel = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--channel", "-c", metavar="CHANNEL",
+        help="Keep only this channel_id. Repeatable.",
+        rich_help_panel=FILTERS,
+    ),
+]
+ChannelType = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--channel-type", metavar="TYPE",
+        help="Keep only this channel_type: a number or a name (person, group, community, ...).",
+        rich_help_panel=FILTERS,
+    ),
+]
+Sender = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--from", "-f", metavar="UID",
+        help="Keep only messages from this from_uid. Repeatable.",
+        rich_help_panel=FILTERS,
+    ),
+]
+Since = Annotated[
+    Optional[str],
+    typer.Option(
+        "--since", metavar="TIME",
+        help="Keep messages sent at or after this time: 2h, 30m, 1d, today, 2026-07-30T10:00, "
+        "Unix seconds. Times without a zone are local.",
+        rich_help_panel=FILTERS,
+    ),
+]
+Until = Annotated[
+    Optional[str],
+    typer.Option(
+        "--until", metavar="TIME",
+        help="Keep messages sent before this time (same forms as --since).",
+        rich_help_panel=FILTERS,
+    ),
+]
+Limit = Annotated[
+    Optional[int],
+    typer.Option(
+        "--limit", "-n", metavar="N",
+        help="Stop after this many matching messages.",
+        rich_help_panel=FILTERS,
+    ),
+]
+InputFormat = Annotated[
+    str,
+    typer.Option(
+        "--input-format", metavar="FORMAT",
+        help="How to read the input: auto, jsonl (one value per line), json (values may span "
+        "lines), log (text before the JSON).",
+        rich_help_panel=INPUT,
+    ),
+]
+Follow = Annotated[
+    bool,
+    typer.Option(
+        "--follow",
+        "-F",
+        help="Keep reading as the file grows, like tail -F (survives truncation and rotation); "
+        "Ctrl-C to stop.",
+        rich_help_panel=INPUT,
+    ),
+]
+Jobs = Annotated[
+    Optional[int],
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        help="Processes for a regular file of 64 MiB or more (default: one per core, but one for "
+        "classify output above 2 GiB; 1 reads in one process). Results, output order and line "
+        "numbers are the same either way.",
+        rich_help_panel=INPUT,
+    ),
+]
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", help="Stop at the first bad record (exit 1).", rich_help_panel=INPUT),
+]
+Color = Annotated[
+    str,
+    typer.Option(
+        "--color", metavar="WHEN",
+        help="Colour: auto (a terminal, unless NO_COLOR or TERM=dumb), always, never.",
+        rich_help_panel=OUTPUT,
+    ),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q",
+        help="No warnings and no summary on stderr (errors still show).",
+        rich_help_panel=OUTPUT,
+    ),
+]
+Utc = Annotated[
+    bool,
+    typer.Option("--utc", help="Show times in UTC instead of local time.", rich_help_panel=OUTPUT),
+]
+
