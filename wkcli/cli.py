@@ -11,6 +11,7 @@ from wkcli import __version__
 from wkcli.commands import classify, count
 from wkcli.commands import check, presence, show
 from wkcli.commands import capture, replay
+from wkcli.commands import export, sql
 from wkcli.commands.common import EXIT_CODES_HELP
 from wkcli.errors import ExitCode
 
@@ -33,6 +34,8 @@ app.command("show", epilog=show.EXIT_HELP)(show.show)
 app.command("check", epilog=check.EXIT_HELP)(check.check)
 app.command("capture", epilog=capture.EXIT_HELP)(capture.capture)
 app.command("replay", epilog=replay.EXIT_HELP)(replay.replay)
+app.command("export", epilog=EXIT_CODES_HELP)(export.export)
+app.command("sql", epilog=EXIT_CODES_HELP)(sql.sql)
 
 
 def _version(value: bool) -> None:

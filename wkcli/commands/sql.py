@@ -1,0 +1,155 @@
+"""``wkcli sql``: run SQL over dumps (messages, presence, problems) on an embedded DuckDB."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Annotated, Any, Optional
+
+import typer
+
+from wkcli.commands import common
+from wkcli.commands.export import NoChecks, need_duckdb
+from wkcli.errors import ExitCode, UsageError
+from wkcli.webhook.filters import Criteria
+
+BATCH = 10_000
+
+Query = Annotated[
+    Optional[str],
+    typer.Argument(help="The SQL, e.g. \"SELECT kind, count(*) FROM messages GROUP BY kind\".",
+                   show_default=False, metavar="QUERY"),
+]  # fmt: skip
+Db = Annotated[
+    Optional[str],
+    typer.Option(
+        "--db", metavar="FILE",
+        help="Keep the tables in this DuckDB file: with PATHs they are (re)loaded into it; without, "
+        "FILE is queried as it is and no input is read.",
+        rich_help_panel=common.INPUT, show_default=False,
+    ),
+]
+Schema = Annotated[
+    bool,
+    typer.Option("--schema", help="Print the tables and their columns, with what each means, and exit.",
+                 rich_help_panel=common.OUTPUT),
+]  # fmt: skip
+Format = Annotated[
+    str,
+    typer.Option("--format", "-o", metavar="FORMAT",
+                 help="table (default on a terminal), jsonl (default in a pipe), json, csv, tsv.",
+                 rich_help_panel=common.OUTPUT),
+]  # fmt: skip
+
+
+@common.guarded
+def sql(
+    query: Query = None,
+    paths: common.Paths = None,
+    db: Db = None,
+    schema: Schema = False,
+    fmt: Format = "auto",
+    dedupe: Annotated[bool, typer.Option("--dedupe", help="One messages row per message.",
+                                         rich_help_panel=common.FILTERS)] = False,
+    no_checks: NoChecks = False,
+    kind: common.Kind = None,
+    event: common.Event = None,
+    channel: common.Channel = None,
+    channel_type: common.ChannelType = None,
+    sender: common.Sender = None,
+    since: common.Since = None,
+    until: common.Until = None,
+    limit: common.Limit = None,
+    input_format: common.InputFormat = "auto",
+    strict: common.Strict = False,
+    color: common.Color = "auto",
+    quiet: common.Quiet = False,
+    jobs: common.Jobs = None,
+) -> ExitCode:
+    """Run SQL over dumps: tables messages, presence and problems, on an embedded DuckDB.
+
+    Example: `wkcli sql "SELECT kind, count(*) FROM messages GROUP BY kind" dump.jsonl`
+
+    The dumps are read as every wkcli command reads them (filters apply) and streamed into the
+    tables; `--schema` lists the columns. message_id is an exact UBIGINT and comes out as an exact
+    JSON number. Times are UTC timestamps. `--db FILE` keeps the tables for later queries:
+    `wkcli sql --db dump.duckdb "..."` then reads no input. A SQL error is one line, exit 2.
+    """
+    if schema:
+        from wkcli.store.schema import describe
+
+        session = common.Session(color, quiet)
+        session.terminal.stdout.write(describe())
+        session.terminal.stdout.flush()
+        return ExitCode.OK
+    if not query:
+        raise UsageError('no query: wkcli sql "SELECT kind, count(*) FROM messages GROUP BY kind" dump.jsonl')
+    need_duckdb("wkcli sql")
+    from wkcli.output import results
+    from wkcli.store import duck
+
+    session = common.Session(color, quiet)
+    out_format = common.pick_format(fmt, results.FORMATS, session.terminal, "table", "jsonl")
+    code = ExitCode.OK
+    if db is not None and not paths:
+        if not os.path.exists(db):
+            raise UsageError(f"{db} does not exist: load it first with wkcli sql --db {db} QUERY PATH...")
+        con = _guard(lambda: duck.connect(db, read_only=True))
+    else:
+        criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
+        reader = session.reader(paths, criteria, input_format, strict)
+        reader.jobs = common.check_jobs(jobs)
+        con = _guard(lambda: duck.connect(db))
+        code = _load(session, reader, con, dedupe, not no_checks)
+    try:
+        cursor = _guard(lambda: con.execute(query))
+        if cursor.description is None:
+            return code  # a statement without rows (CREATE, INSERT ... into --db)
+        names = [column[0] for column in cursor.description]
+        results.write(session.terminal, out_format, names, _batches(cursor))
+    finally:
+        con.close()
+    return code
+
+
+def _load(session: common.Session, reader, con: Any, dedupe: bool, checks: bool) -> ExitCode:
+    from wkcli.store import duck
+    from wkcli.store.feed import feed, record_errors
+    from wkcli.webhook.dedupe import Deduper
+
+    _guard(lambda: duck.create_tables(con, replace=True))
+    loader = duck.DuckLoader(con)
+    record_errors(session.diagnostics, loader)
+    bar = common.attach_progress(session, reader, session.quiet)
+    try:
+        feed(reader, loader, Deduper() if dedupe else None, checks)
+        _guard(loader.finish)
+    except BaseException:
+        loader.discard()
+        raise
+    finally:
+        if bar is not None:
+            bar.clear()
+    return session.finish(reader)
+
+
+def _batches(cursor: Any) -> Iterator[list[tuple]]:
+    while True:
+        rows = _guard(lambda: cursor.fetchmany(BATCH))
+        if not rows:
+            return
+        yield rows
+
+
+def _guard(call: Any) -> Any:
+    """Run a DuckDB call; its errors become one line (DuckDB's own message) and exit 2."""
+    from wkcli.store.duck import Error
+
+    try:
+        return call()
+    except Error as exc:
+        raise UsageError(one_line(exc)) from None
+
+
+def one_line(exc: BaseException) -> str:
+    return "SQL: " + " ".join(str(exc).split())
