@@ -325,3 +325,18 @@ def test_plain_commands_do_not_import_duckdb():
     code = "import sys, wkcli.cli; print('duckdb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["s.sqlite", "s.duckdb"])
+def test_lone_surrogates_are_stored_replaced(run, tmp_path, name):
+    body = json.dumps(message(from_uid="u\ud800x", to_uids=["a"]))  # json escapes the lone surrogate
+    dump_file = tmp_path / "s.jsonl"
+    dump_file.write_text(body + "\n")
+    target = str(tmp_path / name)
+    result = run("export", str(dump_file), "--to", target, "-q")
+    assert result.exit_code == 0, result.stderr
+    if name.endswith(".sqlite"):
+        found = sqlite3.connect(target).execute("SELECT from_uid FROM messages").fetchall()
+    else:
+        found = duckdb.connect(target, read_only=True).execute("SELECT from_uid FROM messages").fetchall()
+    assert found == [("u?x",)]

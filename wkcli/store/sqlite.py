@@ -38,7 +38,8 @@ class SqliteLoader:
     """Creates (or reuses, to append) the tables and inserts rows ``BATCH_ROWS`` at a time."""
 
     def __init__(self, path: str) -> None:
-        self.con = sqlite3.connect(path)
+        # Transactions by hand: one for the whole export, a savepoint per batch (see flush).
+        self.con = sqlite3.connect(path, isolation_level=None)
         self.counts = dict.fromkeys(TABLES, 0)
         self._rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in TABLES}
         self._names = {table: [c.name for c in columns] for table, columns in TABLES.items()}
@@ -51,6 +52,7 @@ class SqliteLoader:
             self.con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({body})')
             marks = ", ".join("?" for _ in columns)
             self._sql[table] = f'INSERT INTO "{table}" VALUES ({marks})'
+        self.con.execute("BEGIN")
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         values = tuple(
@@ -64,22 +66,33 @@ class SqliteLoader:
 
     def flush(self, table: str) -> None:
         pending = self._rows[table]
-        if pending:
-            self.con.executemany(self._sql[table], pending)
-            self.counts[table] += len(pending)
-            pending.clear()
+        if not pending:
+            return
+        con = self.con
+        con.execute("SAVEPOINT batch")
+        try:
+            con.executemany(self._sql[table], pending)
+        except UnicodeEncodeError:
+            # A lone surrogate (a valid JSON escape, not UTF-8) in some text: SQLite stores UTF-8,
+            # so the batch is written again with those characters replaced.
+            con.execute("ROLLBACK TO batch")
+            con.executemany(self._sql[table], [tuple(map(_utf8, row)) for row in pending])
+        con.execute("RELEASE batch")
+        self.counts[table] += len(pending)
+        pending.clear()
 
     def finish(self) -> None:
         try:
             for table in TABLES:
                 self.flush(table)
-            self.con.commit()
+            self.con.execute("COMMIT")
         finally:
             self.con.close()
 
     def discard(self) -> None:
         try:
-            self.con.rollback()
+            if self.con.in_transaction:
+                self.con.execute("ROLLBACK")
         except sqlite3.ProgrammingError:
             pass  # already closed by finish
         self.con.close()
@@ -96,6 +109,10 @@ def _json(value: list[str]) -> str:
 
 def _signed(value: int) -> int | None:
     return value if value <= _I64_MAX else None
+
+
+def _utf8(value: Any) -> Any:
+    return value.encode("utf-8", "replace").decode("utf-8") if type(value) is str else value
 
 
 def _bool(value: bool) -> int:
