@@ -340,3 +340,11 @@ def test_lone_surrogates_are_stored_replaced(run, tmp_path, name):
     else:
         found = duckdb.connect(target, read_only=True).execute("SELECT from_uid FROM messages").fetchall()
     assert found == [("u?x",)]
+
+
+def test_scratch_database_is_removed_after_the_query(run, tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    webhooks = str(SAMPLES / "webhooks.jsonl")
+    assert run("sql", "SELECT count(*) FROM messages", webhooks, "-q").exit_code == 0
+    assert run("sql", "SELECT nope", webhooks, "-q").exit_code == 2
+    assert list(tmp_path.iterdir()) == []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
@@ -90,25 +93,29 @@ def sql(
 
     session = common.Session(color, quiet)
     out_format = common.pick_format(fmt, results.FORMATS, session.terminal, "table", "jsonl")
-    code = ExitCode.OK
-    if db is not None and not paths:
-        if not os.path.exists(db):
-            raise UsageError(f"{db} does not exist: load it first with wkcli sql --db {db} QUERY PATH...")
-        con = _guard(lambda: duck.connect(db, read_only=True))
-    else:
-        criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
-        reader = session.reader(paths, criteria, input_format, strict)
-        reader.jobs = common.check_jobs(jobs)
-        con = _guard(lambda: duck.connect(db))
-        code = _load(session, reader, con, dedupe, not no_checks)
-    try:
+    with contextlib.ExitStack() as cleanup:  # closes the database, then removes a scratch one
+        if db is not None and not paths:
+            if not os.path.exists(db):
+                raise UsageError(f"{db} does not exist: load it first with wkcli sql --db {db} QUERY PATH...")
+            con = _guard(lambda: duck.connect(db, read_only=True))
+            cleanup.callback(con.close)
+            code = ExitCode.OK
+        else:
+            criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
+            reader = session.reader(paths, criteria, input_format, strict)
+            reader.jobs = common.check_jobs(jobs)
+            if db is None:
+                work = tempfile.mkdtemp(prefix="wkcli-sql-")
+                cleanup.callback(shutil.rmtree, work, ignore_errors=True)
+                con = _guard(lambda: duck.scratch(work))
+            else:
+                con = _guard(lambda: duck.connect(db))
+            cleanup.callback(con.close)
+            code = _load(session, reader, con, dedupe, not no_checks)
         cursor = _guard(lambda: con.execute(query))
-        if cursor.description is None:
-            return code  # a statement without rows (CREATE, INSERT ... into --db)
-        names = [column[0] for column in cursor.description]
-        results.write(session.terminal, out_format, names, _batches(cursor))
-    finally:
-        con.close()
+        if cursor.description is not None:  # None: a statement without rows (CREATE ... in --db)
+            names = [column[0] for column in cursor.description]
+            results.write(session.terminal, out_format, names, _batches(cursor))
     return code
 
 

@@ -13,6 +13,7 @@ import orjson
 from wkcli.store.schema import TABLES, Column
 
 BATCH_ROWS = 50_000
+MEMORY_LIMIT = "256MB"
 # A message's to_uids can be long (v3 chunks hold 512, v1/v2 bodies any number): above DuckDB's
 # default 16 MB per JSON object. DuckDB reserves twice this for its read buffer.
 _MAX_OBJECT = 1 << 26
@@ -23,6 +24,16 @@ Error = duckdb.Error
 def connect(path: str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB database in a file, or in memory; its times are shown as they are stored (UTC)."""
     return duckdb.connect(path or ":memory:", read_only=read_only)
+
+
+def scratch(directory: str) -> duckdb.DuckDBPyConnection:
+    """A DuckDB file in ``directory`` (a temporary one) with little memory: what does not fit spills
+    to disk there, so memory stays flat however large the dump (an in-memory database grows with it).
+    """
+    con = duckdb.connect(os.path.join(directory, "rows.duckdb"))
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = {_quote(directory)}")
+    return con
 
 
 def create_tables(con: duckdb.DuckDBPyConnection, replace: bool = False) -> None:

@@ -92,9 +92,7 @@ class Target:
             # Rows wait in a DuckDB file in a temporary directory, not in memory, until COPY writes
             # them out: Parquet is written whole, so every row must be in before it starts.
             self._work = tempfile.mkdtemp(prefix="wkcli-export-")
-            self.con = duck.connect(os.path.join(self._work, "rows.duckdb"))
-            self.con.execute("SET memory_limit = '256MB'")
-            self.con.execute(f"SET temp_directory = '{self._work}'")
+            self.con = duck.scratch(self._work)
             duck.create_tables(self.con)
             if append and not partition:
                 for table, path in file_names(dest, fmt, False).items():
