@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from wkcli.commands import common
 from wkcli.errors import ExitCode, UsageError
 from wkcli.webhook.filters import Criteria
+
+if TYPE_CHECKING:
+    from wkcli.read.reader import Reader
+    from wkcli.store.targets import Target
 
 SQL_EXTRA = "pip install 'wkcli[sql]'"
 
@@ -115,7 +119,9 @@ def export(
         raise UsageError(f"{to}: " + " ".join(str(exc).split())) from None
 
 
-def load(session: common.Session, reader, target, dedupe: bool, checks: bool, name: str) -> ExitCode:
+def load(
+    session: common.Session, reader: Reader, target: Target, dedupe: bool, checks: bool, name: str
+) -> ExitCode:
     """Stream the reader into ``target`` (anything with a ``loader``, ``finish`` and ``discard``)."""
     from wkcli.store.feed import feed, record_errors
     from wkcli.webhook.dedupe import Deduper

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
@@ -14,6 +12,7 @@ import typer
 from wkcli.commands import common
 from wkcli.commands.export import NoChecks, need_duckdb
 from wkcli.errors import ExitCode, UsageError
+from wkcli.read.reader import Reader
 from wkcli.webhook.filters import Criteria
 
 BATCH = 10_000
@@ -105,6 +104,9 @@ def sql(
             reader = session.reader(paths, criteria, input_format, strict)
             reader.jobs = common.check_jobs(jobs)
             if db is None:
+                import shutil
+                import tempfile  # here: tempfile costs every wkcli start 2 ms
+
                 work = tempfile.mkdtemp(prefix="wkcli-sql-")
                 cleanup.callback(shutil.rmtree, work, ignore_errors=True)
                 con = _guard(lambda: duck.scratch(work))
@@ -119,7 +121,7 @@ def sql(
     return code
 
 
-def _load(session: common.Session, reader, con: Any, dedupe: bool, checks: bool) -> ExitCode:
+def _load(session: common.Session, reader: Reader, con: Any, dedupe: bool, checks: bool) -> ExitCode:
     from wkcli.store import duck
     from wkcli.store.feed import feed, record_errors
     from wkcli.webhook.dedupe import Deduper
