@@ -348,3 +348,31 @@ def test_scratch_database_is_removed_after_the_query(run, tmp_path, monkeypatch)
     assert run("sql", "SELECT count(*) FROM messages", webhooks, "-q").exit_code == 0
     assert run("sql", "SELECT nope", webhooks, "-q").exit_code == 2
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def one_row_batches(monkeypatch):
+    """Every row goes to DuckDB at once, so a failure comes after rows were already inserted."""
+    from wkcli.store.duck import DuckLoader
+
+    monkeypatch.setattr(DuckLoader.__init__, "__defaults__", (1,))
+
+
+def test_failed_append_leaves_the_duckdb_file_as_it_was(run, tmp_path, one_row_batches):
+    target = str(tmp_path / "keep.duckdb")
+    webhooks = str(SAMPLES / "webhooks.jsonl")
+    assert run("export", webhooks, "--to", target, "-q").exit_code == 0
+    broken = str(SAMPLES / "broken.jsonl")
+    stopped = run("export", webhooks, broken, "--to", target, "--append", "--strict", "-q")
+    assert stopped.exit_code == 1 and "broken.jsonl:2" in stopped.stderr
+    con = duckdb.connect(target, read_only=True)
+    assert con.execute("SELECT count(*) FROM messages").fetchone() == (14,)
+
+
+def test_failed_reload_keeps_the_previous_tables(run, tmp_path, one_row_batches):
+    db = str(tmp_path / "keep.duckdb")
+    assert run("sql", "--db", db, "SELECT 1", str(SAMPLES / "webhooks.jsonl"), "-q").exit_code == 0
+    stopped = run("sql", "--db", db, "SELECT 1", str(SAMPLES / "broken.jsonl"), "--strict", "-q")
+    assert stopped.exit_code == 1
+    again = run("sql", "--db", db, "SELECT count(*) AS n FROM messages")
+    assert json.loads(again.stdout) == {"n": 14}

@@ -126,6 +126,8 @@ def _load(session: common.Session, reader: Reader, con: Any, dedupe: bool, check
     from wkcli.store.feed import feed, record_errors
     from wkcli.webhook.dedupe import Deduper
 
+    # One transaction: a --db file keeps its previous tables if loading fails or is interrupted.
+    _guard(lambda: con.execute("BEGIN"))
     _guard(lambda: duck.create_tables(con, replace=True))
     loader = duck.DuckLoader(con)
     record_errors(session.diagnostics, loader)
@@ -133,6 +135,7 @@ def _load(session: common.Session, reader: Reader, con: Any, dedupe: bool, check
     try:
         feed(reader, loader, Deduper() if dedupe else None, checks)
         _guard(loader.finish)
+        _guard(lambda: con.execute("COMMIT"))
     except BaseException:
         loader.discard()
         raise

@@ -87,6 +87,8 @@ class Target:
 
         if fmt == "duckdb":
             self.con = duck.connect(dest)
+            # One transaction: a failed or interrupted --append leaves the file as it was.
+            self.con.execute("BEGIN")
             duck.create_tables(self.con)
         else:
             # Rows wait in a DuckDB file in a temporary directory, not in memory, until COPY writes
@@ -110,6 +112,7 @@ class Target:
             self.written.append(self.dest)
             return
         if self.fmt == "duckdb":
+            self.con.execute("COMMIT")
             self.con.close()
             self.written.append(self.dest)
             return
