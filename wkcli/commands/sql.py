@@ -114,6 +114,7 @@ def sql(
                 con = _guard(lambda: duck.connect(db))
             cleanup.callback(con.close)
             code = _load(session, reader, con, dedupe, not no_checks)
+            _guard(lambda: duck.unlimit(con))
         cursor = _guard(lambda: con.execute(query))
         if cursor.description is not None:  # None: a statement without rows (CREATE ... in --db)
             names = [column[0] for column in cursor.description]

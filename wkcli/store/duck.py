@@ -21,17 +21,28 @@ _MAX_OBJECT = 1 << 26
 Error = duckdb.Error
 
 
-def connect(path: str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A DuckDB database in a file, or in memory; its times are shown as they are stored (UTC)."""
-    return duckdb.connect(path or ":memory:", read_only=read_only)
+def connect(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB database file; opened to write, it loads within ``MEMORY_LIMIT`` (see ``unlimit``).
+
+    Left to itself DuckDB keeps what it loads in memory up to 80% of RAM: a large dump would
+    take hundreds of MB though every row is on its way to the file anyway.
+    """
+    con = duckdb.connect(path, read_only=read_only)
+    if not read_only:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    return con
+
+
+def unlimit(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB's own memory limit again: for the user's query, not the load."""
+    con.execute("RESET memory_limit")
 
 
 def scratch(directory: str) -> duckdb.DuckDBPyConnection:
-    """A DuckDB file in ``directory`` (a temporary one) with little memory: what does not fit spills
-    to disk there, so memory stays flat however large the dump (an in-memory database grows with it).
+    """A DuckDB file in ``directory`` (a temporary one): what does not fit in memory spills to disk
+    there, so memory stays flat however large the dump (an in-memory database grows with it).
     """
-    con = duckdb.connect(os.path.join(directory, "rows.duckdb"))
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con = connect(os.path.join(directory, "rows.duckdb"))
     con.execute(f"SET temp_directory = {_quote(directory)}")
     return con
 
