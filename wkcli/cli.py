@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from wkcli import __version__
-from wkcli.commands import capture, check, classify, count, presence, replay, report, show, trigger
+from wkcli.commands import capture, check, classify, count, export, presence, replay, report, show, sql, trigger
 from wkcli.commands.options import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
 
@@ -33,6 +33,8 @@ app.command("report", epilog=EXIT_CODES_HELP)(report.report)
 app.command("capture", epilog=capture.EXIT_HELP)(capture.capture)
 app.command("replay", epilog=replay.EXIT_HELP)(replay.replay)
 app.command("trigger", epilog=trigger.EXIT_HELP)(trigger.trigger)
+app.command("export", epilog=EXIT_CODES_HELP)(export.export)
+app.command("sql", epilog=EXIT_CODES_HELP)(sql.sql)
 
 
 def _version(value: bool) -> None:

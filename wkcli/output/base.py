@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from wkcli.output.counts import Counted
     from wkcli.output.findings import Checked
     from wkcli.output.report import Reported
+    from wkcli.output.results import Results
     from wkcli.webhook.inspect import MessageView
     from wkcli.webhook.model import Message
     from wkcli.webhook.presence import PresenceRow
@@ -116,4 +117,11 @@ SHOW: Output[MessageView] = Output("show views", REPORT, {
 REPORTS: Output[Reported] = Output("report", REPORT, {
     "text": "wkcli.output.report:ReportText",
     "json": "wkcli.output.report:ReportJson",
+})  # fmt: skip
+RESULTS: Output[Results] = Output("query results", ROWS, {
+    "table": "wkcli.output.results:ResultsTable",
+    "jsonl": "wkcli.output.results:ResultsJsonl",
+    "json": "wkcli.output.results:ResultsJson",
+    "csv": "wkcli.output.results:ResultsCsv",
+    "tsv": "wkcli.output.results:ResultsTsv",
 })  # fmt: skip

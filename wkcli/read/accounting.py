@@ -102,12 +102,19 @@ class Diagnostics:
         # Run before each line is written: flush pending output, so a warning shows next to the
         # rows it is about; clear a progress line.
         self._before_emit: list[Callable[[], None]] = [before_emit] if before_emit is not None else []
+        self._error_listeners: list[Callable[[str, str], None]] = []
 
     def run_before_emit(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` before each warning or error is written (after the hooks given before)."""
         self._before_emit.append(hook)
 
+    def on_error(self, listener: Callable[[str, str], None]) -> None:
+        """Tell ``listener(where, reason)`` of every error, also those past the number shown."""
+        self._error_listeners.append(listener)
+
     def error(self, where: str, reason: str) -> None:
+        for listener in self._error_listeners:
+            listener(where, reason)
         self._emit("error", where, reason)
 
     def warning(self, where: str, reason: str, once_key: str | None = None) -> None:

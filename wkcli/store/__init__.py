@@ -1,0 +1,1 @@
+"""Writing wkcli's rows into SQL engines and files: DuckDB, Parquet, CSV and SQLite."""

@@ -1,0 +1,177 @@
+"""Rows into DuckDB in batches (through a temporary JSONL file each), and out to Parquet or CSV with COPY."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Any
+
+import duckdb
+import orjson
+
+from wkcli.store.schema import TABLES, Column
+
+BATCH_ROWS = 50_000
+MEMORY_LIMIT = "256MB"
+# A message's to_uids can be long (v3 chunks hold 512, v1/v2 bodies any number): above DuckDB's
+# default 16 MB per JSON object. DuckDB reserves twice this for its read buffer.
+_MAX_OBJECT = 1 << 26
+
+Error = duckdb.Error
+
+
+def connect(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB database file; opened to write, it loads within ``MEMORY_LIMIT`` (see ``unlimit``).
+
+    Left to itself DuckDB keeps what it loads in memory up to 80% of RAM: a large dump would
+    take hundreds of MB though every row is on its way to the file anyway.
+    """
+    con = duckdb.connect(path, read_only=read_only)
+    if not read_only:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    return con
+
+
+def unlimit(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB's own memory limit again: for the user's query, not the load."""
+    con.execute("RESET memory_limit")
+
+
+def scratch(directory: str) -> duckdb.DuckDBPyConnection:
+    """A DuckDB file in ``directory`` (a temporary one): what does not fit in memory spills to disk
+    there, so memory stays flat however large the dump (an in-memory database grows with it).
+    """
+    con = connect(os.path.join(directory, "rows.duckdb"))
+    con.execute(f"SET temp_directory = {_quote(directory)}")
+    return con
+
+
+def create_tables(con: duckdb.DuckDBPyConnection, replace: bool = False) -> None:
+    for table, columns in TABLES.items():
+        body = ", ".join(f'"{c.name}" {c.duck}' for c in columns)
+        verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE IF NOT EXISTS"
+        con.execute(f'{verb} "{table}" ({body})')
+
+
+def _transport(column: Column) -> tuple[str, str]:
+    """How a column travels in the JSONL batch, and the expression that gives its real type."""
+    if column.duck == "TIMESTAMP":
+        return "BIGINT", f'make_timestamp("{column.name}")'  # integer microseconds: exact and cheap
+    return column.duck, f'"{column.name}"'
+
+
+class DuckLoader:
+    """Streams rows into DuckDB's tables ``BATCH_ROWS`` at a time.
+
+    DuckDB's Python API has no appender and ``executemany`` takes milliseconds a row, while
+    ``read_json`` on a file of rows is as fast as DuckDB gets; orjson writes that file.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, batch_rows: int = BATCH_ROWS) -> None:
+        self.con = con
+        self.batch_rows = batch_rows
+        self.counts = dict.fromkeys(TABLES, 0)
+        self._dir = tempfile.mkdtemp(prefix="wkcli-sql-")
+        self._pending = dict.fromkeys(TABLES, 0)
+        self._files: dict[str, Any] = {}
+        self._sql: dict[str, str] = {}
+        for table, columns in TABLES.items():
+            path = os.path.join(self._dir, f"{table}.jsonl")
+            self._files[table] = open(path, "wb")  # noqa: SIM115 - kept open across batches
+            types = ", ".join(f"'{c.name}': '{_transport(c)[0]}'" for c in columns)
+            exprs = ", ".join(_transport(c)[1] for c in columns)
+            self._sql[table] = (
+                f'INSERT INTO "{table}" SELECT {exprs} FROM read_json(\'{path}\', '
+                f"format='newline_delimited', columns={{{types}}}, maximum_object_size={_MAX_OBJECT})"
+            )
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        try:
+            line = orjson.dumps(row)
+        except TypeError:
+            line = orjson.dumps(_without_surrogates(row))
+        self._files[table].write(line + b"\n")
+        pending = self._pending[table] + 1
+        self._pending[table] = pending
+        if pending >= self.batch_rows:
+            self.flush(table)
+
+    def flush(self, table: str) -> None:
+        if not self._pending[table]:
+            return
+        out = self._files[table]
+        out.flush()
+        self.con.execute(self._sql[table])
+        out.seek(0)
+        out.truncate()
+        self.counts[table] += self._pending[table]
+        self._pending[table] = 0
+
+    def finish(self) -> None:
+        """Load what is left and remove the temporary files."""
+        try:
+            for table in TABLES:
+                self.flush(table)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        for out in self._files.values():
+            out.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def copy_out(
+    con: duckdb.DuckDBPyConnection, table: str, dest: str, fmt: str, partition: bool = False,
+    append: bool = False,
+) -> None:  # fmt: skip
+    """Write ``table`` to ``dest`` as Parquet or CSV; with ``partition``, into ``dest/day=YYYY-MM-DD/``."""
+    columns = TABLES[table]
+    if fmt == "csv":
+        # CSV has no lists: JSON text, as in SQLite.
+        select = ", ".join(
+            f'to_json("{c.name}") AS "{c.name}"' if c.duck.endswith("[]") else f'"{c.name}"' for c in columns
+        )
+        options = ["FORMAT csv", "HEADER true"]
+    else:
+        select = "*"
+        options = ["FORMAT parquet", "COMPRESSION zstd"]
+    if partition:
+        select += ", strftime(\"time\", '%Y-%m-%d') AS day"
+        options += ["PARTITION_BY (day)", "FILENAME_PATTERN 'part-{uuid}'"]
+        if append:
+            options.append("OVERWRITE_OR_IGNORE true")
+    con.execute(f"COPY (SELECT {select} FROM \"{table}\") TO {_quote(dest)} ({', '.join(options)})")
+
+
+def load_file(con: duckdb.DuckDBPyConnection, table: str, path: str, fmt: str) -> None:
+    """Add the rows of a Parquet or CSV file wkcli wrote before (``export --append``)."""
+    if fmt == "parquet":
+        source = f"read_parquet({_quote(path)})"
+    else:
+        types = ", ".join(
+            f"'{c.name}': '{'VARCHAR' if c.duck.endswith('[]') else c.duck}'" for c in TABLES[table]
+        )
+        source = f"read_csv({_quote(path)}, header=true, columns={{{types}}})"
+    select = ", ".join(
+        f'CAST(from_json("{c.name}", \'["VARCHAR"]\') AS VARCHAR[])' if fmt == "csv" and c.duck.endswith("[]")
+        else f'"{c.name}"'
+        for c in TABLES[table]
+    )  # fmt: skip
+    con.execute(f'INSERT INTO "{table}" SELECT {select} FROM {source}')
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _without_surrogates(value: Any) -> Any:
+    """Lone surrogates (valid JSON escapes, invalid UTF-8) replaced by ``?``: engines store UTF-8 text."""
+    if type(value) is str:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if type(value) is list:
+        return [_without_surrogates(item) for item in value]
+    if type(value) is dict:
+        return {key: _without_surrogates(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,50 @@
+"""Feed what a Reader yields into a loader as rows: messages, presence entries, and problems found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from wkcli.read.accounting import Diagnostics
+from wkcli.webhook.dedupe import Deduper
+from wkcli.webhook.model import Message, PresenceEntry
+from wkcli.webhook.rows import RowChecker, malformed_row, message_row, presence_row
+
+
+class Loader(Protocol):
+    counts: dict[str, int]
+
+    def add(self, table: str, row: dict[str, Any]) -> None: ...
+
+
+def record_errors(diagnostics: Diagnostics, loader: Loader) -> None:
+    """Make every input error the reader reports also a ``problems`` row.
+
+    The reader needs to know nothing about tables; every error is recorded, also those past the
+    number shown on stderr.
+    """
+    diagnostics.on_error(lambda where, reason: loader.add("problems", malformed_row(where, reason)))
+
+
+def feed(
+    items: Iterable[Message | PresenceEntry], loader: Loader, deduper: Deduper | None = None,
+    checks: bool = True,
+) -> None:  # fmt: skip
+    """Add a row for every item; with ``checks``, run ``wkcli check``'s rules and add what they find.
+
+    The checks see every delivery, also those ``deduper`` keeps out of ``messages``.
+    """
+    checker = RowChecker() if checks else None
+    problems = checker.rows if checker is not None else []
+    add = loader.add
+    for item in items:
+        if checker is not None:
+            checker.add(item)
+            if problems:
+                for row in problems:
+                    add("problems", row)
+                problems.clear()
+        if type(item) is PresenceEntry:
+            add("presence", presence_row(item))
+        elif deduper is None or deduper.first(item):  # type: ignore[arg-type]
+            add("messages", message_row(item))  # type: ignore[arg-type]

@@ -1,0 +1,158 @@
+"""Where ``wkcli export`` writes: a DuckDB or SQLite file, or Parquet/CSV files (optionally by day)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Any
+
+from wkcli.errors import UsageError
+from wkcli.store.schema import TABLES
+
+FORMATS = ("parquet", "sqlite", "duckdb", "csv")
+EXTENSIONS = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".sqlite": "sqlite",
+    ".sqlite3": "sqlite",
+    ".db": "sqlite",
+    ".duckdb": "duckdb",
+    ".ddb": "duckdb",
+    ".csv": "csv",
+}
+NEEDS_DUCKDB = ("parquet", "duckdb", "csv")  # SQLite is written by the standard library
+
+
+def engine_errors() -> tuple[type[BaseException], ...]:
+    """The errors SQLite and DuckDB raise (a file that is not a database, a full disk, ...)."""
+    import sqlite3
+
+    try:
+        import duckdb
+    except ImportError:
+        return (sqlite3.Error,)
+    return (sqlite3.Error, duckdb.Error)
+
+
+def pick_format(path: str, given: str | None, partition: bool = False) -> str:
+    if given is not None:
+        lowered = given.lower()
+        if lowered not in FORMATS:
+            raise UsageError(f"--as must be one of {', '.join(FORMATS)}, not {given!r}")
+        return lowered
+    found = EXTENSIONS.get(os.path.splitext(path.rstrip("/"))[1].lower())
+    if found is None and partition:
+        return "parquet"  # a directory of day folders: what data lakes read
+    if found is None:
+        raise UsageError(
+            f"cannot tell the format from {path!r}: name it .parquet, .sqlite (or .db), .duckdb "
+            "or .csv, or say --as parquet|sqlite|duckdb|csv"
+        )
+    return found
+
+
+def file_names(dest: str, fmt: str, partition: bool) -> dict[str, str]:
+    """Where each table goes: ``messages`` in ``dest``, the others beside it (or under it, by day)."""
+    if partition:
+        return {table: os.path.join(dest, table) for table in TABLES}
+    stem, ext = os.path.splitext(dest)
+    return {table: dest if table == "messages" else f"{stem}.{table}{ext}" for table in TABLES}
+
+
+class Target:
+    """Opens a loader for the rows (``loader``), and ``finish`` puts them in place."""
+
+    def __init__(self, dest: str, fmt: str, append: bool = False, partition: bool = False) -> None:
+        if partition and fmt not in ("parquet", "csv"):
+            raise UsageError("--partition day is for Parquet and CSV (a directory of files per day)")
+        self.dest = dest
+        self.fmt = fmt
+        self.append = append
+        self.partition = partition
+        self.written: list[str] = []
+        self._created = not os.path.exists(dest)
+        if not append and not self._created and not (partition and _empty_dir(dest)):
+            raise UsageError(f"{dest} exists: --append adds to it; or remove it first")
+        if append and fmt in ("parquet", "csv") and not partition and os.path.isdir(dest):
+            raise UsageError(f"{dest} is a directory: did you mean --partition day?")
+        self._work: str | None = None
+        self.con: Any = None
+        if fmt == "sqlite":
+            from wkcli.store.sqlite import SqliteLoader
+
+            self.loader: Any = SqliteLoader(dest)
+            return
+        from wkcli.store import duck
+
+        if fmt == "duckdb":
+            self.con = duck.connect(dest)
+            # One transaction: a failed or interrupted --append leaves the file as it was.
+            self.con.execute("BEGIN")
+            duck.create_tables(self.con)
+        else:
+            # Rows wait in a DuckDB file in a temporary directory, not in memory, until COPY writes
+            # them out: Parquet is written whole, so every row must be in before it starts.
+            self._work = tempfile.mkdtemp(prefix="wkcli-export-")
+            self.con = duck.scratch(self._work)
+            duck.create_tables(self.con)
+            if append and not partition:
+                for table, path in file_names(dest, fmt, False).items():
+                    if os.path.exists(path):
+                        duck.load_file(self.con, table, path, fmt)
+        self.loader = duck.DuckLoader(self.con)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.loader.counts
+
+    def finish(self) -> None:
+        self.loader.finish()
+        if self.fmt == "sqlite":
+            self.written.append(self.dest)
+            return
+        if self.fmt == "duckdb":
+            self.con.execute("COMMIT")
+            self.con.close()
+            self.written.append(self.dest)
+            return
+        try:
+            self._copy_out()
+        finally:
+            self.con.close()
+            shutil.rmtree(self._work or "", ignore_errors=True)
+
+    def _copy_out(self) -> None:
+        from wkcli.store import duck
+
+        for table, path in file_names(self.dest, self.fmt, self.partition).items():
+            rows = self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            if not rows and table != "messages":
+                continue  # no presence entries or no problems: no file
+            if self.partition:
+                os.makedirs(path, exist_ok=True)
+                duck.copy_out(self.con, table, path, self.fmt, partition=True, append=self.append)
+            else:
+                # Written beside the target and renamed: a failure leaves the old file whole.
+                part = path + ".wkcli-tmp"
+                duck.copy_out(self.con, table, part, self.fmt)
+                os.replace(part, path)
+            self.written.append(path)
+
+    def discard(self) -> None:
+        """After a failure: drop what was not written; remove the target if this run created it."""
+        try:
+            self.loader.discard()
+        finally:
+            if self.con is not None:
+                self.con.close()
+            if self._work is not None:
+                shutil.rmtree(self._work, ignore_errors=True)
+            if self._created and self.fmt in ("duckdb", "sqlite") and os.path.isfile(self.dest):
+                os.remove(self.dest)
+                if os.path.exists(self.dest + ".wal"):
+                    os.remove(self.dest + ".wal")
+
+
+def _empty_dir(path: str) -> bool:
+    return os.path.isdir(path) and not os.listdir(path)
