@@ -59,6 +59,11 @@ def classify(
     since: options.Since = None,
     until: options.Until = None,
     limit: options.Limit = None,
+    ids: options.Ids = None,
+    cmd: options.Cmd = None,
+    content_type: options.ContentType = None,
+    grep: options.Grep = None,
+    grep_regex: options.GrepRegex = None,
     fmt: Format = "auto",
     input_format: options.InputFormat = "auto",
     strict: options.Strict = False,
@@ -80,7 +85,10 @@ def classify(
     and "event". Presence entries (user.onlinestatus) are counted in the summary, not listed.
     """
     session = Session(color, quiet)
-    criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
+    criteria = Criteria.from_options(
+        kind, event, channel, channel_type, sender, since, until, limit,
+        ids, cmd, content_type, grep, grep_regex,
+    )
     extra = None
     if decode:
         from wkcli.webhook.payload import message_view

@@ -48,6 +48,11 @@ def count(
     since: options.Since = None,
     until: options.Until = None,
     limit: options.Limit = None,
+    ids: options.Ids = None,
+    cmd: options.Cmd = None,
+    content_type: options.ContentType = None,
+    grep: options.Grep = None,
+    grep_regex: options.GrepRegex = None,
     fmt: Format = "auto",
     input_format: options.InputFormat = "auto",
     strict: options.Strict = False,
@@ -68,7 +73,10 @@ def count(
     """
     session = Session(color, quiet)
     fmt = pick_format(COUNTS, fmt, session.terminal)
-    criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
+    criteria = Criteria.from_options(
+        kind, event, channel, channel_type, sender, since, until, limit,
+        ids, cmd, content_type, grep, grep_regex,
+    )
     tally = Tally(split_values(by), utc=utc)
     if follow:
         return _follow(session, paths, criteria, input_format, strict, jobs, tally, fmt)

@@ -39,8 +39,8 @@ Event = Annotated[
     typer.Option(
         "--event",
         "-e", metavar="EVENT",
-        help="Keep only these events (msg.notify, msg.offline, user.onlinestatus). Repeatable, "
-        "or comma-separated.",
+        help="Keep only these events: msg.notify, msg.offline, user.onlinestatus, or as the "
+        "tables print them, notify, offline, presence. Repeatable, or comma-separated.",
         rich_help_panel=FILTERS,
     ),
 ]
@@ -89,7 +89,48 @@ Limit = Annotated[
     Optional[int],
     typer.Option(
         "--limit", "-n", metavar="N",
-        help="Stop after this many matching messages.",
+        help="Stop after this many matching messages (presence entries do not count).",
+        rich_help_panel=FILTERS,
+    ),
+]
+Ids = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--id", metavar="ID",
+        help="Keep only this message: message_id, message_idstr or client_msg_no. Repeatable.",
+        rich_help_panel=FILTERS,
+    ),
+]
+Cmd = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--cmd", metavar="NAME",
+        help="Keep only CMD messages whose payload names this cmd (typing, unreadClear, ...). Repeatable.",
+        rich_help_panel=FILTERS,
+    ),
+]
+ContentType = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--content-type", metavar="TYPE",
+        help="Keep only this payload type: a number or a name (text, image, file, cmd, system, ...).",
+        rich_help_panel=FILTERS,
+    ),
+]
+Grep = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--grep", metavar="TEXT",
+        help="Keep only messages whose decoded payload, ids or uids contain TEXT (any case). "
+        "Repeatable: all must match.",
+        rich_help_panel=FILTERS,
+    ),
+]
+GrepRegex = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--grep-regex", metavar="PATTERN",
+        help="As --grep, with a regular expression (Python syntax, any case).",
         rich_help_panel=FILTERS,
     ),
 ]

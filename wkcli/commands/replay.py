@@ -134,6 +134,11 @@ def replay(
     since: options.Since = None,
     until: options.Until = None,
     limit: Limit = None,
+    ids: options.Ids = None,
+    cmd: options.Cmd = None,
+    content_type: options.ContentType = None,
+    grep: options.Grep = None,
+    grep_regex: options.GrepRegex = None,
     header: Header = None,
     speed: Speed = 0.0,
     retry: Retry = False,
@@ -188,7 +193,10 @@ def replay(
         headers=parse_headers(header, "--header"),
     )
     session = Session(color, quiet)
-    criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
+    criteria = Criteria.from_options(
+        kind, event, channel, channel_type, sender, since, until, limit,
+        ids, cmd, content_type, grep, grep_regex,
+    )
     stop = StopFlag()
     # The reader runs on a thread of its own; its wait hook is where a stop reaches it.
     reader = session.reader(

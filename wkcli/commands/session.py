@@ -122,7 +122,21 @@ class Session:
         given); by default, whether the reader's criteria select anything.
         """
         self._account(reader, filtered)
+        self.explain(reader)
         return reader.stats.exit_code
+
+    def explain(self, reader: Reader) -> None:
+        """Say why the filters left nothing (the input's events, its time range), and what the
+        time window could not place."""
+        from wkcli.webhook.filters import untimed_note, why_nothing
+
+        stats = reader.stats
+        note = untimed_note(reader.seen)
+        if note:
+            self.diagnostics.note(note)
+        if stats.matched == 0 and stats.records and reader.criteria.selects():
+            for reason in why_nothing(reader.criteria, stats.events, reader.seen):
+                self.diagnostics.note("nothing matched: " + reason)
 
     def interrupted(self, how: str) -> None:
         """The account of what was read before Ctrl-C or SIGTERM stopped the command."""
@@ -134,11 +148,7 @@ class Session:
         if hidden:
             self.diagnostics.note(hidden + " (the counts below include them)")
         if filtered is None:
-            criteria = reader.criteria
-            filtered = bool(
-                criteria.kinds or criteria.events or criteria.channels or criteria.channel_types
-                or criteria.senders or criteria.since is not None or criteria.until is not None
-            )
+            filtered = reader.criteria.selects()
         self.diagnostics.note(prefix + summary_line(reader.stats, filtered))
 
 

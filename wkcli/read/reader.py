@@ -16,7 +16,8 @@ from wkcli.read.accounting import BulkTally, Diagnostics, Item, Ledger, Stats
 from wkcli.read.options import ReadOptions
 from wkcli.read.source import Input, TruncatedInput, iter_lines, open_input, progress_reporter
 from wkcli.read.values import Bad, Skip, Value, read_values
-from wkcli.webhook.filters import Criteria, build
+from wkcli.webhook.filters import Criteria, Seen, build
+from wkcli.webhook.model import Message
 
 
 class Reader:
@@ -33,7 +34,8 @@ class Reader:
         self.criteria = criteria or Criteria()
         self.diagnostics = diagnostics
         self.options = options or ReadOptions()
-        self._keep = build(self.criteria)
+        self.seen = Seen()  # what the time window saw, to say why nothing matched
+        self._keep = build(self.criteria, self.seen)
         self.ledger = Ledger(diagnostics, self._keep, self.options.strict, self.options.presence)
         self.stats: Stats = self.ledger.stats
         self.fast: fast.Scan | None = None  # the fast path set by count_into / pass_plain_jsonl
@@ -62,13 +64,18 @@ class Reader:
         if limit == 0:
             self.stats.stopped_at_limit = True
             return
+        # --limit counts messages, the main kind of every command that passes it here (presence
+        # counts its entries itself): presence entries met on the way do not use it up.
+        shown = 0
         for path in self.paths:
             for item in self._read_path(path):
                 self.stats.matched += 1
                 yield item
-                if limit is not None and self.stats.matched >= limit:
-                    self.stats.stopped_at_limit = True
-                    return
+                if limit is not None and type(item) is Message:
+                    shown += 1
+                    if shown >= limit:
+                        self.stats.stopped_at_limit = True
+                        return
 
     def records(self) -> Iterator[tuple[Value, list[Item]]]:
         """Each webhook record read, with all its messages and presence entries (kept or not).

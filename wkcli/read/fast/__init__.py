@@ -29,8 +29,8 @@ FAST_FORMATS = ("auto", "jsonl", "log")
 def usable(criteria: Criteria, options: ReadOptions) -> bool:
     """True when the criteria and options leave nothing for a fast path to get wrong.
 
-    Filters on fields other than kind and event, ``--limit``, ``--follow`` and
-    ``--input-format json`` (values spanning lines) always take the general path, and so does
+    Filters on anything but kind and event (fields, ids, payload text, time), ``--limit``,
+    ``--follow`` and ``--input-format json`` (values spanning lines) always take the general path, and so does
     everything when the environment sets ``WKCLI_FASTPATH=0`` (to compare the two).
     """
     c = criteria
@@ -39,9 +39,7 @@ def usable(criteria: Criteria, options: ReadOptions) -> bool:
         and not options.follow
         and options.input_format in FAST_FORMATS
         and c.limit is None
-        and not (c.channels or c.channel_types or c.senders)
-        and c.since is None
-        and c.until is None
+        and not c.beyond_kind_and_event()
     )
 
 

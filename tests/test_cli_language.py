@@ -1,0 +1,111 @@
+"""One language across commands: event names, why nothing matched, --limit, the questions filters."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import SAMPLES
+
+WEBHOOKS = str(SAMPLES / "webhooks.jsonl")
+
+
+def _lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_event_short_names_match_what_the_table_prints(run):
+    long = run("classify", WEBHOOKS, "-o", "jsonl", "--event", "msg.offline")
+    short = run("classify", WEBHOOKS, "-o", "jsonl", "--event", "offline")
+    assert short.exit_code == 0 and short.stdout == long.stdout and long.stdout
+    notify = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "-e", "notify").stdout)
+    assert notify and {m["event"] for m in notify} == {"msg.notify"}
+    presence = json.loads(run("count", WEBHOOKS, "-o", "json", "--event", "presence").stdout)
+    assert presence["presence"] == 4
+
+
+def test_unknown_event_is_a_usage_error_with_a_suggestion(run):
+    result = run("classify", WEBHOOKS, "--event", "msg.notfy")
+    assert result.exit_code == 2
+    assert "did you mean 'msg.notify'" in result.stderr and "msg.notfy" in result.stderr
+    assert result.stdout == ""
+
+
+def test_event_filter_that_matched_nothing_names_the_input_events(run, tmp_path):
+    dump = tmp_path / "notify.jsonl"
+    dump.write_text((SAMPLES / "webhooks.jsonl").read_text().splitlines()[0] + "\n")
+    result = run("classify", str(dump), "-o", "jsonl", "--event", "offline")
+    assert result.stdout == ""
+    assert "nothing matched: no msg.offline in the input; it has user.onlinestatus 2" in result.stderr
+
+
+def test_time_window_outside_the_input_says_the_input_range(run):
+    result = run("classify", WEBHOOKS, "-o", "jsonl", "--since", "2h")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "the input runs from 2026-07-30 08:00:05 to 2026-07-30 08:03:01" in result.stderr
+
+
+def test_empty_window_is_a_usage_error_before_reading(run):
+    result = run("count", "/nonexistent", "--since", "2026-07-31", "--until", "2026-07-30")
+    assert result.exit_code == 2
+    assert "--since" in result.stderr and "window is empty" in result.stderr
+    assert "nonexistent" not in result.stderr.replace("'2026", "")
+
+
+def test_presence_without_receive_time_is_not_dropped_silently(run):
+    result = run("count", WEBHOOKS, "-o", "json", "--since", "0")
+    assert json.loads(result.stdout)["presence"] == 0
+    assert "4 presence entries without a receive time left out by --since/--until" in result.stderr
+    captured = run("count", str(SAMPLES / "capture.jsonl"), "-o", "json", "--since", "0")
+    assert json.loads(captured.stdout)["presence"] == 1  # capture records have a receive time
+
+
+def test_limit_counts_messages_in_every_command(run):
+    classified = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--limit", "5").stdout)
+    counted = json.loads(run("count", WEBHOOKS, "-o", "json", "--limit", "5").stdout)
+    assert len(classified) == 5
+    assert counted["cmd"] + counted["chat"] == 5
+
+
+def test_id_filter_takes_every_id_form(run):
+    everything = _lines(run("classify", WEBHOOKS, "-o", "jsonl").stdout)
+    first, second = everything[0], everything[3]
+    by_id = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--id", first["message_idstr"]).stdout)
+    assert by_id and all(m["message_idstr"] == first["message_idstr"] for m in by_id)
+    both = ["--id", second["client_msg_no"], "--id", first["message_idstr"]]
+    by_no = _lines(run("classify", WEBHOOKS, "-o", "jsonl", *both).stdout)
+    assert {m["message_idstr"] for m in by_no} == {first["message_idstr"], second["message_idstr"]}
+
+
+def test_cmd_content_type_and_grep(run):
+    typing = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--cmd", "typing", "--decode").stdout)
+    assert typing and all(m["decoded"]["cmd"] == "typing" for m in typing)
+    text = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--content-type", "text", "--decode").stdout)
+    assert text and all(m["decoded"]["content_type"] == 1 for m in text)
+    assert run("classify", WEBHOOKS, "-o", "jsonl", "--content-type", "1").stdout == run(
+        "classify", WEBHOOKS, "-o", "jsonl", "--content-type", "text"
+    ).stdout
+    lunch = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--grep", "LUNCH", "--decode").stdout)
+    assert lunch and all("lunch" in json.dumps(m["decoded"]["payload"]).lower() for m in lunch)
+    regex = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--grep-regex", r"lunch at \d+").stdout)
+    assert [m["message_idstr"] for m in regex] == [m["message_idstr"] for m in lunch]
+    by_uid = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--grep", "u1004").stdout)
+    assert by_uid
+
+
+def test_bad_filters_are_usage_errors_naming_the_flag(run):
+    bad = run("classify", WEBHOOKS, "--grep-regex", "(")
+    assert bad.exit_code == 2 and "--grep-regex" in bad.stderr and "'('" in bad.stderr
+    bad = run("count", WEBHOOKS, "--content-type", "pictures")
+    assert bad.exit_code == 2 and "--content-type" in bad.stderr and "pictures" in bad.stderr
+
+
+def test_new_filters_give_the_same_on_the_fast_path(run, monkeypatch, tmp_path):
+    big = tmp_path / "big.jsonl"
+    lines = (SAMPLES / "webhooks.jsonl").read_bytes()
+    big.write_bytes(lines * 3000)  # past the fast path's threshold
+    for args in (["--grep", "lunch"], ["--cmd", "typing"], ["--id", "1877505633801703424"]):
+        fast = run("count", str(big), "-o", "json", *args).stdout
+        monkeypatch.setenv("WKCLI_FASTPATH", "0")
+        slow = run("count", str(big), "-o", "json", *args).stdout
+        monkeypatch.delenv("WKCLI_FASTPATH")
+        assert fast == slow
