@@ -178,7 +178,9 @@ def test_strict_stops_at_the_first_bad_record(run):
     result = run("classify", BROKEN, "--strict")
     assert result.exit_code == 1
     assert len(result.stdout.splitlines()) == 1
-    assert f"error: {BROKEN}:2: invalid JSON" in result.stderr
+    assert f"{BROKEN}:2: error: invalid JSON" in result.stderr
+    assert result.stderr.count("invalid JSON") == 1  # said once, not again in another form
+    assert "stopped at the first bad record (--strict)" in result.stderr
 
 
 def test_missing_file_is_exit_2_but_other_files_are_read(run, tmp_path):

@@ -109,3 +109,76 @@ def test_new_filters_give_the_same_on_the_fast_path(run, monkeypatch, tmp_path):
         slow = run("count", str(big), "-o", "json", *args).stdout
         monkeypatch.delenv("WKCLI_FASTPATH")
         assert fast == slow
+
+
+def test_click_usage_errors_are_one_wkcli_line(run):
+    result = run("classify", WEBHOOKS, "--limt", "3")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("wkcli: error: No such option: --limt")
+    assert lines[1] == "see 'wkcli classify --help'"
+    assert "╭" not in result.stderr and "Usage:" not in result.stderr
+    bad = run("count", WEBHOOKS, "-n", "x")
+    assert bad.exit_code == 2 and bad.stderr.startswith("wkcli: error: ") and "'x'" in bad.stderr
+
+
+def test_bad_values_repeat_the_value(run):
+    result = run("classify", WEBHOOKS, "--input-format", "xml")
+    assert result.exit_code == 2 and "'xml'" in result.stderr
+
+
+def test_online_and_offline_together_is_an_error(run):
+    result = run("presence", WEBHOOKS, "--online", "--offline")
+    assert result.exit_code == 2 and "--online and --offline" in result.stderr
+
+
+def test_short_flags_mean_the_same_in_every_command():
+    from typer.main import get_command
+
+    from wkcli.cli import app
+
+    meaning: dict[str, set[str]] = {}
+    for command in get_command(app).commands.values():  # type: ignore[attr-defined]
+        for param in command.params:
+            longs = [opt for opt in param.opts if opt.startswith("--")]
+            for opt in param.opts:
+                if opt.startswith("-") and not opt.startswith("--"):
+                    meaning.setdefault(opt, set()).add(longs[0])
+    assert {short: names for short, names in meaning.items() if len(names) > 1} == {}
+    assert meaning["-j"] == {"--jobs"} and meaning["-P"] == {"--concurrency"}
+
+
+def test_from_given_a_file_suggests_follow(run, tmp_path, monkeypatch):
+    from wkcli.output.terminal import Terminal
+
+    real = Terminal.from_sys
+
+    def on_a_terminal(color: str):
+        terminal = real(color)
+        terminal.stdin_isatty = True
+        return terminal
+
+    monkeypatch.setattr(Terminal, "from_sys", staticmethod(on_a_terminal))
+    for command in ("classify", "count", "check", "replay"):
+        extra = ["--to", "http://127.0.0.1:9/"] if command == "replay" else []
+        result = run(command, "-f", WEBHOOKS, *extra)
+        assert result.exit_code == 2, command
+        assert "-f is --from UID; did you mean -F (follow)?" in result.stderr
+        assert f"wkcli {command} -F" in result.stderr
+    missing = run("presence")
+    assert "no input: name a dump file (wkcli presence dump.jsonl)" in missing.stderr
+
+
+def test_show_completion_prints_a_bash_script(run, wkcli_proc):
+    result = wkcli_proc("--show-completion", "bash")
+    assert result.returncode == 0
+    script = result.stdout.decode()
+    assert "_WKCLI_COMPLETE=complete_bash" in script and "complete -o default -F _wkcli_completion wkcli" in script
+    assert "--install-completion" in run("--help").stdout
+
+
+def test_completion_offers_commands_and_options(wkcli_proc):
+    env = {"_WKCLI_COMPLETE": "complete_bash", "COMP_WORDS": "wkcli cla", "COMP_CWORD": "1"}
+    assert "classify" in wkcli_proc(env=env).stdout.decode().split()
+    env = {"_WKCLI_COMPLETE": "complete_bash", "COMP_WORDS": "wkcli count --gr", "COMP_CWORD": "2"}
+    assert {"--grep", "--grep-regex"} <= set(wkcli_proc(env=env).stdout.decode().split())

@@ -60,7 +60,7 @@ def test_filters_cut_a_batch_down_to_the_kept_messages(tmp_path: Path, run) -> N
     original = capture_original(tmp_path)
     replayed = tmp_path / "replayed.jsonl"
     with capture_server(tmp_path, out=str(replayed)) as (_, port, _):
-        result = run("replay", str(original), "--to", f"http://127.0.0.1:{port}/", "--kind", "chat", "-j", "3")
+        result = run("replay", str(original), "--to", f"http://127.0.0.1:{port}/", "--kind", "chat", "-P", "3")
     got = records(replayed)
     by_event = {r["event"]: r["body"] for r in got}
     # The notify batch held one chat and one CMD: only the chat message is replayed, as a batch.

@@ -8,17 +8,31 @@ from typing import Annotated, Optional
 import typer
 
 from wkcli import __version__
-from wkcli.commands import capture, check, classify, count, export, presence, replay, report, show, sql, trigger
+from wkcli.commands import (
+    capture,
+    check,
+    classify,
+    count,
+    export,
+    presence,
+    replay,
+    report,
+    show,
+    sql,
+    trigger,
+)
+from wkcli.commands.group import WkcliGroup
 from wkcli.commands.options import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
 
 app = typer.Typer(
     name="wkcli",
+    cls=WkcliGroup,
     help="Triage captured WuKongIM webhook traffic: which messages are CMDs, which are chat.\n\n"
     "Example: wkcli classify samples/webhooks.jsonl",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},

@@ -59,9 +59,13 @@ class OutputError(WkcliError):
 
 
 class StrictStop(WkcliError):
-    """``--strict`` met a bad record."""
+    """``--strict`` met a bad record; ``reported``: its error line was printed already."""
 
     exit_code = ExitCode.MALFORMED
+
+    def __init__(self, message: str, reported: bool = False) -> None:
+        super().__init__(message)
+        self.reported = reported
 
 
 class Terminated(KeyboardInterrupt):

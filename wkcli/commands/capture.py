@@ -10,6 +10,7 @@ import typer
 from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
+from wkcli.read.accounting import plural
 from wkcli.text import sanitize
 
 EXIT_HELP = (
@@ -267,12 +268,12 @@ def capture(
     if stats.disconnected:
         refused += f", {stats.disconnected:,} cut short by the client"
     bad = f" ({stats.bad_bodies:,} with a body that is not JSON)" if stats.bad_bodies else ""
-    diagnostics.note(f"stopped: {stats.recorded:,} requests recorded{bad}{refused}")
+    diagnostics.note(f"stopped: {plural(stats.recorded, 'request')} recorded{bad}{refused}")
     if stats.write_errors:
         where = "standard output" if capture_options.out is None else capture_options.out
         diagnostics.error(
-            "", f"cannot write to {where}: {stats.write_error}: {stats.write_errors:,} requests "
-            "were not recorded and were answered 500"
+            "", f"cannot write to {where}: {stats.write_error}: {plural(stats.write_errors, 'request')} "
+            "not recorded (answered 500)"
         )
         return ExitCode.OUTPUT
     return ExitCode.OK

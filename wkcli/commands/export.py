@@ -9,6 +9,7 @@ import typer
 from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
+from wkcli.read.accounting import plural
 from wkcli.webhook.filters import Criteria
 
 if TYPE_CHECKING:
@@ -137,7 +138,8 @@ def load(
         session.reading_done()
     counts = target.counts
     session.diagnostics.note(
-        f"wrote {counts['messages']:,} messages, {counts['presence']:,} presence entries and "
-        f"{counts['problems']:,} problems to {name}"
+        f"wrote {plural(counts['messages'], 'message')}, "
+        f"{plural(counts['presence'], 'presence entry', 'presence entries')} and "
+        f"{plural(counts['problems'], 'problem')} to {name}"
     )
     return session.finish(reader)

@@ -8,7 +8,7 @@ import typer
 
 from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
-from wkcli.errors import ExitCode, StrictStop
+from wkcli.errors import ExitCode, StrictStop, UsageError
 from wkcli.output.base import PRESENCE, Options, pick_format
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import USER_ONLINESTATUS, PresenceEntry
@@ -25,13 +25,15 @@ Device = Annotated[
         rich_help_panel=options.FILTERS,
     ),
 ]  # fmt: skip
+# Two flags rather than --online/--offline, so that giving both is an error, not the last one winning.
 Online = Annotated[
-    Optional[bool],
-    typer.Option(
-        "--online/--offline", help="Keep only entries going online (or offline).",
-        rich_help_panel=options.FILTERS, show_default=False,
-    ),
-]  # fmt: skip
+    bool,
+    typer.Option("--online", help="Keep only entries going online.", rich_help_panel=options.FILTERS),
+]
+Offline = Annotated[
+    bool,
+    typer.Option("--offline", help="Keep only entries going offline.", rich_help_panel=options.FILTERS),
+]
 Format = Annotated[
     str,
     typer.Option(
@@ -46,7 +48,8 @@ def presence(
     paths: options.Paths = None,
     uid: Uid = None,
     device: Device = None,
-    online: Online = None,
+    online: Online = False,
+    offline: Offline = False,
     since: options.Since = None,
     until: options.Until = None,
     limit: options.Limit = None,
@@ -68,7 +71,10 @@ def presence(
     object per line: received, uid, device_flag, device, status, conn_id, device_online_count,
     total_online_count, entry (the original string) and source.
     """
-    selection = PresenceSelection.from_options(uid, device, online, limit)
+    if online and offline:
+        raise UsageError("--online and --offline exclude each other: give one (or neither for both)")
+    state = True if online else (False if offline else None)
+    selection = PresenceSelection.from_options(uid, device, state, limit)
     session = Session(color, quiet, warnings=False)  # presence is not about messages
     criteria = Criteria.from_options(event=[USER_ONLINESTATUS], since=since, until=until)
     terminal = session.terminal
@@ -78,9 +84,9 @@ def presence(
 
     def malformed(entry: PresenceEntry, reason: str) -> None:
         reader.stats.malformed += 1
-        if strict:
-            raise StrictStop(f"{entry.origin}: {reason}")
         session.diagnostics.error(str(entry.origin), reason)
+        if strict:
+            raise StrictStop(f"{entry.origin}: {reason}", reported=True)
 
     try:
         for row in selection.rows(reader, malformed):

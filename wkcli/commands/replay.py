@@ -40,7 +40,8 @@ Concurrency = Annotated[
     int,
     typer.Option(
         "--concurrency",
-        "-j",
+        "-P",  # as xargs -P: -j is --jobs (reading processes) everywhere else
+        metavar="N",
         help="Requests in flight at once; 1 (the default) keeps the dump's order.",
         rich_help_panel=SENDING,
     ),
@@ -232,7 +233,7 @@ def replay(
             line += f", {summary.failed:,} failed"
         diagnostics.note(line + (f" ({statuses})" if statuses else ""))
     if summary.skipped:
-        diagnostics.note(f"{summary.skipped:,} bodies left out by the filters")
+        diagnostics.note(f"{plural(summary.skipped, 'body', 'bodies')} left out by the filters")
     if stop.signal == signal.SIGINT:
         return ExitCode.INTERRUPTED
     if stop.signal == signal.SIGTERM:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import typer
 
-from wkcli.errors import BadValue, ExitCode, OutputError, Terminated, UsageError, WkcliError
+from wkcli.errors import BadValue, ExitCode, OutputError, StrictStop, Terminated, UsageError, WkcliError
 from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
 from wkcli.read.accounting import Diagnostics, summary_line
 from wkcli.read.options import ReadOptions
@@ -69,12 +69,23 @@ class Session:
         stderr for large files, when stderr is a terminal.
         """
         if input_format not in INPUT_FORMATS:
-            raise UsageError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}")
+            raise UsageError(
+                f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}"
+            )
         paths = list(paths or [])
+        command = _command_name()
+        if not paths:
+            # `-f dump.jsonl` typed with the habit of `tail -f`: -f is --from, -F is --follow.
+            named = next((uid for uid in criteria.senders if os.path.isfile(uid)), None)
+            if named is not None:
+                raise UsageError(
+                    f"{named!r} is a file, but -f is --from UID; did you mean -F (follow)? "
+                    f"wkcli {command} -F {named}"
+                )
         if (not paths or "-" in paths) and self.terminal.stdin_isatty:
             raise UsageError(
-                "no input: name a dump file (wkcli classify dump.jsonl) or pipe one in "
-                "(cat dump.jsonl | wkcli classify); see --help"
+                f"no input: name a dump file (wkcli {command} dump.jsonl) or pipe one in "
+                f"(cat dump.jsonl | wkcli {command}); see wkcli {command} --help"
             )
         if writer is not None:
             on_wait = writer.flush
@@ -152,6 +163,15 @@ class Session:
         self.diagnostics.note(prefix + summary_line(reader.stats, filtered))
 
 
+def _command_name() -> str:
+    """The running subcommand's name (``count``), for messages that show how to call it."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    name = ctx.info_name if ctx is not None else None
+    return name or "classify"
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -182,6 +202,11 @@ def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
             sys.stdout.flush()
         except typer.Exit:
             raise
+        except StrictStop as exc:
+            # The bad record was reported already, as every error is: say only why we stopped.
+            stopped = "wkcli: stopped at the first bad record (--strict)"
+            _say(stopped if exc.reported else f"wkcli: error: {exc}")
+            code = exc.exit_code
         except BadValue as exc:
             _say(f"wkcli: error: {exc.naming(_flag(command, exc.what))}")
             code = exc.exit_code

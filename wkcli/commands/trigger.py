@@ -105,11 +105,13 @@ Devices = Annotated[
     ),
 ]
 Count = Annotated[
-    int, typer.Option("--count", "-n", help="How many webhooks to send.", rich_help_panel=SENDING)
+    # No -n: that is --limit in every reading command.
+    int, typer.Option("--count", metavar="N", help="How many webhooks to send.", rich_help_panel=SENDING)
 ]
 Output = Annotated[
     Optional[str],
     typer.Option(
+        "--format",
         "--output",
         "-o",
         metavar="FORMAT",
@@ -187,7 +189,7 @@ def trigger(
     if count < 1:
         raise UsageError("--count must be 1 or more")
     if output not in (None, "jsonl"):
-        raise UsageError("--output: only jsonl (the bodies as a dump) is written; leave it out to send")
+        raise UsageError(f"--format: only jsonl (the bodies as a dump) is written, not {output!r}; leave it out to send")
     spec = Spec(
         kind=kind,
         content=content,

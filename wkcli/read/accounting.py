@@ -265,7 +265,7 @@ class Ledger:
         if self.diagnostics is not None:
             self.diagnostics.error(where, reason)
         if self.strict:
-            raise StrictStop(f"{where}: {reason}" if where else reason)
+            raise StrictStop(f"{where}: {reason}" if where else reason, reported=self.diagnostics is not None)
 
     def _problem(self, problem: Problem) -> None:
         if problem.malformed:
