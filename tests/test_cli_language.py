@@ -182,3 +182,39 @@ def test_completion_offers_commands_and_options(wkcli_proc):
     assert "classify" in wkcli_proc(env=env).stdout.decode().split()
     env = {"_WKCLI_COMPLETE": "complete_bash", "COMP_WORDS": "wkcli count --gr", "COMP_CWORD": "2"}
     assert {"--grep", "--grep-regex"} <= set(wkcli_proc(env=env).stdout.decode().split())
+
+
+def test_count_top_sums_the_rest_as_other(run):
+    full = json.loads(run("count", WEBHOOKS, "-o", "json", "--by", "from_uid").stdout)["groups"]
+    top = json.loads(run("count", WEBHOOKS, "-o", "json", "--by", "from_uid", "--top", "2").stdout)["groups"]
+    assert top[:2] == full[:2]
+    assert top[2] == {"from_uid": "(other)", "count": sum(g["count"] for g in full[2:])}
+    assert run("count", WEBHOOKS, "--by", "from_uid", "--top", "0").exit_code == 2
+
+
+def test_count_by_a_field_no_message_has_says_so(run):
+    result = run("count", WEBHOOKS, "-o", "json", "--by", "from_id")
+    assert "--by from_id: no counted message has this field" in result.stderr
+
+
+def test_count_dedupe_counts_what_classify_dedupe_shows(run):
+    problems = str(SAMPLES / "problems.jsonl")
+    shown = _lines(run("classify", problems, "-o", "jsonl", "--dedupe").stdout)
+    counted = json.loads(run("count", problems, "-o", "json", "--dedupe").stdout)
+    assert counted["cmd"] + counted["chat"] == len(shown)
+    assert counted["cmd"] == sum(1 for m in shown if m["kind"] == "cmd")
+    assert "repeated deliveries not counted" in run("count", problems, "--dedupe").stderr
+
+
+def test_provenance_adds_source_and_receive_time(run, monkeypatch, tmp_path):
+    capture = _lines(run("classify", str(SAMPLES / "capture.jsonl"), "-o", "jsonl", "--provenance").stdout)
+    assert capture[0]["source"].endswith("capture.jsonl:1")
+    assert capture[0]["received_at"] == "2026-07-30T08:06:40+00:00"
+    raw = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--provenance").stdout)
+    assert raw[0]["received_at"] is None and raw[0]["source"].endswith("webhooks.jsonl:2")
+    big = tmp_path / "big.jsonl"
+    big.write_bytes((SAMPLES / "webhooks.jsonl").read_bytes() * 3000)  # large enough for the fast path
+    fast = run("classify", str(big), "-o", "jsonl", "--provenance").stdout
+    monkeypatch.setenv("WKCLI_FASTPATH", "0")
+    assert fast == run("classify", str(big), "-o", "jsonl", "--provenance").stdout
+    assert _lines(fast)[-1]["source"] == f"{big}:30000" or _lines(fast)[-1]["source"].startswith(f"{big}:")

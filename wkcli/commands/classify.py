@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -37,6 +38,15 @@ Decode = Annotated[
         rich_help_panel=options.OUTPUT,
     ),
 ]
+Provenance = Annotated[
+    bool,
+    typer.Option(
+        "--provenance",
+        help='JSON/JSONL: add "source" (file:line of the record) and "received_at" (the capture\'s '
+        "receive time, ISO 8601, null when the record has none) to each message.",
+        rich_help_panel=options.OUTPUT,
+    ),
+]
 Dedupe = Annotated[
     bool,
     typer.Option(
@@ -46,6 +56,26 @@ Dedupe = Annotated[
         rich_help_panel=options.FILTERS,
     ),
 ]
+
+
+def _extra(decode: bool, provenance: bool, utc: bool) -> Callable[[Message], dict[str, Any]] | None:
+    """What --decode and --provenance add to each JSON object (None: nothing, the fast path may run)."""
+    if not (decode or provenance):
+        return None
+    from wkcli.webhook.payload import message_view
+    from wkcli.webhook.times import iso_time
+
+    def extra(message: Message) -> dict[str, Any]:
+        added: dict[str, Any] = {}
+        if decode:
+            added["decoded"] = message_view(message.data, utc)
+        if provenance:
+            added["source"] = str(message.origin)
+            received = message.received
+            added["received_at"] = iso_time(received, utc) if received is not None else None
+        return added
+
+    return extra
 
 
 @guarded
@@ -72,6 +102,7 @@ def classify(
     utc: options.Utc = False,
     decode: Decode = False,
     dedupe: Dedupe = False,
+    provenance: Provenance = False,
     follow: options.Follow = False,
     jobs: options.Jobs = None,
 ) -> ExitCode:
@@ -89,11 +120,7 @@ def classify(
         kind, event, channel, channel_type, sender, since, until, limit,
         ids, cmd, content_type, grep, grep_regex,
     )
-    extra = None
-    if decode:
-        from wkcli.webhook.payload import message_view
-
-        extra = lambda message: {"decoded": message_view(message.data, utc)}  # noqa: E731
+    extra = _extra(decode, provenance, utc)
     terminal = session.terminal
     writer = MESSAGES.open(pick_format(MESSAGES, fmt, terminal), terminal, Options(utc, extra))
     # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.

@@ -11,7 +11,9 @@ from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
 from wkcli.output.base import COUNTS, pick_format
 from wkcli.output.counts import Counted
+from wkcli.webhook.dedupe import Deduper
 from wkcli.webhook.filters import Criteria, split_values
+from wkcli.webhook.model import Message
 from wkcli.webhook.tally import Tally
 
 By = Annotated[
@@ -22,6 +24,22 @@ By = Annotated[
         metavar="FIELD",
         help="Group by this field (repeatable): event, kind, channel_id, channel_type, from_uid, "
         "file, hour, day, minute, or any field path such as header.red_dot.",
+    ),
+]
+Top = Annotated[
+    Optional[int],
+    typer.Option(
+        "--top", metavar="N",
+        help="With --by: the N largest groups, the rest summed as one row '(other)'.",
+    ),
+]
+Dedupe = Annotated[
+    bool,
+    typer.Option(
+        "--dedupe",
+        help="Count each message once (by message_id, else client_msg_no), however many times "
+        "it was delivered, as classify --dedupe shows them.",
+        rich_help_panel=options.FILTERS,
     ),
 ]
 Format = Annotated[
@@ -40,6 +58,8 @@ Format = Annotated[
 def count(
     paths: options.Paths = None,
     by: By = None,
+    top: Top = None,
+    dedupe: Dedupe = False,
     kind: options.Kind = None,
     event: options.Event = None,
     channel: options.Channel = None,
@@ -77,18 +97,32 @@ def count(
         kind, event, channel, channel_type, sender, since, until, limit,
         ids, cmd, content_type, grep, grep_regex,
     )
-    tally = Tally(split_values(by), utc=utc)
+    tally = Tally(split_values(by), utc=utc, top=top)
+    deduper = Deduper() if dedupe else None
     if follow:
-        return _follow(session, paths, criteria, input_format, strict, jobs, tally, fmt)
+        return _follow(session, paths, criteria, input_format, strict, jobs, tally, fmt, deduper)
     reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True)
     try:
-        reader.count_into(tally)
+        if deduper is None:
+            reader.count_into(tally)
+        else:
+            for item in reader:
+                if type(item) is not Message or deduper.first(item):
+                    tally.add(item)
     finally:
         session.reading_done()
     writer = COUNTS.open(fmt, session.terminal)
     writer.write(Counted(tally, reader.stats))
     writer.close()
+    _notes(session, tally, deduper)
     return session.finish(reader)
+
+
+def _notes(session: Session, tally: Tally, deduper: Deduper | None) -> None:
+    for name in tally.fields_nobody_has():
+        session.diagnostics.note(f"--by {name}: no counted message has this field (every group is (none))")
+    if deduper is not None and deduper.repeats:
+        session.diagnostics.note(f"--dedupe: {deduper.repeats:,} repeated deliveries not counted")
 
 
 def _follow(
@@ -100,6 +134,7 @@ def _follow(
     jobs: int | None,
     tally: Tally,
     fmt: str,
+    deduper: Deduper | None = None,
 ) -> ExitCode:
     """--follow: totals redrawn in place on a terminal; elsewhere (or -o json) a JSON line per change."""
     from wkcli.output.counts import follow_view
@@ -119,5 +154,7 @@ def _follow(
     view = FollowedCounts(session.terminal, lambda: follow_view(counted), counted.report, live=live)
     with view:
         for item in reader:
-            tally.add(item)
+            if deduper is None or type(item) is not Message or deduper.first(item):
+                tally.add(item)
+    _notes(session, tally, deduper)
     return session.finish(reader)

@@ -15,14 +15,18 @@ from wkcli.webhook.model import CMD, Message, PresenceEntry
 DERIVED = ("event", "kind", "file", "minute", "hour", "day")
 # Grouping by only these keeps presence entries in the groups (as kind "presence").
 _PRESENCE_KEYS = frozenset(("event", "kind", "file", "minute", "hour", "day"))
+OTHER = "(other)"  # the row count --top sums the smaller groups into
 _BUCKETS = {"minute": "%Y-%m-%d %H:%M", "hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d"}
 
 
 class Tally:
     """Counts the items it is given; ``by`` names the fields to group on (dotted paths allowed)."""
 
-    def __init__(self, by: list[str] | None = None, utc: bool = False) -> None:
+    def __init__(self, by: list[str] | None = None, utc: bool = False, top: int | None = None) -> None:
         self.by = [name.strip() for name in by or [] if name.strip()]
+        if top is not None and top < 1:
+            raise BadValue("top", f"must be 1 or more, not {top}")
+        self.top = top  # rows() gives the largest ``top`` groups and the rest as one "(other)" row
         for name in self.by:
             if not name or name.startswith(".") or name.endswith("."):
                 raise BadValue("by", f"{name!r} is not a field name", aside=True)
@@ -73,8 +77,26 @@ class Tally:
         return self.cmd + self.chat
 
     def rows(self) -> list[tuple[tuple[Any, ...], int]]:
-        """Groups, largest first; ties in key order so the output is stable."""
-        return sorted(self.groups.items(), key=lambda kv: (-kv[1], _sort_key(kv[0])))
+        """Groups, largest first; ties in key order so the output is stable.
+
+        With ``top``, the groups after the first ``top`` are summed into one row whose every
+        column reads ``(other)``.
+        """
+        rows = sorted(self.groups.items(), key=lambda kv: (-kv[1], _sort_key(kv[0])))
+        if self.top is None or len(rows) <= self.top:
+            return rows
+        rest = sum(count for _, count in rows[self.top :])
+        return [*rows[: self.top], ((OTHER,) * len(self.by), rest)]
+
+    def fields_nobody_has(self) -> list[str]:
+        """The ``by`` fields (not event, kind, file or a time) that no counted message has."""
+        if not self.groups:
+            return []
+        return [
+            name
+            for i, name in enumerate(self.by)
+            if name not in DERIVED and all(key[i] is None for key in self.groups)
+        ]
 
     def _key(self, item: Message | PresenceEntry, path: tuple[str, ...]) -> Any:
         name = path[0]
