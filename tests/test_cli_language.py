@@ -218,3 +218,40 @@ def test_provenance_adds_source_and_receive_time(run, monkeypatch, tmp_path):
     monkeypatch.setenv("WKCLI_FASTPATH", "0")
     assert fast == run("classify", str(big), "-o", "jsonl", "--provenance").stdout
     assert _lines(fast)[-1]["source"] == f"{big}:30000" or _lines(fast)[-1]["source"].startswith(f"{big}:")
+
+
+def test_a_directory_is_its_files_in_name_order(run, tmp_path):
+    import shutil
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".git").mkdir()
+    shutil.copy(SAMPLES / "webhooks.jsonl", tmp_path / "b.jsonl")
+    shutil.copy(SAMPLES / "offline.json.gz", tmp_path / "sub" / "a-no-suffix")  # gzip by its bytes
+    shutil.copy(SAMPLES / "capture.jsonl", tmp_path / ".git" / "hidden.jsonl")
+    (tmp_path / ".notes").write_text("not a dump\n")
+    result = run("classify", str(tmp_path), "-o", "jsonl", "--provenance")
+    assert result.exit_code == 0, result.stderr
+    assert f"{tmp_path}: 2 files found" in result.stderr
+    sources = [m["source"].rsplit(":", 1)[0] for m in _lines(result.stdout)]
+    assert sources[0] == str(tmp_path / "b.jsonl") and sources[-1] == str(tmp_path / "sub" / "a-no-suffix")
+    assert "hidden" not in result.stdout
+
+
+def _message(ident: int, ts: int | None) -> str:
+    body: dict = {"header": {"sync_once": 0}, "message_id": ident, "channel_id": "g1"}
+    if ts is not None:
+        body["timestamp"] = ts
+    return json.dumps({"event": "msg.notify", "data": [body]}) + "\n"
+
+
+def test_merge_interleaves_dumps_by_time(run, tmp_path):
+    one = tmp_path / "one.jsonl"
+    two = tmp_path / "two.jsonl"
+    one.write_text(_message(1, 100) + _message(2, None) + _message(3, 300))
+    two.write_text(_message(4, 50) + _message(5, 200) + _message(6, 400))
+    merged = _lines(run("classify", str(one), str(two), "-o", "jsonl", "--merge").stdout)
+    assert [m["message_id"] for m in merged] == [4, 1, 2, 5, 3, 6]  # 2 has no time: right after 1
+    plain = _lines(run("classify", str(one), str(two), "-o", "jsonl").stdout)
+    assert [m["message_id"] for m in plain] == [1, 2, 3, 4, 5, 6]
+    counted = json.loads(run("count", str(one), str(two), "-o", "json", "--merge").stdout)
+    assert counted["messages"] == 6

@@ -208,3 +208,32 @@ def test_line_numbers_start_again_in_a_rotated_file(tmp_path: Path) -> None:
     stderr = proc.stderr.read().decode() if proc.stderr else ""
     assert "live.jsonl:2: error" in stderr  # in the first file
     assert "live.jsonl:1: error" in stderr  # line 1 of the new file, not line 3
+
+
+def test_follow_reads_every_path_and_waits_for_one_not_there_yet(tmp_path: Path) -> None:
+    first = tmp_path / "a.jsonl"
+    later = tmp_path / "b.jsonl"
+    first.write_bytes(record("a1"))
+    proc = _start(tmp_path, "classify", "-F", "-o", "jsonl", "--provenance", str(first), str(later))
+    try:
+        assert proc.stdout is not None
+        got = _read_lines(proc.stdout, 1)
+        assert [orjson.loads(line)["client_msg_no"] for line in got] == ["a1"]
+        later.write_bytes(record("b1"))
+        got = _read_lines(proc.stdout, 1)
+        assert [orjson.loads(line)["source"] for line in got] == [f"{later}:1"]
+        with open(first, "ab") as handle:
+            handle.write(record("a2"))
+        got = _read_lines(proc.stdout, 1)
+        assert [orjson.loads(line)["source"] for line in got] == [f"{first}:2"]
+        with open(later, "ab") as handle:
+            handle.write(record("b2"))
+        got = _read_lines(proc.stdout, 1)
+        assert [orjson.loads(line)["client_msg_no"] for line in got] == ["b2"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=15)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert code == 130
+    assert stderr.count("does not exist yet; waiting for it to appear") == 1
+    assert "Traceback" not in stderr

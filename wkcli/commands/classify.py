@@ -104,6 +104,7 @@ def classify(
     dedupe: Dedupe = False,
     provenance: Provenance = False,
     follow: options.Follow = False,
+    merge: options.Merge = False,
     jobs: options.Jobs = None,
 ) -> ExitCode:
     """Sort every message into CMD or chat: one row per message.
@@ -125,7 +126,8 @@ def classify(
     writer = MESSAGES.open(pick_format(MESSAGES, fmt, terminal), terminal, Options(utc, extra))
     # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.
     reader = session.reader(
-        paths, criteria, input_format, strict, writer=writer, presence=False, follow=follow, jobs=jobs,
+        paths, criteria, input_format, strict, writer=writer, presence=False, follow=follow, merge=merge,
+        jobs=jobs,
         progress=not terminal.stdout_isatty,
     )
     deduper = Deduper() if dedupe else None

@@ -80,6 +80,7 @@ def count(
     quiet: options.Quiet = False,
     utc: options.Utc = False,
     follow: options.Follow = False,
+    merge: options.Merge = False,
     jobs: options.Jobs = None,
 ) -> ExitCode:
     """Count CMD and chat messages, presence entries and bad records.
@@ -101,7 +102,7 @@ def count(
     deduper = Deduper() if dedupe else None
     if follow:
         return _follow(session, paths, criteria, input_format, strict, jobs, tally, fmt, deduper)
-    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True)
+    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, merge=merge)
     try:
         if deduper is None:
             reader.count_into(tally)

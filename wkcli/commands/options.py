@@ -20,8 +20,8 @@ OUTPUT = "Output"
 Paths = Annotated[
     Optional[list[str]],
     typer.Argument(
-        help="Dump files: JSONL, JSON, pretty-printed JSON, capture records, log lines; "
-        "gzip is recognised by content. '-' or no path reads stdin.",
+        help="Dump files or directories (their files, recursively, in name order): JSONL, JSON, "
+        "capture records, log lines; gzip is recognised by content. '-' or no path reads stdin.",
         show_default=False,
         metavar="PATH",
     ),
@@ -148,8 +148,17 @@ Follow = Annotated[
     typer.Option(
         "--follow",
         "-F",
-        help="Keep reading as the file grows, like tail -F (survives truncation and rotation); "
-        "Ctrl-C to stop.",
+        help="Keep reading as the files grow, like tail -F: every path, interleaved as they grow; "
+        "a path not there yet is waited for; truncation and rotation survived. Ctrl-C to stop.",
+        rich_help_panel=INPUT,
+    ),
+]
+Merge = Annotated[
+    bool,
+    typer.Option(
+        "--merge",
+        help="Interleave several dumps by time (message timestamp, else receive time) instead of "
+        "reading them one after another; records without a time keep their place in their file.",
         rich_help_panel=INPUT,
     ),
 ]

@@ -59,6 +59,7 @@ class Session:
         on_wait: Callable[[], None] | None = None,
         presence: bool = True,
         follow: bool = False,
+        merge: bool = False,
         jobs: int | None = None,
         progress: bool = False,
     ) -> Reader:
@@ -109,6 +110,7 @@ class Session:
             strict=strict,
             presence=presence,
             follow=follow,
+            merge=merge,
             jobs=jobs,
             on_wait=on_wait,
             progress=update,

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from wkcli.read.source import CHUNK, RESTART, Input, LineSplitter, block_lines, iter_lines
+from wkcli.read.source import CHUNK, IDLE, RESTART, Input, LineSplitter, block_lines, iter_lines
 
 POLL_SECONDS = 0.25
 
@@ -18,6 +18,7 @@ def follow_lines(
     on_wait: Callable[[], None] | None = None,
     poll: float = POLL_SECONDS,
     stop: Callable[[], bool] | None = None,
+    idle: bool = False,
 ) -> Iterator[bytes]:
     """Yield the lines of ``path`` (without line endings) as they are written, forever.
 
@@ -30,6 +31,9 @@ def follow_lines(
 
     Where the file starts over (rotated or truncated), ``source.RESTART`` is yielded so that
     line numbers count from the new start.
+
+    With ``idle``, nothing waits here: ``source.IDLE`` is yielded where the file would be
+    polled, so that one loop can poll several files (``Reader`` following several paths).
 
     Standard input, pipes and gzip files are not regular growing files: they are read as they
     are, to their end.
@@ -103,6 +107,9 @@ def follow_lines(
                 if rest:
                     yield rest
                 return
+            if idle:
+                yield IDLE
+                continue
             if on_wait is not None:
                 on_wait()
             time.sleep(poll)
@@ -113,3 +120,12 @@ def follow_lines(
 
 def _identity(info: os.stat_result) -> tuple[int, int]:
     return (info.st_dev, info.st_ino)
+
+
+def appearing(path: str, announce: Callable[[], None]) -> Iterator[bytes | None]:
+    """``IDLE`` until ``path`` exists (``announce`` is called once, if it has to wait), then None."""
+    if not os.path.exists(path):
+        announce()
+        while not os.path.exists(path):
+            yield IDLE
+    yield None

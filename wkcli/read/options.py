@@ -32,6 +32,7 @@ class ReadOptions:
     strict: bool = False  # stop at the first error (StrictStop)
     presence: bool = True  # False: count presence entries but yield only messages
     follow: bool = False  # keep reading as files grow (tail -F)
+    merge: bool = False  # interleave several files by time
     jobs: int | None = None  # processes for a large regular file (None: one per core)
     # Called before each read that may block (pipes, terminals, a followed file at its end).
     on_wait: Callable[[], None] | None = None

@@ -7,6 +7,7 @@ stops, with ``strict``); the reader yields only the items that pass the filter.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
@@ -30,10 +31,10 @@ class Reader:
         diagnostics: Diagnostics | None = None,
         options: ReadOptions | None = None,
     ) -> None:
-        self.paths = paths or ["-"]
         self.criteria = criteria or Criteria()
         self.diagnostics = diagnostics
         self.options = options or ReadOptions()
+        self.paths = self._expand(paths or ["-"])
         self.seen = Seen()  # what the time window saw, to say why nothing matched
         self._keep = build(self.criteria, self.seen)
         self.ledger = Ledger(diagnostics, self._keep, self.options.strict, self.options.presence)
@@ -67,15 +68,46 @@ class Reader:
         # --limit counts messages, the main kind of every command that passes it here (presence
         # counts its entries itself): presence entries met on the way do not use it up.
         shown = 0
-        for path in self.paths:
-            for item in self._read_path(path):
-                self.stats.matched += 1
-                yield item
-                if limit is not None and type(item) is Message:
-                    shown += 1
-                    if shown >= limit:
-                        self.stats.stopped_at_limit = True
-                        return
+        for item in self._items():
+            self.stats.matched += 1
+            yield item
+            if limit is not None and type(item) is Message:
+                shown += 1
+                if shown >= limit:
+                    self.stats.stopped_at_limit = True
+                    return
+
+    def _items(self) -> Iterator[Item]:
+        """The kept items of every path: one after another, interleaved as they grow (--follow),
+        or merged by time (--merge)."""
+        options = self.options
+        if options.follow and "-" not in self.paths:
+            from wkcli.read.several import follow_all
+
+            yield from follow_all(self, options.on_wait)
+        elif options.merge and len(self.paths) > 1:
+            from wkcli.read.several import merged
+
+            yield from merged(self)
+        else:
+            for path in self.paths:
+                yield from self.read_path(path)
+
+    def _expand(self, paths: list[str]) -> list[str]:
+        """Directories become the files under them, in name order (hidden ones left out)."""
+        from wkcli.read.several import files_under
+
+        out: list[str] = []
+        for path in paths:
+            if path != "-" and os.path.isdir(path):
+                found = files_under(path)
+                if self.diagnostics is not None:
+                    count = len(found)
+                    self.diagnostics.note(f"{path}: {count:,} file{'s' if count != 1 else ''} found")
+                out.extend(found)
+            else:
+                out.append(path)
+        return out
 
     def records(self) -> Iterator[tuple[Value, list[Item]]]:
         """Each webhook record read, with all its messages and presence entries (kept or not).
@@ -85,7 +117,7 @@ class Reader:
         ``--limit``, and the fast paths are not used.
         """
         for path in self.paths:
-            yield from self._read_path(path, self._record)
+            yield from self.read_path(path, self._record)
 
     def keeps(self, item: Item) -> bool:
         """True when the filters keep ``item``."""
@@ -96,7 +128,7 @@ class Reader:
         if type(value) is Value:
             yield value, items
 
-    def _read_path(
+    def read_path(
         self, path: str, per_value: Callable[[Value | Bad | Skip, str], Iterator[Any]] | None = None
     ) -> Iterator[Any]:
         """Open ``path`` and read it, handling what can go wrong with the file as a whole.

@@ -217,3 +217,5 @@ class _Restart(bytes):
 
 # Yielded among the lines of a followed file where it starts over (rotated or truncated).
 RESTART = _Restart()
+# Yielded by a followed file with nothing new yet, when several files are polled in one loop.
+IDLE = _Restart()

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from wkcli.read.jsontext import NOT_JSON, loads_fallback, raw_decode
-from wkcli.read.source import RESTART
+from wkcli.read.source import IDLE, RESTART
 
 INPUT_FORMATS = ("auto", "jsonl", "json", "log")
 
@@ -85,6 +85,9 @@ def read_values(
     loads = orjson.loads
 
     for line in lines:
+        if line is IDLE:
+            yield IDLE  # type: ignore[misc]  # nothing new in a followed file: passed on to its poller
+            continue
         if line is RESTART:
             # A followed file was rotated or truncated: what comes next is a new file's line 1.
             if pending:
