@@ -255,3 +255,20 @@ def test_merge_interleaves_dumps_by_time(run, tmp_path):
     assert [m["message_id"] for m in plain] == [1, 2, 3, 4, 5, 6]
     counted = json.loads(run("count", str(one), str(two), "-o", "json", "--merge").stdout)
     assert counted["messages"] == 6
+
+
+def test_replay_tells_events_as_classify_does(run, tmp_path):
+    lone = tmp_path / "lone.jsonl"
+    lone.write_text('{"header":{"sync_once":0},"message_id":7,"channel_id":"g1","from_uid":"u1"}\n')
+    classified = _lines(run("classify", str(lone), "-o", "jsonl").stdout)
+    assert "event" not in classified[0]  # '?' in the table: no event told
+    table = run("classify", str(lone), "-o", "table")
+    assert " ? " in table.stdout or "?" in table.stdout.split()
+    skipped = run("replay", str(lone), "--to", "http://127.0.0.1:9/", "--dry-run")
+    assert skipped.exit_code == 1 and skipped.stdout == "" and "no event: name it with --event" in skipped.stderr
+    for name in ("msg.offline", "offline"):
+        named = run("replay", str(lone), "--to", "http://127.0.0.1:9/", "--dry-run", "--event", name)
+        assert named.exit_code == 0
+        sent = _lines(named.stdout)
+        assert [r["event"] for r in sent] == ["msg.offline"] and sent[0]["url"].endswith("?event=msg.offline")
+        assert sent[0]["body"]["message_id"] == 7  # sent as the object WuKongIM sends for msg.offline

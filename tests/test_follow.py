@@ -237,3 +237,23 @@ def test_follow_reads_every_path_and_waits_for_one_not_there_yet(tmp_path: Path)
     assert code == 130
     assert stderr.count("does not exist yet; waiting for it to appear") == 1
     assert "Traceback" not in stderr
+
+
+def test_followed_counts_erase_their_frame_before_a_message() -> None:
+    import io
+
+    from wkcli.output.live import FollowedCounts
+    from wkcli.output.terminal import Terminal
+
+    out, err = io.StringIO(), io.StringIO()
+    terminal = Terminal(io.StringIO(), out, err, False, True, True, True, width=80)  # colour: a terminal
+    frame = ["rows"]
+    view = FollowedCounts(terminal, lambda: "\n".join(frame), lambda: {}, live=True)
+    with view:
+        view.refresh(force=True)
+        render = view._live._live_render
+        assert render._shape is not None  # a frame on the screen, to be moved over at the next redraw
+        view.clear()
+        assert render._shape is None  # erased: the next frame starts below the message
+        view.refresh(force=True)
+        assert render._shape is not None

@@ -153,6 +153,7 @@ def _follow(
     live = session.terminal.stdout_isatty and fmt in ("auto", "table")
     counted = Counted(tally, reader.stats)
     view = FollowedCounts(session.terminal, lambda: follow_view(counted), counted.report, live=live)
+    session.before_diagnostics(view.clear)
     with view:
         for item in reader:
             if deduper is None or type(item) is not Message or deduper.first(item):

@@ -119,6 +119,10 @@ class Session:
         self.last_reader = reader
         return reader
 
+    def before_diagnostics(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` before each diagnostic line (e.g. to take a live view off the terminal)."""
+        self._before_diagnostics.insert(0, hook)
+
     def reading_done(self) -> None:
         """Take the progress line away (also when interrupted: the account follows on the same terminal)."""
         if self._progress is not None:

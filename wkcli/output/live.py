@@ -186,6 +186,21 @@ class FollowedCounts:
             self._live.stop()
             self._live = None
 
+    def clear(self) -> None:
+        """Erase the drawn totals before a diagnostic line is printed on the same terminal.
+
+        Otherwise the next redraw moves up by the table's height from below the new line and
+        leaves the previous frame's top rows behind. The table is drawn again, under the line,
+        at the next refresh.
+        """
+        if self._live is None:
+            return
+        render = self._live._live_render
+        if render._shape is not None:
+            self._live.console.control(render.position_cursor())  # erase upwards to the top line
+            self._live.console.file.flush()
+            render._shape = None  # the next frame starts where the cursor is: below the message
+
     def refresh(self, force: bool = False) -> None:
         """Called when the reader has caught up with the file (and so is about to wait)."""
         now = time.monotonic()
