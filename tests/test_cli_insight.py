@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-
 import subprocess
 
 import orjson
@@ -145,8 +144,8 @@ def test_table_shows_recipient_counts(run):
     lines = result.stdout.splitlines()
     header = lines[0]
     assert " to " in header
-    start = header.index(" to ") + 1  # a 4-wide column, counts aligned right
-    assert [row[start : start + 4].strip() for row in lines[1:]] == ["2", "3", "3", "?", "512", "88", "!"]
+    end = header.index(" to ") + 3  # counts aligned right, under the header's right edge
+    assert [row[end - 4 : end].strip() for row in lines[1:]] == ["2", "3", "3", "?", "512", "88", "!"]
 
 
 # -- show ----------------------------------------------------------------------------------
@@ -245,11 +244,21 @@ def test_presence_table_and_bad_device(run, write):
 
 
 def test_entry_point_check_and_show(wkcli_proc):
-    checked = wkcli_proc("check", PROBLEMS)
+    checked = wkcli_proc("check", PROBLEMS, "-o", "json")
     assert checked.returncode == 1
-    assert json.loads(checked.stdout)["warnings"] == 18  # JSON in a pipe
-    shown = wkcli_proc("show", "6d5c4b3a29184706", PROBLEMS)
+    assert json.loads(checked.stdout)["warnings"] == 18
+    shown = wkcli_proc("show", "6d5c4b3a29184706", PROBLEMS, "-o", "json")
     assert shown.returncode == 0 and len(json.loads(shown.stdout)[0]["deliveries"]) == 2
+
+
+def test_entry_point_reports_are_text_in_a_pipe_too(wkcli_proc):
+    # `wkcli check dump | less` shows the report; -o json is asked for data.
+    checked = wkcli_proc("check", PROBLEMS)
+    assert checked.returncode == 1 and checked.stdout.startswith(b"warning ")
+    shown = wkcli_proc("show", "6d5c4b3a29184706", PROBLEMS)
+    assert shown.returncode == 0 and shown.stdout.startswith(b"message ")
+    reported = wkcli_proc("report", PROBLEMS)
+    assert reported.returncode == 0 and reported.stdout.startswith(b"wkcli report")
 
 
 def test_entry_point_presence_into_a_closed_pipe():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -10,7 +10,8 @@ from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode
 from wkcli.output.base import MESSAGES, Options, pick_format
-from wkcli.output.messages import JsonlWriter
+from wkcli.output.fields import parse_fields
+from wkcli.output.messages import CSV_COLUMNS, JsonlWriter
 from wkcli.webhook.dedupe import Deduper
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import Message
@@ -28,6 +29,15 @@ Format = Annotated[
 ]
 
 
+Fields = Annotated[
+    Optional[str],
+    options.fields_option(
+        "time, timestamp, event, kind, channel_id, channel_type, from_uid, message_id, client_msg_no, "
+        "message_seq, sync_once, no_persist, red_dot, content_type, cmd, preview, recipients, source; "
+        "decoded fields (decoded.cmd, decoded.content_type_name, decoded.time, ...); or any path into "
+        "the message (header.red_dot, payload.content)"
+    ),
+]
 Decode = Annotated[
     bool,
     typer.Option(
@@ -60,6 +70,7 @@ def classify(
     until: options.Until = None,
     limit: options.Limit = None,
     fmt: Format = "auto",
+    fields: Fields = None,
     input_format: options.InputFormat = "auto",
     strict: options.Strict = False,
     color: options.Color = "auto",
@@ -78,6 +89,10 @@ def classify(
     (missing, 0, "1", true, null header) is chat. On a terminal this prints a table; in a pipe,
     one JSON object per line: the message's own fields unchanged, plus "kind" ("cmd" or "chat")
     and "event". Presence entries (user.onlinestatus) are counted in the summary, not listed.
+
+    The table's marks: kind "chat!" or "cmd!" is a header.sync_once WuKongIM never sends (wkcli
+    check explains); "to" is the number of msg.offline recipients, "?" when unknown (the truncated
+    gzip of v1/v2), "!" when unreadable. On a terminal a legend line under the table says so too.
     """
     session = Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
@@ -87,7 +102,10 @@ def classify(
 
         extra = lambda message: {"decoded": message_view(message.data, utc)}  # noqa: E731
     terminal = session.terminal
-    writer = MESSAGES.open(pick_format(MESSAGES, fmt, terminal), terminal, Options(utc, extra))
+    fmt = pick_format(MESSAGES, fmt, terminal)
+    picked = parse_fields(fields, CSV_COLUMNS)
+    options.check_fields(picked, fmt)
+    writer = MESSAGES.open(fmt, terminal, Options(utc, extra, picked))
     # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.
     reader = session.reader(
         paths, criteria, input_format, strict, writer=writer, presence=False, follow=follow, jobs=jobs,

@@ -20,7 +20,7 @@ STYLES = {"cmd": "magenta", "chat": "green", "retries": "red", "online": "green"
 
 
 def write(terminal: Terminal, render_at: Callable[[int], list[Text]]) -> None:
-    from wkcli.output.table import make_console
+    from wkcli.output.console import make_console
 
     console = make_console(terminal)
     lines = render_at(max(console.width, 40))
@@ -29,7 +29,7 @@ def write(terminal: Terminal, render_at: Callable[[int], list[Text]]) -> None:
 
 def live_renderable(terminal: Terminal, state: Any, stats: Any, title: str, utc: bool) -> Any:
     """The panels for ``--follow``'s redraw, at the terminal's current width."""
-    from wkcli.output.table import make_console
+    from wkcli.output.console import make_console
 
     width = max(make_console(terminal).width, 40)
     lines = render(state, stats, width, terminal.color, title, utc)
