@@ -88,7 +88,8 @@ class TableWriter:
             self.flush()
 
     def flush(self) -> None:
-        self._print()
+        if self._rows:  # the first rows, not an early flush, decide the columns' widths
+            self._print()
         self._last_flush = time.monotonic()
         self.out.flush()
 
