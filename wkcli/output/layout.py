@@ -35,10 +35,16 @@ class Column:
     whole: bool = False
     right: bool = False
     grow: bool = False
+    # Left out when the first rows have nothing in it (a receive time a plain dump never has).
+    optional: bool = False
 
 
 def fit(
-    columns: Sequence[Column], natural: Sequence[int], width: int, shown: Sequence[bool] | None = None
+    columns: Sequence[Column],
+    natural: Sequence[int],
+    width: int,
+    shown: Sequence[bool] | None = None,
+    left_out: Sequence[bool] = (),
 ) -> list[int]:
     """Each column's width (0: dropped) so that the shown columns and their gaps fit ``width``.
 
@@ -46,7 +52,8 @@ def fit(
     taken in order of priority while their narrowest form still fits; the room left goes first
     to the more important columns, then to the growing ones. ``shown`` fixes which columns are
     shown (a table already under way keeps its header): whole columns that no longer fit then
-    keep what they can get, and their cells that are too wide are left out (``…``).
+    keep what they can get, and their cells that are too wide are left out (``…``). Columns
+    marked in ``left_out`` are not shown whatever the room.
     """
     need = [n if c.whole else min(c.min, n) for c, n in zip(columns, natural, strict=True)]
     want = [n if c.whole or c.max is None else min(n, c.max) for c, n in zip(columns, natural, strict=True)]
@@ -56,6 +63,8 @@ def fit(
     for i in order:
         if shown is not None:
             take = shown[i]
+        elif i < len(left_out) and left_out[i]:
+            take = False
         else:
             take = used + GAP + need[i] <= width
         if take:
@@ -110,7 +119,11 @@ class Grid:
         rows = [[(sanitize(text), style) for text, style in row] for row in rows]
         batch = natural_widths(self.columns, rows)
         self._natural = [max(a, b) for a, b in zip(self._natural, batch, strict=True)]
-        self.widths = fit(self.columns, self._natural, self.width, self._shown)
+        empty: Sequence[bool] = ()
+        if self._shown is None:
+            empty = [c.optional and bool(rows) and not any(row[i][0] for row in rows)
+                     for i, c in enumerate(self.columns)]  # fmt: skip
+        self.widths = fit(self.columns, self._natural, self.width, self._shown, empty)
         if self._shown is None:
             self._shown = [bool(w) for w in self.widths]
         out = [self._line([(c.name, "bold") for c in self.columns])] if header else []

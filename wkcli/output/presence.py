@@ -24,7 +24,7 @@ PRESENCE_FIELDS = (
 )  # fmt: skip
 # The table's usual columns: the uid kept longest, then status and device; the source goes first.
 COLUMNS = (
-    Column("received", 3, whole=True),
+    Column("received", 3, whole=True, optional=True),
     Column("uid", 0, whole=True),
     Column("device", 2, whole=True),
     Column("status", 1, whole=True),

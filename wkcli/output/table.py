@@ -36,10 +36,7 @@ COLUMNS = (
     Column("message id", 1, whole=True),
     Column("payload", 4, min=16, grow=True),
 )
-LEGEND = (
-    "kind: cmd or chat; chat! and cmd! an odd header.sync_once (wkcli check explains) · "
-    "to: msg.offline recipients, ? unknown (v1/v2 truncated gzip), ! unreadable"
-)
+LEGEND = "kind! an odd header.sync_once · to: offline recipients, ? unknown, ! unreadable"
 
 
 class TableWriter:
