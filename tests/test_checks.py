@@ -149,7 +149,7 @@ def test_presence_strings_that_do_not_parse():
     finding = checker.findings()[0]
     assert (finding.code, finding.count, checker.presence) == ("presence-malformed", 1, 2)
     assert finding.examples[0].source == "d.jsonl:3"
-    assert finding.examples[0].detail.startswith("entry 2 'u1003-web-online'")
+    assert finding.examples[0].detail.startswith('entry 2 "u1003-web-online"')
     assert finding.examples[0].message_id is None
 
 
@@ -176,4 +176,4 @@ def test_report_lists_warnings_first_with_exact_ids():
 def test_event_names_wukongim_does_not_send_are_informational():
     checker = run(Message(message(1), "msg.stream", Origin("d.jsonl", 1)))
     assert codes(checker) == {"unknown-event": 1} and checker.warnings == 0
-    assert checker.findings()[0].examples[0].detail == "event 'msg.stream'"
+    assert checker.findings()[0].examples[0].detail == 'event "msg.stream"'

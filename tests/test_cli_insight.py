@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-
 import subprocess
 
 import orjson
@@ -145,8 +144,8 @@ def test_table_shows_recipient_counts(run):
     lines = result.stdout.splitlines()
     header = lines[0]
     assert " to " in header
-    start = header.index(" to ") + 1  # a 4-wide column, counts aligned right
-    assert [row[start : start + 4].strip() for row in lines[1:]] == ["2", "3", "3", "?", "512", "88", "!"]
+    end = header.index(" to ") + 3  # counts aligned right, under the header's right edge
+    assert [row[end - 4 : end].strip() for row in lines[1:]] == ["2", "3", "3", "?", "512", "88", "!"]
 
 
 # -- show ----------------------------------------------------------------------------------
@@ -183,6 +182,7 @@ def test_show_chunks_and_unknown_recipients(run):
     assert "(seen 2 times: msg.offline ×2)" in chunks
     assert "recipients: 512 (unpacked) u2000, u2001" in chunks and "… (492 more)" in chunks
     unknown = run("show", "1877505900000000000", PROBLEMS, "-o", "text").stdout
+    unknown = " ".join(unknown.split())  # the line wraps at the terminal's width
     assert "recipients: unknown (compress_to_uids is only the 10-byte gzip header" in unknown
 
 
@@ -212,7 +212,7 @@ def test_presence_jsonl_reports_malformed_entries(run):
         "status": "online", "conn_id": 1001, "device_online_count": 1, "total_online_count": 1,
         "entry": "u1001-1-1-1001-1-1", "source": f"{PROBLEMS}:12",
     }  # fmt: skip
-    assert f"{PROBLEMS}:12: error: presence entry 4 'u1003-web-online'" in result.stderr
+    assert f"{PROBLEMS}:12: error: presence entry 4 \"u1003-web-online\"" in result.stderr
     assert "2 malformed" in result.stderr
     assert "sync_once" not in result.stderr  # message warnings are not presence's business
 
@@ -245,11 +245,21 @@ def test_presence_table_and_bad_device(run, write):
 
 
 def test_entry_point_check_and_show(wkcli_proc):
-    checked = wkcli_proc("check", PROBLEMS)
+    checked = wkcli_proc("check", PROBLEMS, "-o", "json")
     assert checked.returncode == 1
-    assert json.loads(checked.stdout)["warnings"] == 18  # JSON in a pipe
-    shown = wkcli_proc("show", "6d5c4b3a29184706", PROBLEMS)
+    assert json.loads(checked.stdout)["warnings"] == 18
+    shown = wkcli_proc("show", "6d5c4b3a29184706", PROBLEMS, "-o", "json")
     assert shown.returncode == 0 and len(json.loads(shown.stdout)[0]["deliveries"]) == 2
+
+
+def test_entry_point_reports_are_text_in_a_pipe_too(wkcli_proc):
+    # `wkcli check dump | less` shows the report; -o json is asked for data.
+    checked = wkcli_proc("check", PROBLEMS)
+    assert checked.returncode == 1 and checked.stdout.startswith(b"warning ")
+    shown = wkcli_proc("show", "6d5c4b3a29184706", PROBLEMS)
+    assert shown.returncode == 0 and shown.stdout.startswith(b"message ")
+    reported = wkcli_proc("report", PROBLEMS)
+    assert reported.returncode == 0 and reported.stdout.startswith(b"wkcli report")
 
 
 def test_entry_point_presence_into_a_closed_pipe():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -11,7 +11,8 @@ from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode
 from wkcli.output.base import MESSAGES, Options, pick_format
-from wkcli.output.messages import JsonlWriter
+from wkcli.output.fields import parse_fields
+from wkcli.output.messages import CSV_COLUMNS, JsonlWriter
 from wkcli.webhook.dedupe import Deduper
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import Message
@@ -29,6 +30,15 @@ Format = Annotated[
 ]
 
 
+Fields = Annotated[
+    Optional[str],
+    options.fields_option(
+        "time, timestamp, event, kind, channel_id, channel_type, from_uid, message_id, client_msg_no, "
+        "message_seq, sync_once, no_persist, red_dot, content_type, cmd, preview, recipients, source; "
+        "decoded fields (decoded.cmd, decoded.content_type_name, decoded.time, ...); or any path into "
+        "the message (header.red_dot, payload.content)"
+    ),
+]
 Decode = Annotated[
     bool,
     typer.Option(
@@ -95,6 +105,7 @@ def classify(
     grep: options.Grep = None,
     grep_regex: options.GrepRegex = None,
     fmt: Format = "auto",
+    fields: Fields = None,
     input_format: options.InputFormat = "auto",
     strict: options.Strict = False,
     color: options.Color = "auto",
@@ -115,6 +126,10 @@ def classify(
     (missing, 0, "1", true, null header) is chat. On a terminal this prints a table; in a pipe,
     one JSON object per line: the message's own fields unchanged, plus "kind" ("cmd" or "chat")
     and "event". Presence entries (user.onlinestatus) are counted in the summary, not listed.
+
+    The table's marks: kind "chat!" or "cmd!" is a header.sync_once WuKongIM never sends (wkcli
+    check explains); "to" is the number of msg.offline recipients, "?" when unknown (the truncated
+    gzip of v1/v2), "!" when unreadable. On a terminal a legend line under the table says so too.
     """
     session = Session(color, quiet)
     criteria = Criteria.from_options(
@@ -123,7 +138,10 @@ def classify(
     )
     extra = _extra(decode, provenance, utc)
     terminal = session.terminal
-    writer = MESSAGES.open(pick_format(MESSAGES, fmt, terminal), terminal, Options(utc, extra))
+    fmt = pick_format(MESSAGES, fmt, terminal)
+    picked = parse_fields(fields, CSV_COLUMNS)
+    options.check_fields(picked, fmt)
+    writer = MESSAGES.open(fmt, terminal, Options(utc, extra, picked))
     # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.
     reader = session.reader(
         paths, criteria, input_format, strict, writer=writer, presence=False, follow=follow, merge=merge,

@@ -199,3 +199,20 @@ Utc = Annotated[
     typer.Option("--utc", help="Show times in UTC instead of local time.", rich_help_panel=OUTPUT),
 ]
 
+
+
+def fields_option(names: str) -> object:
+    """``--fields`` for a command whose rows have the fields ``names`` (for its help)."""
+    return typer.Option(
+        "--fields", metavar="A,B,...",
+        help=f"Columns of table, csv and tsv, in this order: {names}.",
+        rich_help_panel=OUTPUT,
+    )  # fmt: skip
+
+
+def check_fields(fields: list[str] | None, fmt: str) -> None:
+    """--fields picks columns: it means nothing to JSON, which keeps every field."""
+    if fields and fmt not in ("table", "csv", "tsv"):
+        from wkcli.errors import UsageError
+
+        raise UsageError(f"--fields picks the columns of table, csv and tsv; not --format {fmt} (add -o csv)")

@@ -10,6 +10,7 @@ from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, StrictStop, UsageError
 from wkcli.output.base import PRESENCE, Options, pick_format
+from wkcli.output.presence import presence_fields
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import USER_ONLINESTATUS, PresenceEntry
 from wkcli.webhook.presence import PresenceSelection
@@ -43,6 +44,15 @@ Format = Annotated[
 ]  # fmt: skip
 
 
+Fields = Annotated[
+    Optional[str],
+    options.fields_option(
+        "received, uid, device_flag, device, status, conn_id, device_online_count, total_online_count, "
+        "entry, source"
+    ),
+]
+
+
 @guarded
 def presence(
     paths: options.Paths = None,
@@ -54,6 +64,7 @@ def presence(
     until: options.Until = None,
     limit: options.Limit = None,
     fmt: Format = "auto",
+    fields: Fields = None,
     input_format: options.InputFormat = "auto",
     strict: options.Strict = False,
     follow: options.Follow = False,
@@ -79,7 +90,9 @@ def presence(
     criteria = Criteria.from_options(event=[USER_ONLINESTATUS], since=since, until=until)
     terminal = session.terminal
     fmt = pick_format(PRESENCE, fmt, terminal)
-    writer = PRESENCE.open(fmt, terminal, Options(utc))
+    picked = presence_fields(fields)
+    options.check_fields(picked, fmt)
+    writer = PRESENCE.open(fmt, terminal, Options(utc, fields=picked))
     reader = session.reader(paths, criteria, input_format, strict, writer=writer, follow=follow)
 
     def malformed(entry: PresenceEntry, reason: str) -> None:

@@ -17,12 +17,11 @@ from wkcli.read.accounting import Stats
 from wkcli.read.reader import Reader
 from wkcli.webhook.filters import Criteria
 
-
 Format = Annotated[
     str,
     typer.Option(
         "--format", "-o", metavar="FORMAT",
-        help="text (default on a terminal), json (default in a pipe): the panels' numbers as data.",
+        help=REPORTS.help(": the panels' numbers as data"),
         rich_help_panel=options.OUTPUT,
     ),
 ]  # fmt: skip

@@ -10,8 +10,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from wkcli.commands import options
-from wkcli.commands.session import Session, guarded
 from wkcli.commands.export import NoChecks, need_duckdb
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
 from wkcli.output.base import RESULTS, pick_format
 from wkcli.read.reader import Reader
@@ -41,7 +41,7 @@ Schema = Annotated[
 Format = Annotated[
     str,
     typer.Option("--format", "-o", metavar="FORMAT",
-                 help="table (default on a terminal), jsonl (default in a pipe), json, csv, tsv.",
+                 help=RESULTS.help(),
                  rich_help_panel=options.OUTPUT),
 ]  # fmt: skip
 

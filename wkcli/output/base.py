@@ -40,15 +40,19 @@ class Options:
     utc: bool = False
     # Fields added to each JSON record of a message (``--decode``).
     extra: Callable[[Message], dict[str, Any]] | None = None
+    # The columns picked with ``--fields`` (table, CSV, TSV); None for the usual ones.
+    fields: list[str] | None = None
 
 
 # A registered writer class: ``open(terminal, options)`` makes a writer on the terminal's stdout.
 Opener = Callable[[Terminal, Options], Writer[Any]]
 
-# The default format follows where stdout goes: a human view on a terminal, data in a pipe.
+# The one rule for defaults. Rows: a table to read on a terminal, one JSON object per line in a
+# pipe (for jq, grep, head). Totals: a table, or one JSON object. Reports are read by a person
+# wherever they go (``wkcli check dump | less``): text on a terminal and in a pipe; -o json for data.
 ROWS = ("table", "jsonl")  # one row per item, as it arrives
 TOTALS = ("table", "json")  # one report of totals
-REPORT = ("text", "json")  # one report to read
+REPORT = ("text", "text")  # one report to read
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Output(Generic[T]):
         """The ``--format`` help: every format, the defaults named."""
         on_terminal, in_pipe = self.defaults
         rest = "".join(f", {name}" for name in self.writers if name not in self.defaults)
+        if on_terminal == in_pipe:
+            return f"{on_terminal} (the default, on a terminal and in a pipe){rest}{note}."
         return f"{on_terminal} (default on a terminal), {in_pipe} (default in a pipe){rest}{note}."
 
     def open(self, fmt: str, terminal: Terminal, options: Options | None = None) -> Writer[T]:
@@ -99,6 +105,9 @@ MESSAGES: Output[Message] = Output("messages", ROWS, {
 PRESENCE: Output[PresenceRow] = Output("presence rows", ROWS, {
     "table": "wkcli.output.presence:PresenceTable",
     "jsonl": "wkcli.output.presence:PresenceJsonl",
+    "json": "wkcli.output.presence:PresenceJson",
+    "csv": "wkcli.output.presence:PresenceCsv",
+    "tsv": "wkcli.output.presence:PresenceTsv",
 })  # fmt: skip
 COUNTS: Output[Counted] = Output("count report", TOTALS, {
     "table": "wkcli.output.counts:CountTable",

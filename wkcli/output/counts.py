@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from wkcli.output.console import Cell, Table, group, make_console, print_all
+from wkcli.output.console import Cell, Table, group
+from wkcli.output.fields import column_for
+from wkcli.output.layout import Cell as Layout
+from wkcli.output.layout import Column, Grid, table_lines, terminal_width
 from wkcli.output.messages import dumps
 from wkcli.output.style import KIND_STYLES
 from wkcli.output.terminal import Terminal
@@ -108,8 +111,43 @@ def follow_view(counted: Counted) -> RenderableType:
     return group(*parts)
 
 
+def groups_lines(tally: Tally, width: int, color: bool) -> list[str]:
+    """One row per group, largest first, fitted to ``width`` (the count kept longest)."""
+    columns = [column_for(name, index + 1) for index, name in enumerate(tally.by)]
+    columns.append(Column("count", 0, whole=True, right=True))
+    rows = []
+    for key, count in tally.rows():
+        cells = [_group_cell(name, value) for name, value in zip(tally.by, key, strict=True)]
+        pairs = [cell if isinstance(cell, tuple) else (cell, "") for cell in cells]
+        rows.append([*pairs, (f"{count:,}", "")])
+    return table_lines(columns, rows, width, color)
+
+
+def totals_lines(report: dict[str, Any], width: int, color: bool) -> list[str]:
+    """The totals with each kind's share of the messages; no trailing spaces."""
+    messages = report["messages"]
+
+    def share(count: int) -> Layout:
+        return (f"{count / messages:.1%}" if messages else "", "dim")
+
+    def row(what: Layout, count: int, shared: bool = False) -> list[Layout]:
+        return [what, (f"{count:,}", ""), share(count) if shared else ("", "")]
+
+    rows = [
+        row(("cmd", KIND_STYLES["cmd"]), report["cmd"], True),
+        row(("chat", KIND_STYLES["chat"]), report["chat"], True),
+        row(("messages", "bold"), messages),
+        row(("presence entries", ""), report["presence"]),
+        row(("malformed", "red" if report["malformed"] else ""), report["malformed"]),
+        row(("anomalies", "yellow" if report["anomalies"] else ""), report["anomalies"]),
+    ]
+    columns = [Column("", 0, whole=True), Column("", 1, whole=True, right=True),
+               Column("", 2, whole=True, right=True)]  # fmt: skip
+    return Grid(columns, width, color).lines(rows)
+
+
 class CountTable:
-    """The groups (with ``--by``) and the totals, as rich tables."""
+    """The groups (with ``--by``) and the totals, fitted to the terminal."""
 
     def __init__(self, terminal: Terminal) -> None:
         self.terminal = terminal
@@ -119,10 +157,12 @@ class CountTable:
         return cls(terminal)
 
     def write(self, counted: Counted) -> None:
-        console = make_console(self.terminal)
+        width, color = terminal_width(self.terminal), self.terminal.color
+        lines = []
         if counted.tally.by:
-            print_all(console, groups_table(counted.tally), "")
-        print_all(console, totals_table(counted.report()))
+            lines += groups_lines(counted.tally, width, color) + [""]
+        lines += totals_lines(counted.report(), width, color)
+        self.terminal.stdout.write("\n".join(lines) + "\n")
 
     def flush(self) -> None:
         self.terminal.stdout.flush()

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from wkcli.output.messages import dumps
 from wkcli.output.terminal import Painter, Terminal
+from wkcli.output.wrap import text_width, wrap_units, wrap_words
 from wkcli.read.reader import Stats
 from wkcli.webhook.checks import INFO, WARNING, Checker, Finding
 
@@ -33,7 +34,8 @@ class FindingsText:
         return cls(terminal)
 
     def write(self, checked: Checked) -> None:
-        write_findings_text(self.terminal.stdout, checked.checker.findings(), self.terminal.color)
+        findings = checked.checker.findings()
+        write_findings_text(self.terminal.stdout, findings, self.terminal.color, text_width(self.terminal))
 
     def flush(self) -> None:
         self.terminal.stdout.flush()
@@ -66,24 +68,24 @@ def write_findings_text(out: TextIO, findings: list[Finding], color: bool, width
             out.write("\n")
         level = finding.level
         noun = "time" if finding.count == 1 else "times"
-        out.write(
-            paint.line(
-                (f"{level:<7}", _LEVEL_STYLE[level]),
-                f" {finding.rule.title} ({finding.count:,} {noun}) [{finding.code}]",
-            )
-        )
-        for line in _wrap(finding.rule.meaning, width - 10):
-            out.write(paint.line(f"          {line}"))
+        title = f"{finding.rule.title} ({finding.count:,} {noun}) [{finding.code}]"
+        head, *rest = wrap_words(title, width, " " * 8, f"{level:<7} ")
+        out.write(paint.line((head[:7], _LEVEL_STYLE[level]), head[7:]))
+        for line in rest + wrap_words(finding.rule.meaning, width, " " * 10):
+            out.write(paint.line(line))
         for example in finding.examples:
-            parts = [example.source]
+            # The source, the message id and the event are never broken; the detail is, between words.
+            units = [("", example.source)]
             if example.message_id:
-                parts.append(f"message {example.message_id}")
+                units.append(("  ", f"message {example.message_id}"))
             if example.event:
-                parts.append(example.event)
-            line = "  ".join(parts)
+                units.append(("  ", example.event))
             if example.detail:
-                line += f": {example.detail}"
-            out.write(paint.line(f"    e.g. {line}"))
+                sep, word = units[-1]
+                units[-1] = (sep, word + ":")
+                units += [(" ", word) for word in example.detail.split(" ") if word]
+            for piece in wrap_units(units, width, " " * 9, "    e.g. "):
+                out.write(paint.line(piece))
         more = finding.count - len(finding.examples)
         if more > 0:
             out.write(paint.line(f"    … and {more:,} more"))
@@ -94,17 +96,3 @@ def findings_summary(warnings: int, infos: int) -> str:
         f"{warnings:,} warning{'' if warnings == 1 else 's'}, "
         f"{infos:,} informational finding{'' if infos == 1 else 's'}"
     )
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    if current:
-        lines.append(current)
-    return lines

@@ -123,7 +123,12 @@ class ReplayView:
             self._text(result)
         else:
             out = self.terminal.stdout_bytes
-            out.write(dumps(result.as_dict()) + b"\n")
+            line = dumps(result.as_dict())
+            if b"\n" in line or b"\r" in line:
+                # A body captured pretty-printed is spliced in as it was; in JSON, raw line breaks
+                # can only be whitespace between tokens, so dropping them keeps one object per line.
+                line = line.replace(b"\r", b"").replace(b"\n", b"")
+            out.write(line + b"\n")
             out.flush()
 
     def _text(self, result: Any) -> None:

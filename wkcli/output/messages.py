@@ -14,7 +14,7 @@ from wkcli.text import display, sanitize
 from wkcli.webhook.model import Message
 from wkcli.webhook.payload import decode_payload, preview
 from wkcli.webhook.recipients import recipients
-from wkcli.webhook.times import format_time
+from wkcli.webhook.times import iso_time
 
 if TYPE_CHECKING:
     from wkcli.output.base import Options
@@ -44,6 +44,14 @@ CSV_COLUMNS = (
 Extra = Callable[[Message], dict[str, Any]]
 
 
+def zoned_time(seconds: float | None, utc: bool = False) -> str:
+    """``2026-07-30T10:00:00+08:00`` (``...Z`` in UTC): a time in a file says which zone it is in."""
+    if seconds is None:
+        return ""
+    text = iso_time(seconds, utc) or display(seconds)
+    return text[:-6] + "Z" if utc and text.endswith("+00:00") else text
+
+
 def header_flag(message: Message, name: str) -> object:
     header = message.data.get("header")
     if type(header) is dict:
@@ -57,7 +65,7 @@ def flat_row(message: Message, utc: bool = False) -> dict[str, str]:
     decoded = decode_payload(data)
     timestamp = data.get("timestamp")
     return {
-        "time": format_time(message.time, utc),
+        "time": zoned_time(message.time, utc),
         "timestamp": display(timestamp),
         "event": display(message.event),
         "kind": message.kind,
@@ -129,10 +137,18 @@ class JsonWriter(JsonlWriter):
 class DelimitedWriter:
     """CSV (RFC 4180 quoting) or TSV (tabs and newlines escaped), with a header row."""
 
-    def __init__(self, out: TextIO, delimiter: str = ",", utc: bool = False) -> None:
+    def __init__(
+        self, out: TextIO, delimiter: str = ",", utc: bool = False, fields: list[str] | None = None
+    ) -> None:
         self.out = out
         self.utc = utc
         self.tsv = delimiter == "\t"
+        self.fields = fields or list(CSV_COLUMNS)
+        self._values = None
+        if fields:
+            from wkcli.output.fields import message_getter
+
+            self._values = message_getter(fields, lambda message: flat_row(message, utc), utc)
         self._buffer = io.StringIO()
         if self.tsv:
             self._writer = csv.writer(
@@ -141,9 +157,12 @@ class DelimitedWriter:
             )
         else:
             self._writer = csv.writer(self._buffer, lineterminator="\n")
-        self._emit(list(CSV_COLUMNS))
+        self._emit(list(self.fields))
 
     def write(self, message: Message) -> None:
+        if self._values is not None:
+            self._emit(self._values(message))
+            return
         row = flat_row(message, self.utc)
         self._emit([row[name] for name in CSV_COLUMNS])
 
@@ -166,13 +185,13 @@ class DelimitedWriter:
 class CsvWriter(DelimitedWriter):
     @classmethod
     def open(cls, terminal: Terminal, options: Options) -> CsvWriter:
-        return cls(terminal.stdout, ",", utc=options.utc)
+        return cls(terminal.stdout, ",", utc=options.utc, fields=options.fields)
 
 
 class TsvWriter(DelimitedWriter):
     @classmethod
     def open(cls, terminal: Terminal, options: Options) -> TsvWriter:
-        return cls(terminal.stdout, "\t", utc=options.utc)
+        return cls(terminal.stdout, "\t", utc=options.utc, fields=options.fields)
 
 
 def encode_message(message: Message, extra: Extra | None = None) -> bytes:

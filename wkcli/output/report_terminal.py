@@ -7,7 +7,9 @@ from typing import Any
 
 from rich.text import Text
 
+from wkcli.output.style import role
 from wkcli.output.terminal import Terminal
+from wkcli.output.wrap import text_width, wrap_units
 from wkcli.text import display
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -15,21 +17,19 @@ EIGHTHS = " ▏▎▍▌▋▊▉█"
 CHART_ROWS = 6
 SIDE_BY_SIDE = 160  # from this width, top lists are drawn two to a row
 MAX_BAR = 60
-STYLES = {"cmd": "magenta", "chat": "green", "retries": "red", "online": "green", "offline": "yellow",
-          "bar": "cyan", "warning": "bold red", "info": "cyan"}  # fmt: skip
 
 
 def write(terminal: Terminal, render_at: Callable[[int], list[Text]]) -> None:
-    from wkcli.output.table import make_console
+    from wkcli.output.console import make_console
 
     console = make_console(terminal)
-    lines = render_at(max(console.width, 40))
+    lines = render_at(max(text_width(terminal), 40))
     console.print(Text("\n").join(lines), overflow="ignore", crop=False)
 
 
 def live_renderable(terminal: Terminal, state: Any, stats: Any, title: str, utc: bool) -> Any:
     """The panels for ``--follow``'s redraw, at the terminal's current width."""
-    from wkcli.output.table import make_console
+    from wkcli.output.console import make_console
 
     width = max(make_console(terminal).width, 40)
     lines = render(state, stats, width, terminal.color, title, utc)
@@ -81,7 +81,7 @@ class _Painter:
         self.color = color
 
     def __call__(self, text: str, style: str = "") -> Text:
-        return Text(text, style=STYLES.get(style, style) if self.color else "")
+        return Text(text, style=role(style) if self.color else "")
 
     def join(self, parts: list[Text]) -> Text:
         return Text("").join(parts)
@@ -245,9 +245,11 @@ def _rows(
     if not rows:
         return [paint("  (none)", "dim")]
     numbers = max(len(f"{count:,}") for _, count in rows)
-    name_width = min(max(Text(name).cell_len for name, _ in rows), max(width // 3, 12))
+    # Labels are uids and channel ids: they take the room they need, the bar gives way to them.
+    fixed = 2 + 2 + numbers + 8 + 1
+    name_width = min(max(Text(name).cell_len for name, _ in rows), max(width - fixed - 4, 12))
     # Bars longer than MAX_BAR cells are harder to compare, not easier.
-    bar_width = min(max(width - 2 - name_width - 2 - numbers - 8 - 1, 4), MAX_BAR)
+    bar_width = min(max(width - fixed - name_width, 4), MAX_BAR)
     top = max(count for _, count in rows) or 1
     lines = []
     for name, count in rows:
@@ -300,9 +302,11 @@ def _fanout(fanout: dict[str, Any], width: int, paint: _Painter) -> list[Text]:
     if largest:
         lines.append(paint("  largest deliveries: recipients, message, channel, sender, where", "dim"))
     for entry in largest:
-        lines.append(Text(f"  {entry['recipients']:>7,}  {display(entry['message_id'])}  "
-                          f"{_label(entry['channel_id'])}  {_label(entry['from_uid'])}  "
-                          f"{display(entry['source'])}"))  # fmt: skip
+        # Wrapped between its fields, so an id or a uid is never cut at the terminal's edge.
+        units = [("", f"{entry['recipients']:>7,}"), ("  ", display(entry["message_id"])),
+                 ("  ", _label(entry["channel_id"])), ("  ", _label(entry["from_uid"])),
+                 ("  ", display(entry["source"]))]  # fmt: skip
+        lines += [Text(line) for line in wrap_units(units, width, " " * 11, "  ")]
     return lines
 
 

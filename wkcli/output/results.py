@@ -17,7 +17,6 @@ from wkcli.text import display
 
 FORMATS = ("auto", "table", "jsonl", "json", "csv", "tsv")
 _OPTS = orjson.OPT_NAIVE_UTC  # wkcli's tables hold UTC times: say so ("+00:00")
-_MAX_CELL = 48
 _I64_MIN, _U64_MAX = -(1 << 63), (1 << 64) - 1
 
 
@@ -111,42 +110,37 @@ def _delimited(terminal: Terminal, names: Sequence[str], batches: Iterable[list[
 
 
 def _table(terminal: Terminal, names: Sequence[str], batches: Iterable[list[tuple]]) -> int:
-    """Columns as wide as the first batch needs (up to a limit); numbers right-aligned."""
+    """Rows fitted to the terminal by the one layout rule; numbers right-aligned, ids whole."""
+    from wkcli.output.fields import column_for
+    from wkcli.output.layout import Column, Grid, terminal_width
+
     out = terminal.stdout
-    bold, reset = ("\x1b[1m", "\x1b[0m") if terminal.color else ("", "")
-    widths: list[int] | None = None
-    layout: list[tuple[int, bool]] = []
+    grid: Grid | None = None
     count = 0
     for batch in batches:
-        cells = [[cell(value) for value in row] for row in batch]
-        if widths is None:
-            widths = [
-                min(_MAX_CELL, max([len(name)] + [len(r[i]) for r in cells])) for i, name in enumerate(names)
-            ]
+        if grid is None:
             numeric = [bool(batch) and all(_is_number(row[i]) for row in batch) for i in range(len(names))]
-            layout = list(zip(widths, numeric, strict=True))
-            head = "  ".join(_fit(display(n), w, num) for n, (w, num) in zip(names, layout, strict=True))
-            out.write(f"{bold}{head.rstrip()}{reset}\n")
-        lines = [
-            "  ".join(_fit(c, w, num) for c, (w, num) in zip(r, layout, strict=True)).rstrip() for r in cells
-        ]
+            columns = []
+            for index, name in enumerate(names):
+                column = column_for(display(name), index)
+                if numeric[index]:
+                    column = Column(column.name, index, whole=True, right=True)
+                columns.append(column)
+            grid = Grid(columns, terminal_width(terminal), terminal.color)
+        lines = grid.lines([[(cell(value), "") for value in row] for row in batch], header=not count)
         if lines:
             out.write("\n".join(lines) + "\n")
-        count += len(cells)
-    if widths is None:
-        out.write(f"{bold}{'  '.join(display(n) for n in names)}{reset}\n")
+        count += len(batch)
+        if not count:
+            grid = None  # no rows yet: the header waits for the first
+    if not count:
+        out.write("  ".join(display(name) for name in names) + "\n")
     out.flush()
     return count
 
 
 def _is_number(value: Any) -> bool:
     return value is None or (isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool))
-
-
-def _fit(text: str, width: int, right: bool) -> str:
-    if len(text) > width:
-        text = text[: width - 1] + "…"
-    return text.rjust(width) if right else text.ljust(width)
 
 
 class Results:

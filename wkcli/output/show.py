@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
 from wkcli.output.messages import dumps
 from wkcli.output.terminal import Painter, Terminal
+from wkcli.output.wrap import text_width, wrap_units, wrap_words
 from wkcli.text import display, sanitize
 
 if TYPE_CHECKING:
     from wkcli.output.base import Options
+
+
+_MOST_LINES = 8  # of one field or delivery: a 512-recipient list is summed up, not printed
 
 
 class ShowText:
@@ -30,7 +35,7 @@ class ShowText:
         if self._shown:
             out.write("\n")
         self._shown += 1
-        write_view(out, view, self.terminal.color)
+        write_view(out, view, self.terminal.color, text_width(self.terminal))
 
     def flush(self) -> None:
         self.terminal.stdout.flush()
@@ -55,10 +60,18 @@ class ShowJson(ShowText):
         out.flush()
 
 
-def write_view(out: TextIO, view: dict[str, Any], color: bool) -> None:
-    """One message's view."""
+def write_view(out: TextIO, view: dict[str, Any], color: bool, width: int = 100) -> None:
+    """One message's view, wrapped at ``width`` between words: ids, uids and sources stay whole."""
     # Each line is made by paint.line, which escapes every piece: all of it quotes the dump.
     paint = Painter(color)
+
+    def wrapped(text: str, first: str, indent: str, most: int = _MOST_LINES) -> None:
+        lines = wrap_words(text, width, indent, first)
+        if len(lines) > most:
+            lines = lines[: most - 1] + [f"{indent}… ({len(lines) - most + 1:,} more lines)"]
+        for line in lines:
+            out.write(paint.line(line))
+
     deliveries = view["deliveries"]
     events: dict[str, int] = {}
     for delivery in deliveries:
@@ -73,27 +86,31 @@ def write_view(out: TextIO, view: dict[str, Any], color: bool) -> None:
         why = "header.sync_once is 1"
     else:
         why = "header.sync_once is not 1"
-    out.write(paint.line(f"  kind      {view['kind']}  ({why})"))
+    wrapped(f"{view['kind']}  ({why})", "  kind      ", " " * 12)
     out.write(paint.line("  arrived in:"))
     for delivery in deliveries:
-        line = f"    {display(delivery['event'] or '?'):<17} {delivery['source']}"
+        units = [("", sanitize(str(delivery["source"])))]
         if delivery.get("received"):
-            line += f"  received {delivery['received']}"
+            units.append(("  ", f"received {delivery['received']}"))
         if "recipients" in delivery:
-            line += f"  recipients: {_recipients_text(delivery)}"
-        out.write(paint.line(line))
+            units.append(("  ", "recipients:"))
+            units += [(" ", word) for word in _recipients_text(delivery).split(" ") if word]
+        first = f"    {display(delivery['event'] or '?'):<17} "
+        for line in wrap_units(units, width, " " * 22, first)[:_MOST_LINES]:
+            out.write(paint.line(line))
     out.write(paint.line("  fields:"))
     decoded = view["decoded"]
     for key, value in view["message"].items():
-        out.write(paint.line(f"    {display(key):<17} {_field_text(key, value, decoded)}"))
+        wrapped(_field_text(key, value, decoded), f"    {display(key):<17} ", " " * 22)
     out.write(paint.line(f"  payload   {_payload_heading(decoded)}"))
     body = decoded.get("payload")
     if decoded["payload_status"] == "json":
         text = orjson.dumps(body, option=orjson.OPT_INDENT_2).decode()
         for line in text.splitlines():
-            out.write(paint.line(f"    {line}"))
+            inner = line[: len(line) - len(line.lstrip())]
+            wrapped(line.lstrip(), "    " + inner, "    " + inner + "  ")
     elif isinstance(body, str):
-        out.write(paint.line(f"    {body}"))
+        wrapped(body, "    ", "    ")
 
 
 def _payload_heading(decoded: dict[str, Any]) -> str:
@@ -130,14 +147,13 @@ def _field_text(key: str, value: Any, decoded: dict[str, Any]) -> str:
         text += f"  ({decoded['channel_type_name']})"
     elif key == "timestamp" and decoded.get("time_text"):
         text += f"  ({decoded['time_text']})"
-    if len(text) > 100:
-        text = text[:99] + "…"
     return text
 
 
 def _json(value: Any) -> str:
-    # Escaped already here (as well as where the line is written) so the 100-character cut
-    # counts what will be shown.
+    # Arrays and objects get a space after each comma, so they wrap between their items.
     if isinstance(value, str):
         return sanitize(value) if value else '""'
+    if isinstance(value, (list, dict)):
+        return sanitize(json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str))
     return sanitize(dumps(value).decode())

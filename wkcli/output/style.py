@@ -18,7 +18,27 @@ SGR = {
 
 RESET = "\x1b[0m"
 
-KIND_STYLES = {"cmd": "bold magenta", "chat": "green"}
+# What the views mean by a colour, each named once: the tables, count and the report's panels
+# draw a CMD, a chat message, a warning or an offline entry in the same colour.
+ROLES = {
+    "cmd": "bold magenta",
+    "chat": "green",
+    "retries": "red",
+    "online": "green",
+    "offline": "yellow",
+    "bar": "cyan",
+    "warning": "bold red",
+    "info": "cyan",
+}
+KIND_STYLES = {"cmd": ROLES["cmd"], "chat": ROLES["chat"]}
+
+
+def role(name: str) -> str:
+    """The style of a role (``cmd``, ``warning``), or ``name`` itself when it is a style already."""
+    style = ROLES.get(name, name)
+    if style and style not in SGR:
+        raise KeyError(f"style {name!r} is not in wkcli.output.style")
+    return style
 
 
 def sgr(style: str) -> str:

@@ -1,16 +1,16 @@
-"""The human view: a rich table of messages, printed in batches so rows appear as input arrives."""
+"""The human view of messages: a table fitted to the terminal, printed in batches as input arrives."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len, set_cell_size
-
-from wkcli.output.console import make_console
-from wkcli.output.style import KIND_STYLES, RESET, sgr
-from wkcli.output.terminal import Terminal
-from wkcli.text import display, sanitize
+from wkcli.output.layout import Cell, Column, Grid, terminal_width
+from wkcli.output.style import KIND_STYLES
+from wkcli.output.terminal import Painter, Terminal
+from wkcli.output.wrap import wrap_words
+from wkcli.text import display
 from wkcli.webhook.model import CMD, Message, channel_type_name
 from wkcli.webhook.payload import decode_payload, preview
 from wkcli.webhook.recipients import UNKNOWN, recipients
@@ -19,106 +19,92 @@ from wkcli.webhook.times import format_time
 if TYPE_CHECKING:
     from wkcli.output.base import Options
 
-Cell = tuple[str, str, bool]  # text, style, right-justified
 EVENT_LABELS = {"msg.notify": "notify", "msg.offline": "offline"}
 _BATCH_ROWS = 100
 _BATCH_SECONDS = 0.25
+_PREVIEW = 400  # the preview column is cut to fit the terminal, not before
 
-# (header, width or None for flexible, minimum width)
-_COLUMNS = (
-    ("time", 19, 19),
-    ("event", 7, 7),
-    ("kind", 5, 5),
-    ("channel", None, 10),
-    ("from", None, 8),
-    ("to", 4, 2),  # msg.offline recipients: a count, "?" unknown (v1/v2 gzip), "!" unreadable
-    ("message id", 20, 12),
-    ("payload", None, 16),
+# Kept longest first: kind, message id, channel, from; the payload preview shrinks first and takes
+# what room is left; the time goes before it, then the recipient count and the event.
+COLUMNS = (
+    Column("time", 5, whole=True),
+    Column("event", 7, min=6),
+    Column("kind", 0, whole=True),
+    Column("channel", 2, whole=True),
+    Column("from", 3, whole=True),
+    Column("to", 6, whole=True, right=True),
+    Column("message id", 1, whole=True),
+    Column("payload", 4, min=16, grow=True),
 )
-_TO_WIDTH = 4 + 2  # the "to" column and its gap
+LEGEND = "kind! an odd header.sync_once · to: offline recipients, ? unknown, ! unreadable"
 
 
 class TableWriter:
-    """Prints messages as aligned table rows, a batch at a time, with the header once.
+    """Prints messages as rows fitted to the terminal, a batch at a time, with the header once."""
 
-    Rows are laid out here at fixed widths and written as text with SGR colour codes: a rich
-    Table measures every cell again for every batch and managed ~2,000 rows/s. Widths are
-    counted in terminal cells, so CJK text lines up.
-    """
-
-    def __init__(self, terminal: Terminal, utc: bool = False) -> None:
-        self.console = make_console(terminal)
+    def __init__(
+        self, terminal: Terminal, utc: bool = False, fields: list[str] | None = None, legend: bool = True
+    ) -> None:
+        self.terminal = terminal
         self.out = terminal.stdout
-        self.color = terminal.color
         self.utc = utc
-        self._rows: list[str] = []
+        self.width = terminal_width(terminal)
+        self.cells: Callable[[Message], list[Cell]]
+        if fields:
+            from wkcli.output.fields import column_for, message_getter
+            from wkcli.output.messages import flat_row
+
+            columns = [column_for(name, index) for index, name in enumerate(fields)]
+            values = message_getter(fields, lambda message: flat_row(message, utc), utc)
+            kinds = [name == "kind" for name in fields]
+
+            def picked(message: Message) -> list[Cell]:
+                return [
+                    (text, KIND_STYLES.get(text, "") if is_kind else "")
+                    for text, is_kind in zip(values(message), kinds, strict=True)
+                ]
+
+            self.cells = picked
+        else:
+            columns = list(COLUMNS)
+            self.cells = lambda message: _cells(message, utc)
+        # The legend explains the default columns' markers, to a person: never into a pipe.
+        self.legend = legend and not fields and terminal.stdout_isatty
+        self.grid = Grid(columns, self.width, terminal.color)
+        self._rows: list[list[Cell]] = []
         self._header_done = False
         self._last_flush = time.monotonic()
-        self._widths = _fit_widths(self.console.width)
 
     @classmethod
     def open(cls, terminal: Terminal, options: Options) -> TableWriter:
-        return cls(terminal, utc=options.utc)
+        return cls(terminal, utc=options.utc, fields=options.fields)
 
     def write(self, message: Message) -> None:
-        self._rows.append(self._line(_cells(message, self.utc)))
+        self._rows.append(self.cells(message))
         if len(self._rows) >= _BATCH_ROWS or time.monotonic() - self._last_flush > _BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
-        self._print()
+        if self._rows:  # the first rows, not an early flush, decide the columns' widths
+            self._print()
         self._last_flush = time.monotonic()
         self.out.flush()
 
     def close(self) -> None:
         self._print()
+        if self.legend:
+            paint = Painter(self.terminal.color)
+            self.out.write("".join(paint.line((line, "dim")) for line in wrap_words(LEGEND, self.width)))
         self.out.flush()
 
     def _print(self) -> None:
-        if not self._header_done:
-            header = [(name, "bold", False) for name, _, _ in _COLUMNS]
-            self._rows.insert(0, self._line(header))
-            self._header_done = True
-        if self._rows:
-            self._rows.append("")
-            self.out.write("\n".join(self._rows))
-            self._rows = []
-
-    def _line(self, cells: list[Cell]) -> str:
-        parts = []
-        color = self.color
-        last = len(cells) - 1
-        for index, ((text, style, right), width) in enumerate(zip(cells, self._widths, strict=True)):
-            text = sanitize(text)  # every cell of every row is written from here
-            size = cell_len(text)
-            if size > width:
-                text = set_cell_size(text, width - 1).rstrip() + "…"
-                size = cell_len(text)
-            gap = " " * (width - size)
-            if color and style and text:
-                text = f"{sgr(style)}{text}{RESET}"
-            if right:
-                parts.append(gap + text)
-            else:
-                parts.append(text if index == last else text + gap)
-        return "  ".join(parts).rstrip()
-
-
-def _fit_widths(total: int) -> list[int]:
-    """Fixed column widths so every batch lines up with the first."""
-    fixed = sum(width for _, width, _ in _COLUMNS if width) + 2 * (len(_COLUMNS) - 1)
-    # The narrow "to" column is paid for by the payload column alone.
-    spare = max(total - fixed + _TO_WIDTH, 0)
-    # Share the rest between channel, from and payload (1 : 1 : 2), each at least its minimum.
-    shares = {"channel": 0.22, "from": 0.22, "payload": 0.56}
-    widths = []
-    for name, width, minimum in _COLUMNS:
-        if width:
-            widths.append(width)
-        else:
-            paid = _TO_WIDTH if name == "payload" else 0
-            widths.append(max(minimum, int(spare * shares[name]) - paid))
-    return widths
+        if not self._rows and self._header_done:
+            return
+        lines = self.grid.lines(self._rows, header=not self._header_done)
+        self._header_done = True
+        self._rows = []
+        if lines:
+            self.out.write("\n".join(lines) + "\n")
 
 
 def _cells(message: Message, utc: bool) -> list[Cell]:
@@ -130,23 +116,24 @@ def _cells(message: Message, utc: bool) -> list[Cell]:
         channel = f"{channel} ({channel_type_name(ctype)})"
     decoded = decode_payload(data)
     event = message.event
+    to, to_style = recipient_count(data)
     return [
-        (format_time(message.time, utc), "dim", False),
-        (EVENT_LABELS.get(event or "", display(event) if event else "?"), "cyan", False),
-        (kind + "!", "bold red", False) if message.anomaly else (kind, KIND_STYLES[kind], False),
-        (channel, "", False),
-        (display(data.get("from_uid")), "", False),
-        recipient_count(data),
-        (message.id_text, "dim" if kind != CMD else "", False),
-        (display(preview(decoded)), "magenta" if decoded.cmd else "", False),
+        (format_time(message.time, utc), "dim"),
+        (EVENT_LABELS.get(event or "", display(event) if event else "?"), "cyan"),
+        (kind + "!", "bold red") if message.anomaly else (kind, KIND_STYLES[kind]),
+        (channel, ""),
+        (display(data.get("from_uid")), ""),
+        (to, to_style),
+        (message.id_text, "dim" if kind != CMD else ""),
+        (display(preview(decoded, _PREVIEW)), "magenta" if decoded.cmd else ""),
     ]
 
 
-def recipient_count(data: dict[str, Any]) -> Cell:
+def recipient_count(data: dict[str, Any]) -> tuple[str, str]:
     """msg.offline recipients: a count, "?" when unknown (v1/v2 gzip), "!" when unreadable."""
     if "to_uids" not in data and "compress_to_uids" not in data:
-        return ("", "", True)
+        return ("", "")
     found = recipients(data)
     if found.count is not None:
-        return (str(found.count), "", True)
-    return ("?" if found.status == UNKNOWN else "!", "yellow", True)
+        return (str(found.count), "")
+    return ("?" if found.status == UNKNOWN else "!", "yellow")

@@ -21,6 +21,8 @@ from wkcli.webhook.model import (
     Message,
     Origin,
     PresenceEntry,
+    json_quote,
+    json_repr,
 )
 from wkcli.webhook.payload import JSON, Decoded, decode_payload
 from wkcli.webhook.presence import Presence, PresenceError, parse_presence
@@ -229,7 +231,7 @@ class Checker:
             self._message(item, known)
         event = item.event
         if event is not None and event not in KNOWN_EVENTS:
-            self._note("unknown-event", item, f"event {event!r}")
+            self._note("unknown-event", item, f"event {json_quote(str(event))}")
 
     def findings(self) -> list[Finding]:
         order = {WARNING: 0, INFO: 1}
@@ -344,7 +346,8 @@ class Checker:
             elif type(known.presence) is PresenceError:
                 raise known.presence
         except PresenceError as exc:
-            self._note("presence-malformed", entry, f"entry {entry.index + 1} {entry.text!r}: {exc}")
+            detail = f"entry {entry.index + 1} {json_quote(entry.text)}: {exc}"
+            self._note("presence-malformed", entry, detail)
 
     def _note(self, code: str, item: Message | PresenceEntry, detail: str | None) -> None:
         finding = self._found.get(code)
@@ -361,4 +364,4 @@ class Checker:
 def _sync_once(data: dict[str, Any]) -> str:
     header = data.get("header")
     value = header.get("sync_once") if type(header) is dict else data.get("sync_once")
-    return "missing" if value is None else repr(value)
+    return "missing" if value is None else json_repr(value)

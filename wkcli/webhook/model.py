@@ -165,9 +165,9 @@ def classify(message: dict[str, Any]) -> tuple[str, str | None]:
             return CMD, None
         if value == 0:
             return CHAT, None
-        return CHAT, f"sync_once is {value!r}, expected 0 or 1: counted as chat"
+        return CHAT, f"sync_once is {json_repr(value)}, expected 0 or 1: counted as chat"
     return CHAT, (
-        f"sync_once is {_json_repr(value)} ({json_type(value)}); "
+        f"sync_once is {json_repr(value)} ({json_type(value)}); "
         "only the number 1 marks a CMD: counted as chat"
     )
 
@@ -210,12 +210,18 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _json_repr(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
+def json_quote(text: str) -> str:
+    """A string quoted as JSON quotes it, whole: how messages show an entry or a name from a dump."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def json_repr(value: Any) -> str:
+    """A value as JSON spells it (true, null, "1", {"a":1}), short: messages quote it to people."""
     if isinstance(value, str):
         text = value if len(value) <= 20 else value[:20] + "…"
         return '"' + text.encode("unicode_escape").decode("ascii") + '"'
-    return repr(value)[:40]
+    import json  # late: only for the rare odd value
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)[:40]

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from wkcli.errors import BadValue
 from wkcli.webhook.filters import split_values
-from wkcli.webhook.model import PresenceEntry
+from wkcli.webhook.model import PresenceEntry, json_quote
 from wkcli.webhook.times import iso_time
 
 DEVICE_FLAGS: dict[int, str] = {0: "app", 1: "web", 2: "pc", 99: "system"}
@@ -182,7 +182,7 @@ class PresenceSelection:
             try:
                 parsed = parse_presence(item.text)
             except PresenceError as exc:
-                on_malformed(item, f"presence entry {item.index + 1} {item.text!r}: {exc}")
+                on_malformed(item, f"presence entry {item.index + 1} {json_quote(item.text)}: {exc}")
                 continue
             if self.uids and parsed.uid not in self.uids:
                 continue
