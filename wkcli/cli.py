@@ -8,7 +8,20 @@ from typing import Annotated, Optional
 import typer
 
 from wkcli import __version__
-from wkcli.commands import capture, check, classify, count, export, presence, replay, report, show, sql, trigger
+from wkcli.commands import (
+    browse,
+    capture,
+    check,
+    classify,
+    count,
+    export,
+    presence,
+    replay,
+    report,
+    show,
+    sql,
+    trigger,
+)
 from wkcli.commands.options import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
 
@@ -35,6 +48,7 @@ app.command("replay", epilog=replay.EXIT_HELP)(replay.replay)
 app.command("trigger", epilog=trigger.EXIT_HELP)(trigger.trigger)
 app.command("export", epilog=EXIT_CODES_HELP)(export.export)
 app.command("sql", epilog=EXIT_CODES_HELP)(sql.sql)
+app.command("browse", epilog=browse.EXIT_HELP)(browse.browse)
 
 
 def _version(value: bool) -> None:
