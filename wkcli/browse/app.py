@@ -80,7 +80,11 @@ class BrowseApp(App[int]):
         yield Static(id="columns")
         yield MessageList(self.view, self.utc, id="list")
         with Vertical(id="bar"):
-            yield Input(placeholder='kind:cmd channel:g1 from:u1001 since:2h "free text"', id="query")
+            yield Input(
+                placeholder='kind:cmd channel:g1 from:u1001 since:2h "free text"',
+                id="query",
+                select_on_focus=False,  # / again refines the filter rather than replacing it
+            )
             yield Static(id="bar-error")
         yield Footer()
 
@@ -177,6 +181,7 @@ class BrowseApp(App[int]):
         bar.add_class("open")
         field = self.query_one("#query", Input)
         field.value = self.query_text
+        field.cursor_position = len(field.value)
         field.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -27,8 +27,8 @@ _MATCH = Style(underline=True)
 KEYS = (
     ("↑ ↓ PgUp PgDn", "move"),
     ("g / G", "first / last row (the last once the index is complete)"),
-    ("/", "filter: kind:cmd event:msg.offline channel:g1 type:group from:u1001 since:2h until:… "
-          'id:… cmd:typing ctype:text "free text"'),
+    ("/", "filter: kind:cmd event:msg.offline channel:g1 type:group from:u1001"),
+    ("", 'since:2h until:… id:… cmd:typing ctype:text "free text"  (Esc closes the bar)'),
     ("n / N", "next / previous row the free text is found in"),
     ("Enter", "detail of the message: fields, payload, every delivery, check findings"),
     ("m", "show / hide malformed records"),
@@ -36,7 +36,7 @@ KEYS = (
     ("r", "replay the message to the --to URL (after a confirmation)"),
     ("e", "export the rows shown to a JSONL file (what classify -o jsonl writes)"),
     ("?", "this help"),
-    ("q / Esc", "quit (Esc closes a dialog or the detail)"),
+    ("q", "quit (in a dialog or the detail, Esc goes back)"),
 )
 
 
