@@ -9,7 +9,7 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO
 
 import orjson
 
@@ -69,7 +69,6 @@ class Index:
         self.idents = array("q")  # a hash of the message identity (0: none), to find its deliveries
         self.event_names: list[str | None] = [None]
         self.errors: dict[int, tuple[str, str]] = {}  # malformed row -> (file:line, reason)
-        self.notes: dict[int, list[str]] = {}  # row -> codes of the check findings about it
         self.count = 0
         self.bytes_read = 0
         self.bytes_total = 0
@@ -89,23 +88,16 @@ class Index:
 
     # -- building ---------------------------------------------------------------------------
 
-    def build(self, checker: Any = None) -> None:
-        """Read every path to its end (and on, with ``follow``), filling the index; run on a thread.
-
-        ``checker`` (a ``webhook.checks.Checker``) is given every item, and what it notes is
-        kept per row.
-        """
+    def build(self) -> None:
+        """Read every path to its end (and on, with ``follow``), filling the index; run on a thread."""
         with self._lock:
             if self._started:
                 return  # already built (or being built) by another caller
             self._started = True
-        row_box = [0]
-        if checker is not None:
-            checker.on_note = lambda code, item: self.notes.setdefault(row_box[0], []).append(code)
         try:
             for number, path in enumerate(self.paths):
                 follow = self.follow and number == len(self.paths) - 1
-                self._build_file(number, path, follow, checker, row_box)
+                self._build_file(number, path, follow)
                 if self.stopping.is_set():
                     break
         except Exception as exc:  # noqa: BLE001 - told to the app, which ends cleanly
@@ -114,7 +106,7 @@ class Index:
             self.done = True
             self.changed.set()
 
-    def _build_file(self, number: int, path: str, follow: bool, checker: Any, row_box: list[int]) -> None:
+    def _build_file(self, number: int, path: str, follow: bool) -> None:
         try:
             source = open_input(path)
         except UnreadableInput as exc:
@@ -138,11 +130,11 @@ class Index:
                 blocks = _file_blocks(source, follow, self)
             lines = _Lines(blocks)
             try:
-                self._read_lines(number, source.name, lines, checker, row_box)
+                self._read_lines(number, source.name, lines)
             except TruncatedInput as exc:
                 self._bad(number, 0, 0, 0, str(exc))
 
-    def _read_lines(self, number: int, name: str, lines: _Lines, checker: Any, row_box: list[int]) -> None:
+    def _read_lines(self, number: int, name: str, lines: _Lines) -> None:
         for value in read_values(iter(lines), self.input_format):
             if self.stopping.is_set():
                 return
@@ -153,10 +145,7 @@ class Index:
                 self._add_record(number, start, lines.end - start, line, value.element)
                 record = len(self.rec_offset) - 1
                 for sub, item in enumerate(items):
-                    row_box[0] = self.count
                     self._add_row(record, sub, item)
-                    if checker is not None and not self.stopping.is_set():
-                        checker.add(item)
                     self.count += 1
             for where, reason in self._pending_errors:
                 self._bad(number, 0, 0, line, reason, where)
