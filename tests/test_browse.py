@@ -39,7 +39,7 @@ def screen_text(app: BrowseApp) -> str:
     return "\n".join("".join(seg.text for seg in strip).rstrip() for strip in strips)
 
 
-async def settle(app: BrowseApp, pilot, until=lambda: True, seconds: float = 5.0) -> None:
+async def settle(app: BrowseApp, pilot, until=lambda: True, seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         await pilot.pause(0.05)
@@ -245,7 +245,10 @@ async def test_export_writes_what_classify_writes(tmp_path, run):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press("e")
-        await pilot.pause(0.1)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "AskScreen":
+                break
         app.screen.query_one("#answer").value = str(target)
         await pilot.press("enter")
         await settle(app, pilot, until=lambda: app.status.startswith("exported"))
@@ -289,9 +292,12 @@ async def test_replay_sends_the_selected_message(tmp_path):
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(app, pilot)
             await pilot.press("r")
-            await pilot.pause(0.1)
+            for _ in range(100):  # the confirmation must be up before it is answered
+                await pilot.pause(0.05)
+                if type(app.screen).__name__ == "AskScreen":
+                    break
             await pilot.press("y")
-            await settle(app, pilot, until=lambda: app.status.startswith("replayed"))
+            await settle(app, pilot, until=lambda: app.status.startswith("replayed"), seconds=20)
             assert app.status.startswith("replayed: HTTP 200"), app.status
         assert len(sink.hits) == 1
         assert sink.hits[0].query == "event=msg.notify"
