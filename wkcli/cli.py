@@ -9,6 +9,7 @@ import typer
 
 from wkcli import __version__
 from wkcli.commands import (
+    browse,
     capture,
     check,
     classify,
@@ -49,6 +50,7 @@ app.command("replay", epilog=replay.EXIT_HELP)(replay.replay)
 app.command("trigger", epilog=trigger.EXIT_HELP)(trigger.trigger)
 app.command("export", epilog=EXIT_CODES_HELP)(export.export)
 app.command("sql", epilog=EXIT_CODES_HELP)(sql.sql)
+app.command("browse", epilog=browse.EXIT_HELP)(browse.browse)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,328 @@
+"""wkcli browse: the query language, the index, and the app driven headless by Textual's pilot."""
+# ruff: noqa: E501 - the 160-column screen is compared line for line
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from wkcli.read.index import COMMAND, MALFORMED, Index
+from wkcli.webhook.query import QueryError, parse
+
+pytest.importorskip("textual")
+
+from wkcli.browse.app import BrowseApp  # noqa: E402
+from wkcli.browse.view import View  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+PROBLEMS = str(SAMPLES / "problems.jsonl")
+
+
+def built(*paths: str, follow: bool = False) -> Index:
+    index = Index(list(paths), follow=follow)
+    if not follow:
+        index.build()
+    return index
+
+
+def screen_text(app: BrowseApp) -> str:
+    """The text of the whole screen, as the terminal shows it."""
+    from textual.strip import Strip
+
+    lines = app.screen._compositor.render_update(full=True)  # noqa: SLF001
+    strips: list[Strip] = getattr(lines, "strips", [])
+    return "\n".join("".join(seg.text for seg in strip).rstrip() for strip in strips)
+
+
+async def settle(app: BrowseApp, pilot, until=lambda: True, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        if app.index.done and app.view.complete and until():
+            break
+    app._tick()  # noqa: SLF001
+    await pilot.pause(0.05)
+
+
+# -- the query language ---------------------------------------------------------------------
+
+
+def test_query_gives_criteria_and_free_text():
+    query = parse('kind:cmd channel:g1 from:u1001 cmd:typing since:2h "free text" more', {})
+    assert query.options["kind"] == ["cmd"]
+    assert query.criteria.channels == ["g1"] and query.criteria.senders == ["u1001"]
+    assert query.criteria.since is not None
+    assert query.cmds == ["typing"]
+    assert query.text == "free text more"
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "words"),
+    [
+        ("kind:x", 1, "kind must be cmd or chat"),
+        ("channel:g1 foo:bar", 12, "foo is not a filter"),
+        ("since:yesterdayish", 1, "cannot read"),
+        ('a "b', 3, "never closed"),
+        ("since:2h since:3h", 10, "given twice"),
+        ("type:nope", 1, "type takes a number"),
+    ],
+)
+def test_query_errors_name_the_column(text, column, words):
+    with pytest.raises(QueryError) as caught:
+        parse(text)
+    assert caught.value.position == column - 1
+    assert words in str(caught.value)
+    assert str(caught.value).startswith(f"at column {column}:")
+
+
+# -- the index ------------------------------------------------------------------------------
+
+
+def test_index_reads_rows_back_by_offset(tmp_path):
+    index = built(PROBLEMS)
+    assert index.done and index.failure is None
+    messages = [index.item(row) for row in range(index.count)]
+    assert sum(1 for row in range(index.count) if index.kinds[row] & 15 == COMMAND) == 5
+    assert messages[0].id_text == "1877505633800945664"
+    assert index.where(0) == f"{PROBLEMS}:1"
+    # Every delivery of a message is found by its id.
+    assert len(index.deliveries(0)) == 4
+
+
+def test_index_of_pretty_json_gzip_and_bom(tmp_path):
+    assert built(str(SAMPLES / "pretty.json")).item(1).kind == "cmd"
+    assert built(str(SAMPLES / "offline.json.gz")).count == 3
+    line = (SAMPLES / "webhooks.jsonl").read_bytes().splitlines()[0]
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + line + b"\r\n" + line)  # no newline at the end
+    index = built(str(bom))
+    half = index.count // 2
+    assert index.count == 2 * half and half
+    first, last = index.item(half - 1), index.item(index.count - 1)
+    assert getattr(first, "data", None) == getattr(last, "data", None)
+    assert getattr(first, "text", None) == getattr(last, "text", None)
+
+
+def test_malformed_records_are_rows():
+    index = built(str(SAMPLES / "broken.jsonl"))
+    bad = [row for row in range(index.count) if index.kinds[row] == MALFORMED]
+    assert bad
+    where, reason = index.errors[bad[0]]
+    assert where.startswith(str(SAMPLES / "broken.jsonl") + ":") and reason
+
+
+def test_view_filters_and_marks_free_text():
+    index = built(PROBLEMS)
+    view = View(index, parse('kind:cmd "channelUpdate"'))
+    view.advance()
+    assert view.complete
+    assert view.totals.cmd == 5 and view.totals.chat == 0
+    assert len(view.matches) == 2  # marked, not filtered
+    assert len(view.rows) == 5
+
+
+# -- the app --------------------------------------------------------------------------------
+
+MAIN_80 = """\
+cmd 5  chat 15  presence 5  malformed 0  anomalies 2    samples/problems.jsonl
+filter (none: / to filter)
+07-30 08:00 █          ▄          ▄          ▁          ▂          ▁ 07-30 08:05
+time      kind   channel                 message id           payload
+08:00:00  chat   g1 (group)              1877505633800945664  text: hi
+08:00:01  chat   g1 (group)              1877505633800945665  image 1280x960
+08:00:01  cmd    g1 (group)              1877505633800945666  cmd channelUpda…
+08:00:00  chat   g1 (group)              1877505633800945664  text: hi
+08:00:01  chat   g1 (group)              1877505633800945665  image 1280x960
+08:00:01  cmd    g1 (group)              1877505633800945666  cmd channelUpda…
+08:01:00  chat   g1 (group)              1877505700011122688  cmd typing {"ch…
+08:01:01  cmd    g1 (group)              1877505700011122689  text: meeting a…
+08:01:02  cmd    u1005 (person)          1877505700011122690  friend apply: u…
+08:02:00  chat   u1001____cmd (person)   1877505766890123264  cmd unreadClear…
+08:02:01  chat   systemcmdonline (temp)  1877505766890123265  cmd onlineStatu…
+08:02:02  chat!  g1 (group)              1877505766890123266  text: ok
+08:02:03  chat!  g1 (group)              1877505766890123267  cmd messageRevo…
+08:01:00  cmd    g1 (group)              1877505884968357888  cmd typing {"ch…
+08:00:02  chat   g1 (group)              1877505633800945664  text: hi
+08:00:02  chat   g1 (group)              1877505633800945664  text: hi
+08:03:00  chat   g1 (group)              1877505900000000000  text: see you
+08:04:00  chat   g2 (group)              1877506000000000000  text: welcome, …
+08:04:00  chat   g2 (group)              1877506000000000000  text: welcome, …▇▇
+ q quit  / filter  ⏎ detail  m malformed  y copy id  r replay  e export  ? keys
+"""
+
+MAIN_160 = """\
+cmd 5  chat 15  presence 5  malformed 0  anomalies 2    samples/problems.jsonl
+filter (none: / to filter)
+07-30 08:00 █                          ▃▁                         ▂▂                         ▁                          ▂                          ▁ 07-30 08:05
+time                 event    kind   channel                 from        to   message id           payload
+2026-07-30 08:00:00  notify   chat   g1 (group)              u1001            1877505633800945664  text: hi
+2026-07-30 08:00:01  notify   chat   g1 (group)              u1002            1877505633800945665  image 1280x960
+2026-07-30 08:00:01  notify   cmd    g1 (group)                               1877505633800945666  cmd channelUpdate {"channel_id":"g1","channel_type":2}
+2026-07-30 08:00:00  notify   chat   g1 (group)              u1001            1877505633800945664  text: hi
+2026-07-30 08:00:01  notify   chat   g1 (group)              u1002            1877505633800945665  image 1280x960
+2026-07-30 08:00:01  notify   cmd    g1 (group)                               1877505633800945666  cmd channelUpdate {"channel_id":"g1","channel_type":2}
+2026-07-30 08:01:00  notify   chat   g1 (group)              u1001            1877505700011122688  cmd typing {"channel_id":"g1","channel_type":2,"from_uid":"u…
+2026-07-30 08:01:01  notify   cmd    g1 (group)              u1003            1877505700011122689  text: meeting at 10
+"""
+
+
+async def test_main_screen_at_80x24(monkeypatch):
+    monkeypatch.chdir(SAMPLES.parent)
+    app = BrowseApp(built("samples/problems.jsonl"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        text = screen_text(app)
+    # Narrow: times shorten to HH:MM:SS, then event, from and "to" give way; ids stay whole.
+    assert text == MAIN_80.rstrip("\n")
+
+
+async def test_main_screen_at_160x45(monkeypatch):
+    monkeypatch.chdir(SAMPLES.parent)
+    app = BrowseApp(built("samples/problems.jsonl"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        lines = screen_text(app).splitlines()
+    assert lines[:12] == MAIN_160.splitlines()
+    assert len(lines) == 45 and "q quit" in lines[-1]
+
+
+async def test_filter_to_cmds_then_open_a_detail():
+    app = BrowseApp(built(PROBLEMS))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"kind:cmd", "enter")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "cmd 5  chat 0" in text
+        assert "filter kind:cmd" in text
+        assert {row.split()[3] for row in text.splitlines()[4:9]} == {"cmd"}
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        detail = screen_text(app)
+        assert "message 1877505633800945666  (seen 2 times: msg.notify ×2)" in detail
+        assert "kind      cmd  (header.sync_once is 1)" in detail
+        assert "channel_type      2  (group)" in detail
+        assert '"cmd": "channelUpdate",' in detail
+        assert "warning  duplicate" in detail
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert "filter kind:cmd" in screen_text(app)
+
+
+async def test_a_bad_filter_is_shown_inline_and_keeps_the_view():
+    app = BrowseApp(built(PROBLEMS))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"kind:x", "enter")
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "^ at column 1: kind must be cmd or chat, not 'x'" in text
+        assert "cmd 5  chat 15" in text
+
+
+async def test_copy_sends_osc52_with_the_message_id():
+    app = BrowseApp(built(PROBLEMS))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        written: list[str] = []
+        driver = app._driver  # noqa: SLF001
+        original = driver.write
+        driver.write = lambda data: (written.append(data), original(data))[1]
+        await pilot.press("down", "y")
+        await pilot.pause(0.05)
+        assert app.clipboard == "1877505633800945665"
+        assert "\x1b]52;c;MTg3NzUwNTYzMzgwMDk0NTY2NQ==\x07" in written
+
+
+async def test_export_writes_what_classify_writes(tmp_path, run):
+    target = tmp_path / "cmds.jsonl"
+    app = BrowseApp(built(PROBLEMS), base={"kind": ["cmd"]})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "AskScreen":
+                break
+        app.screen.query_one("#answer").value = str(target)
+        await pilot.press("enter")
+        await settle(app, pilot, until=lambda: app.status.startswith("exported"))
+    expected = run("classify", PROBLEMS, "--kind", "cmd", "-o", "jsonl").stdout
+    assert target.read_text() == expected
+    assert app.status == f"exported 5 messages to {target}"
+
+
+async def test_follow_shows_new_messages_at_the_end(tmp_path):
+    lines = (SAMPLES / "webhooks.jsonl").read_text().splitlines()
+    dump = tmp_path / "grow.jsonl"
+    dump.write_text(lines[0] + "\n")
+    app = BrowseApp(Index([str(dump)], follow=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.view.rows:
+                break
+        app._tick()  # noqa: SLF001
+        first = len(app.view.rows)
+        await pilot.press("G")
+        with dump.open("a") as out:
+            out.write("\n".join(lines[1:4]) + "\n")
+        for _ in range(60):
+            await pilot.pause(0.05)
+            app._tick()  # noqa: SLF001
+            if len(app.view.rows) > first:
+                break
+        await pilot.pause(0.3)
+        app._tick()  # noqa: SLF001
+        assert len(app.view.rows) > first
+        assert app.query_one("MessageList").cursor == len(app.view.rows) - 1
+
+
+async def test_replay_sends_the_selected_message(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from http_sink import Sink
+
+    with Sink() as sink:
+        app = BrowseApp(built(PROBLEMS), to=sink.url)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("r")
+            for _ in range(100):  # the confirmation must be up before it is answered
+                await pilot.pause(0.05)
+                if type(app.screen).__name__ == "AskScreen":
+                    break
+            await pilot.press("y")
+            await settle(app, pilot, until=lambda: app.status.startswith("replayed"), seconds=20)
+            assert app.status.startswith("replayed: HTTP 200"), app.status
+        assert len(sink.hits) == 1
+        assert sink.hits[0].query == "event=msg.notify"
+        assert json.loads(sink.hits[0].body)[0]["message_idstr"] == "1877505633800945664"
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def test_browse_needs_a_terminal(wkcli_proc):
+    proc = wkcli_proc("browse", PROBLEMS)
+    assert proc.returncode == 2
+    assert b"needs a terminal" in proc.stderr
+    assert b"Traceback" not in proc.stderr
+
+
+def test_browse_without_textual_says_how_to_install(run, monkeypatch):
+    monkeypatch.setitem(sys.modules, "textual", None)
+    monkeypatch.setitem(sys.modules, "wkcli.browse.app", None)
+    result = run("browse", PROBLEMS)
+    assert result.exit_code == 2
+    assert "pip install 'wkcli[browse]'" in result.stderr
+
+
+def test_other_commands_do_not_import_textual():
+    code = "import sys, wkcli.cli; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,1 @@
+"""``wkcli browse``: a full-screen browser of webhook dumps (Textual), imported only by that command."""
