@@ -208,3 +208,15 @@ def test_line_numbers_start_again_in_a_rotated_file(tmp_path: Path) -> None:
     stderr = proc.stderr.read().decode() if proc.stderr else ""
     assert "live.jsonl:2: error" in stderr  # in the first file
     assert "live.jsonl:1: error" in stderr  # line 1 of the new file, not line 3
+
+
+def test_follow_caps_long_lines(tmp_path: Path) -> None:
+    from wkcli.read.lines import LongLine
+
+    path = tmp_path / "dump.jsonl"
+    path.write_bytes(b"one\n" + b"x" * 5000 + b"\n" + b"ab" * 300 + b"\n" + b"y" * 3000)
+    with open_input(str(path)) as source:
+        lines = list(follow_lines(str(path), source, poll=0.01, stop=lambda: True, max_line=1024))
+    assert [(type(ln) is LongLine, len(ln) if type(ln) is not LongLine else ln.size) for ln in lines] == [
+        (False, 3), (True, 5000), (False, 600), (True, 3000)
+    ]

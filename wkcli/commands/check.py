@@ -45,6 +45,7 @@ def check(
     examples: Examples = 3,
     input_format: common.InputFormat = "auto",
     strict: common.Strict = False,
+    max_line: common.MaxLine = common.DEFAULT_MAX_LINE,
     color: common.Color = "auto",
     quiet: common.Quiet = False,
 ) -> ExitCode:
@@ -73,7 +74,7 @@ def check(
     from wkcli.output import insight
 
     checker = Checker(max_examples=examples)
-    reader = session.reader(paths, criteria, input_format, strict)
+    reader = session.reader(paths, criteria, input_format, strict, max_line=max_line)
     for item in reader:
         checker.add(item)
     if fmt == "json":

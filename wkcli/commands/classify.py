@@ -75,6 +75,7 @@ def classify(
     fmt: Format = "auto",
     input_format: common.InputFormat = "auto",
     strict: common.Strict = False,
+    max_line: common.MaxLine = common.DEFAULT_MAX_LINE,
     color: common.Color = "auto",
     quiet: common.Quiet = False,
     utc: common.Utc = False,
@@ -104,7 +105,7 @@ def classify(
     bar = None if session.terminal.stdout_isatty else common.progress_line(session, quiet)
     reader = session.reader(
         paths, criteria, input_format, strict, on_wait=writer.flush, presence=False, follow=follow,
-        jobs=jobs, progress=bar.update if bar is not None else None,
+        jobs=jobs, progress=bar.update if bar is not None else None, max_line=max_line,
     )
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:

@@ -16,6 +16,7 @@ from wkcli.errors import ExitCode, OutputError, Terminated, UsageError, WkcliErr
 from wkcli.webhook.filters import Criteria
 from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
 from wkcli.read.accounting import Diagnostics, summary_line
+from wkcli.read.lines import parse_size
 from wkcli.read.options import ReadOptions
 from wkcli.read.reader import Reader
 from wkcli.read.values import INPUT_FORMATS
@@ -122,6 +123,16 @@ Jobs = Annotated[
         rich_help_panel=INPUT,
     ),
 ]
+DEFAULT_MAX_LINE = "64M"  # lines.MAX_LINE, as it appears in --help
+MaxLine = Annotated[
+    str,
+    typer.Option(
+        "--max-line", metavar="SIZE",
+        help="Longest line (or pretty-printed value) read, e.g. 16M or 1G; a longer one is reported "
+        "with its size and skipped without being held in memory.",
+        rich_help_panel=INPUT,
+    ),
+]
 Strict = Annotated[
     bool,
     typer.Option("--strict", help="Stop at the first bad record (exit 1).", rich_help_panel=INPUT),
@@ -171,6 +182,7 @@ class Session:
         jobs: int | None = None,
         progress: Callable[[str, int, int], None] | None = None,
         flush_before_diagnostics: bool = True,
+        max_line: str = DEFAULT_MAX_LINE,
     ) -> Reader:
         """The reader for a command's inputs and options.
 
@@ -179,6 +191,10 @@ class Session:
         """
         if input_format not in INPUT_FORMATS:
             raise UsageError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}")
+        try:
+            line_cap = parse_size(max_line)
+        except ValueError as exc:
+            raise UsageError(f"--max-line: {exc}") from None
         paths = list(paths or [])
         if (not paths or "-" in paths) and self.terminal.stdin_isatty:
             raise UsageError(
@@ -200,6 +216,7 @@ class Session:
             jobs=check_jobs(jobs),
             on_wait=on_wait,
             progress=progress,
+            max_line=line_cap,
         )
         self.last_reader = Reader(paths or ["-"], criteria, self.diagnostics, options)
         return self.last_reader

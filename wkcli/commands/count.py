@@ -51,6 +51,7 @@ def count(
     fmt: Format = "auto",
     input_format: common.InputFormat = "auto",
     strict: common.Strict = False,
+    max_line: common.MaxLine = common.DEFAULT_MAX_LINE,
     color: common.Color = "auto",
     quiet: common.Quiet = False,
     utc: common.Utc = False,
@@ -71,10 +72,11 @@ def count(
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     tally = Tally(split_values(by), utc=utc)
     if follow:
-        return _follow(session, tally, fmt, paths, criteria, input_format, strict, jobs)
+        return _follow(session, tally, fmt, paths, criteria, input_format, strict, jobs, max_line)
     bar = common.progress_line(session, quiet)
     reader = session.reader(
-        paths, criteria, input_format, strict, jobs=jobs, progress=bar.update if bar is not None else None
+        paths, criteria, input_format, strict, jobs=jobs, progress=bar.update if bar is not None else None,
+        max_line=max_line,
     )
     try:
         reader.count_into(tally)
@@ -101,6 +103,7 @@ def _follow(
     input_format: str,
     strict: bool,
     jobs: int | None,
+    max_line: str,
 ) -> ExitCode:
     """--follow: totals redrawn in place on a terminal; elsewhere (or -o json) a JSON line per change."""
     from wkcli.output.live import FollowedCounts, render_counts
@@ -114,7 +117,7 @@ def _follow(
     # The view redraws while the file is idle; diagnostics are not held back for it.
     reader = session.reader(
         paths, criteria, input_format, strict, on_wait=view.refresh, follow=True, jobs=jobs,
-        flush_before_diagnostics=False,
+        flush_before_diagnostics=False, max_line=max_line,
     )
     if fmt in ("csv", "tsv"):
         raise UsageError("--follow prints a table on a terminal or JSON lines; not --format " + fmt)

@@ -54,6 +54,7 @@ def presence(
     fmt: Format = "auto",
     input_format: common.InputFormat = "auto",
     strict: common.Strict = False,
+    max_line: common.MaxLine = common.DEFAULT_MAX_LINE,
     follow: common.Follow = False,
     color: common.Color = "auto",
     quiet: common.Quiet = False,
@@ -86,7 +87,9 @@ def presence(
         writer: insight.PresenceTable | insight.PresenceJsonl = insight.PresenceTable(terminal, utc)
     else:
         writer = insight.PresenceJsonl(terminal.stdout_bytes)
-    reader = session.reader(paths, criteria, input_format, strict, on_wait=writer.flush, follow=follow)
+    reader = session.reader(
+        paths, criteria, input_format, strict, on_wait=writer.flush, follow=follow, max_line=max_line
+    )
     shown = 0
     try:
         for item in reader:

@@ -82,6 +82,7 @@ def replay(
     limit: Limit = None,
     input_format: common.InputFormat = "auto",
     strict: common.Strict = False,
+    max_line: common.MaxLine = common.DEFAULT_MAX_LINE,
     color: common.Color = "auto",
     quiet: common.Quiet = False,
 ) -> ExitCode:
@@ -111,7 +112,7 @@ def replay(
         raise UsageError("--timeout must be more than 0 seconds")
     session = common.Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
-    planner = Planner(session.reader(paths, criteria, input_format, strict))
+    planner = Planner(session.reader(paths, criteria, input_format, strict, max_line=max_line))
     view = ReplayView(session.terminal, color)
     summary = run_replay(planner, to, view, concurrency, rate, timeout, dry_run)
 

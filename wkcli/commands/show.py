@@ -43,6 +43,7 @@ def show(
     fmt: Format = "auto",
     input_format: common.InputFormat = "auto",
     strict: common.Strict = False,
+    max_line: common.MaxLine = common.DEFAULT_MAX_LINE,
     color: common.Color = "auto",
     quiet: common.Quiet = False,
     utc: common.Utc = False,
@@ -61,7 +62,7 @@ def show(
     session = common.Session(color, quiet)
     terminal = session.terminal
     fmt = common.pick_format(fmt, FORMATS, terminal, "text", "json")
-    reader = session.reader(paths, Criteria(), input_format, strict, presence=False)
+    reader = session.reader(paths, Criteria(), input_format, strict, presence=False, max_line=max_line)
     groups: dict[Any, list[Message]] = {}
     for message in reader:
         if matches(message, wanted):

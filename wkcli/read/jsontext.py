@@ -21,7 +21,7 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def loads_fallback(text: bytes | str) -> Any:
+def loads_fallback(text: bytes | bytearray | str) -> Any:
     """Parse what orjson refused, or return ``NOT_JSON`` (NaN and Infinity are not JSON)."""
     try:
         return json.loads(text, parse_constant=_reject_constant)
