@@ -11,10 +11,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wkcli.webhook.dedupe import identity
-from wkcli.webhook.model import CHAT, CMD, KNOWN_EVENTS, MSG_NOTIFY, MSG_OFFLINE, Message, Origin, PresenceEntry
+from wkcli.webhook.model import (
+    CHAT,
+    CMD,
+    KNOWN_EVENTS,
+    MSG_NOTIFY,
+    MSG_OFFLINE,
+    Message,
+    Origin,
+    PresenceEntry,
+)
 from wkcli.webhook.payload import JSON, decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
-from wkcli.webhook.recipients import NONE, UNKNOWN, UNREADABLE, recipients
+from wkcli.webhook.recipients import NONE, TOO_LARGE, UNKNOWN, UNREADABLE, recipients
 
 WARNING = "warning"
 INFO = "info"
@@ -94,6 +103,12 @@ RULES: dict[str, Rule] = {
             "recipients that cannot be unpacked",
             "to_uids should be an array of uids; compress_to_uids standard base64 of gzip of a "
             "JSON array of uids. These are neither.",
+        ),
+        Rule(
+            "recipients-too-large", WARNING,
+            "recipients too large to unpack",
+            "compress_to_uids unpacks to more uids (or bytes) than WuKongIM ever packs into one "
+            "body (v3 sends at most 512 per chunk): a hand-made or hostile payload. Not unpacked.",
         ),
         Rule(
             "recipients-unknown", INFO,
@@ -258,6 +273,8 @@ class Checker:
             self._note("recipients-unknown", message, found.reason)
         elif found.status == UNREADABLE:
             self._note("recipients-unreadable", message, found.reason)
+        elif found.status == TOO_LARGE:
+            self._note("recipients-too-large", message, found.reason)
         elif found.uids is not None:
             sender = data.get("from_uid")
             if type(sender) is str and sender and sender in found.uids:
