@@ -165,3 +165,29 @@ def test_a_value_over_its_bound_then_cut_off_is_reported_once():
     data = b"{\n" + b'  "k": "xxxxxxxxxx",\n' * 20 + b'{"after": 1}\n{\n  "small": 1\n}\n'
     got = _values(data, max_value=100)
     assert [(type(v).__name__, v.line) for v in got] == [("Bad", 1), ("Value", 22), ("Value", 23)]
+
+
+WIDE = [2**64, 2**70, -(2**63) - 1, 2**64 - 1, -(2**63)]
+
+
+@pytest.mark.parametrize("fast", ["1", "0"])
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "table"])
+def test_integers_wider_than_64_bits_come_out_exactly(run, tmp_path, monkeypatch, fast, fmt):
+    monkeypatch.setenv("WKCLI_FASTPATH", fast)
+    lines = [
+        f'{{"header":{{"sync_once":0}},"message_id":{n},"message_seq":{n},"to_uids":["u1"]}}' for n in WIDE
+    ]
+    lines.append(f'2026-07-30 INFO body=[{{"header":{{"sync_once":1}},"message_id":{2**70}}}]')
+    lines.append(json.dumps({"event": "msg.notify", "body": json.dumps([{"message_id": 2**64, "header": {}}])}))
+    path = tmp_path / "wide.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("COLUMNS", "400")
+    result = run("classify", str(path), "-o", fmt, "--color", "never")
+    assert result.exit_code == 0, result.stderr
+    for n in WIDE + [2**70, 2**64]:
+        if fmt != "table" or len(str(n)) <= 20:  # the table's id column is 20 wide
+            assert str(n) in result.stdout
+    assert "e+" not in result.stdout
+    if fmt == "jsonl":
+        ids = [json.loads(line)["message_id"] for line in result.stdout.splitlines()]
+        assert ids == WIDE + [2**70, 2**64]

@@ -1,17 +1,24 @@
-"""JSON in and out where orjson refuses: the standard library takes over, and nothing is lost.
+"""JSON in and out where orjson falls short: the standard library takes over, and nothing is lost.
 
-orjson rejects integers wider than 64 bits and cannot write lone surrogates (``\\ud800`` escapes
-in the input); both are valid JSON that a dump can hold.
+orjson reads integers wider than 64 bits as floats (and refuses to write them), and cannot write
+lone surrogates (``\\ud800`` escapes in the input); both are valid JSON that a dump can hold.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
 
 NOT_JSON = object()  # what ``loads_fallback`` returns for text that is not JSON
+
+# Digits enough for an integer outside int64/uint64 (2**64 has 20, -2**63 19 after the sign).
+# Matching inside a string only costs a second, exact parse.
+WIDE_NUMBER = re.compile(rb"\d{20}|-\d{19}")
+wide_number = WIDE_NUMBER.search
+_wide_text = re.compile(r"\d{20}|-\d{19}", re.ASCII).search
 
 
 def _reject_constant(name: str) -> Any:
@@ -19,6 +26,17 @@ def _reject_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def loads(text: bytes | bytearray | str) -> Any:
+    """orjson's parse, redone exactly by the standard library when an integer may be too wide
+    for it. Raises ``orjson.JSONDecodeError`` for what orjson rejects."""
+    value = orjson.loads(text)
+    if (_wide_text(text) if type(text) is str else wide_number(text)) is not None:  # type: ignore[arg-type]
+        exact = loads_fallback(text)
+        if exact is not NOT_JSON:
+            return exact
+    return value
 
 
 def loads_fallback(text: bytes | bytearray | str) -> Any:

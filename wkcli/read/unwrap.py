@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 import orjson
 
+from wkcli.read.jsontext import loads
 from wkcli.read.values import Value
 from wkcli.webhook.model import (
     KNOWN_EVENTS,
@@ -264,7 +265,7 @@ def _parse_text_body(text: str | bytes) -> Any:
     if not stripped:
         return _NOT_JSON
     try:
-        return orjson.loads(stripped)
+        return loads(stripped)
     except orjson.JSONDecodeError:
         pass
     if isinstance(stripped, bytes):
@@ -275,7 +276,7 @@ def _parse_text_body(text: str | bytes) -> Any:
     if len(stripped) >= 4 and _BASE64.match(stripped):
         try:
             decoded = base64.b64decode(stripped, validate=False)
-            parsed = orjson.loads(decoded)
+            parsed = loads(decoded)
         except (binascii.Error, ValueError, orjson.JSONDecodeError):
             return _NOT_JSON
         if type(parsed) in (dict, list):

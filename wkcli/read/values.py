@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from wkcli.read.jsontext import NOT_JSON, loads_fallback, raw_decode
+from wkcli.read.jsontext import NOT_JSON, loads, loads_fallback, raw_decode
 from wkcli.read.lines import MAX_LINE, MAX_VALUE_LINES, RESTART, LongLine, format_size
 
 INPUT_FORMATS = ("auto", "jsonl", "json", "log")
@@ -66,9 +66,6 @@ class Value:
         self.value = value
         self.hint = hint
         self.element = element
-
-
-loads = orjson.loads
 
 
 def read_values(
@@ -334,7 +331,7 @@ def _from_log_line(line: bytes, lineno: int, error: Exception | None) -> Value |
             continue  # inside an earlier (cut-off) JSON value, not the start of one
         rest = line[pos:].rstrip()
         try:
-            value: Any = orjson.loads(rest)
+            value: Any = loads(rest)
         except orjson.JSONDecodeError:
             try:
                 value = raw_decode(rest.decode("utf-8", "strict"))

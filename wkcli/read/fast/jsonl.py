@@ -12,6 +12,7 @@ import orjson
 
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
 from wkcli.read.fast.scan import Scan
+from wkcli.read.jsontext import wide_number
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import KNOWN_EVENTS
@@ -53,6 +54,7 @@ class FastJsonl(Scan):
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
         loads = orjson.loads
+        wide = wide_number
         dumps = orjson.dumps
         decode_error = orjson.JSONDecodeError
         tails = self._tails
@@ -94,6 +96,8 @@ class FastJsonl(Scan):
                                 records += 1
                                 i += 1
                                 continue
+                if wide(line) is not None:
+                    return i, FAILED  # an integer orjson would turn into a float: the exact parse
                 try:
                     value = loads(line)
                 except decode_error:
