@@ -13,7 +13,7 @@ from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import Message
 from wkcli.webhook.payload import message_view
 from wkcli.webhook.recipients import NONE, recipients
-from wkcli.webhook.times import format_time, iso_time
+from wkcli.webhook.times import format_time, iso_time, seconds_of
 
 FORMATS = ("auto", "text", "json")
 
@@ -90,9 +90,9 @@ def show(
 def _view(found: list[Message], utc: bool) -> dict[str, Any]:
     first = found[0]
     decoded = message_view(first.data, utc)
-    timestamp = first.data.get("timestamp")
-    if type(timestamp) is int or type(timestamp) is float:
-        decoded["time_text"] = format_time(float(timestamp), utc) + (" UTC" if utc else "")
+    seconds = seconds_of(first.data.get("timestamp"))
+    if seconds is not None:
+        decoded["time_text"] = format_time(seconds, utc) + (" UTC" if utc else "")
     deliveries = []
     for message in found:
         delivery: dict[str, Any] = {

@@ -20,10 +20,12 @@ from wkcli.webhook.model import (
     Message,
     Origin,
     PresenceEntry,
+    classify,
 )
 from wkcli.webhook.payload import JSON, decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
 from wkcli.webhook.recipients import NONE, TOO_LARGE, UNKNOWN, UNREADABLE, recipients
+from wkcli.webhook.times import looks_like_milliseconds
 
 WARNING = "warning"
 INFO = "info"
@@ -71,6 +73,12 @@ RULES: dict[str, Rule] = {
             "WuKongIM sends header.sync_once as the integer 0 or 1. Only the number 1 marks a CMD, "
             'so "1", true, 2 or a non-object header are all handled as chat: usually a business '
             "server building the header by hand.",
+        ),
+        Rule(
+            "timestamp-milliseconds", WARNING,
+            "timestamp in milliseconds",
+            "WuKongIM sends timestamp in Unix seconds. Milliseconds there mean a business server "
+            "or a capture tool rewrote the message: its time is not used.",
         ),
         Rule(
             "cmd-in-offline", INFO,
@@ -241,7 +249,9 @@ class Checker:
         data = message.data
         kind = message.kind
         if message.anomaly is not None:
-            self._note("sync-once-invalid", message, message.anomaly)
+            sync_anomaly = classify(data)[1]  # the anomaly may be only about the timestamp
+            if sync_anomaly is not None:
+                self._note("sync-once-invalid", message, sync_anomaly)
 
         decoded = decode_payload(data)
         if decoded.status == JSON:
@@ -264,6 +274,10 @@ class Checker:
                 channel.endswith(CMD_CHANNEL_SUFFIX) or channel == CMD_ONLINE_CHANNEL
             ):
                 self._note("cmd-channel-as-chat", message, f"channel {channel}")
+
+        ts = data.get("timestamp")
+        if looks_like_milliseconds(ts):
+            self._note("timestamp-milliseconds", message, f"timestamp {ts}")
 
         if message.event == MSG_OFFLINE and kind == CMD:
             self._note("cmd-in-offline", message, None)
