@@ -191,3 +191,29 @@ def test_integers_wider_than_64_bits_come_out_exactly(run, tmp_path, monkeypatch
     if fmt == "jsonl":
         ids = [json.loads(line)["message_id"] for line in result.stdout.splitlines()]
         assert ids == WIDE + [2**70, 2**64]
+
+
+def test_lines_of_a_pretty_value_cost_no_tokenising(monkeypatch):
+    """Only lines that hold a bracket are tokenised, and only lines at column 0 are asked whether
+    they start a record: a large pretty-printed value reads as fast as before its bounds."""
+    from wkcli.read import values
+
+    calls = {"nest": 0, "starts": 0}
+    nest, starts = values._nest, values._starts_record
+
+    def counted_nest(*args):
+        calls["nest"] += 1
+        return nest(*args)
+
+    def counted_starts(*args):
+        calls["starts"] += 1
+        return starts(*args)
+
+    monkeypatch.setattr(values, "_nest", counted_nest)
+    monkeypatch.setattr(values, "_starts_record", counted_starts)
+    inner = b"".join(b'    "k%d": "v %d",\n' % (i, i) for i in range(5000)) + b'    "s": "{[",\n'
+    data = b'{\n  "data": {\n' + inner + b'    "last": 1\n  }\n}\n'
+    got = _values(data)
+    assert [(type(v).__name__, v.line) for v in got] == [("Value", 1)]
+    assert len(got[0].value["data"]) == 5002 and got[0].value["data"]["s"] == "{["
+    assert calls["starts"] <= 2 and calls["nest"] <= 5

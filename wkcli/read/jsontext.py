@@ -15,10 +15,17 @@ import orjson
 NOT_JSON = object()  # what ``loads_fallback`` returns for text that is not JSON
 
 # Digits enough for an integer outside int64/uint64 (2**64 has 20, -2**63 19 after the sign).
-# Matching inside a string only costs a second, exact parse.
-WIDE_NUMBER = re.compile(rb"\d{20}|-\d{19}")
-wide_number = WIDE_NUMBER.search
+# Matching inside a string only costs a second, exact parse. Digits and "-" are mapped to "0",
+# every other byte to " ", and one substring search finds such a run: several times cheaper
+# per line than a regular expression, which tries every position.
+_DIGITS_TABLE = bytes(0x30 if 0x30 <= b <= 0x39 or b == 0x2D else 0x20 for b in range(256))
+_RUN = b"0" * 20
 _wide_text = re.compile(r"\d{20}|-\d{19}", re.ASCII).search
+
+
+def wide_number(text: bytes | bytearray) -> bool:
+    """True when ``text`` may hold an integer wider than 64 bits (20 digits, or "-" and 19)."""
+    return _RUN in text.translate(_DIGITS_TABLE)
 
 
 def _reject_constant(name: str) -> Any:
@@ -32,7 +39,7 @@ def loads(text: bytes | bytearray | str) -> Any:
     """orjson's parse, redone exactly by the standard library when an integer may be too wide
     for it. Raises ``orjson.JSONDecodeError`` for what orjson rejects."""
     value = orjson.loads(text)
-    if (_wide_text(text) if type(text) is str else wide_number(text)) is not None:  # type: ignore[arg-type]
+    if _wide_text(text) is not None if type(text) is str else wide_number(text):  # type: ignore[arg-type]
         exact = loads_fallback(text)
         if exact is not NOT_JSON:
             return exact

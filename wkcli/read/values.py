@@ -13,14 +13,14 @@ from typing import Any
 
 import orjson
 
+from wkcli.read.brackets import NOT_BRACKETS
+from wkcli.read.brackets import depth as _depth
+from wkcli.read.brackets import nest as _nest
 from wkcli.read.jsontext import NOT_JSON, loads, loads_fallback, raw_decode
 from wkcli.read.lines import MAX_LINE, MAX_VALUE_LINES, RESTART, LongLine, format_size
 
 INPUT_FORMATS = ("auto", "jsonl", "json", "log")
 
-# Tokens that change nesting depth; strings are matched whole so brackets inside them don't count.
-# JSON strings never span lines (newlines inside them are escaped), so a line is tokenised alone.
-_DEPTH_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 # Where a log line's JSON may start, and how a log prefix names the event.
 _JSON_START = re.compile(rb"[\[{]")
 _JSON_AFTER_BRACKET = (b"{", b"[", b'"', b"]")
@@ -120,9 +120,11 @@ def read_values(
             continue
         if pending is not None:
             stripped = line.strip()
+            first = line[:1]
             # Inside an object a line starts with a key or the closing brace (or holds the value
             # after a key that ended the line before): anything else is not part of this value.
-            if _starts_record(line, prefixed) or (
+            # (An indented line never starts a record: most lines of a value are not looked at.)
+            if (first != b" " and first != b"\t" and _starts_record(line, prefixed)) or (
                 stripped
                 and stack
                 and stack[-1] == b"{"
@@ -141,7 +143,9 @@ def read_values(
             else:
                 if stripped:
                     last = stripped[-1:]
-                depth += _nest(stripped, stack)
+                brackets = stripped.translate(None, NOT_BRACKETS)
+                if brackets:  # most lines of a pretty-printed value hold none
+                    depth += _nest(stripped, stack, brackets)
                 if not over:
                     pending_lines += 1
                     if len(pending) + len(stripped) >= max_value or pending_lines > max_value_lines:
@@ -198,7 +202,7 @@ def read_values(
                         item.element = False
                     yield item
                 else:
-                    yield from _single(raw, start, multiline, relaxed, prefixed, final=True)
+                    yield _single(raw, start, multiline, relaxed, prefixed, final=True)
                 # and this line is read as a record below
             else:
                 d = _depth(stripped)
@@ -217,19 +221,19 @@ def read_values(
                     held = (item, stripped, lineno)
                 continue
 
-        for read in _single(stripped, lineno, multiline, relaxed, prefixed):
-            if read is _OPEN_ARRAY:
-                in_array = True
-                array_line = lineno
-            elif read is _OPEN_VALUE:
-                pending = bytearray(stripped)
-                pending_lines = 1
-                pending_line = lineno
-                stack = []
-                depth = _nest(stripped, stack)
-                last = stripped[-1:]
-            else:
-                yield read
+        read = _single(stripped, lineno, multiline, relaxed, prefixed)
+        if read is _OPEN_ARRAY:
+            in_array = True
+            array_line = lineno
+        elif read is _OPEN_VALUE:
+            pending = bytearray(stripped)
+            pending_lines = 1
+            pending_line = lineno
+            stack = []
+            depth = _nest(stripped, stack)
+            last = stripped[-1:]
+        else:
+            yield read
 
     if pending is not None:
         if not over:
@@ -240,49 +244,44 @@ def read_values(
         yield Bad(array_line, "JSON array opened here is never closed (the file seems cut off)")
 
 
-_OPEN_ARRAY = Skip(0)  # what ``_single`` yields for a lone "[": a top-level array starts
+_OPEN_ARRAY = Skip(0)  # what ``_single`` gives for a lone "[": a top-level array starts
 _OPEN_VALUE = Skip(0)  # and for a line that opens a multi-line value
 
 
 def _single(
     stripped: bytes, lineno: int, multiline: bool, relaxed: bool, prefixed: bool, final: bool = False
-) -> Iterator[Value | Bad | Skip]:
-    """Read one stripped line at the top level (``final``: it cannot open a multi-line value)."""
+) -> Value | Bad | Skip:
+    """Read one stripped line at the top level (``final``: it cannot open a multi-line value).
+
+    A plain function, not a generator: it is called for every line."""
     first = stripped[:1]
     if first == b"{" or first == b"[":
         try:
-            yield Value(lineno, loads(stripped))
-            return
+            return Value(lineno, loads(stripped))
         except orjson.JSONDecodeError as exc:
             error = exc
         if multiline and not final:
             if stripped == b"[":
-                yield _OPEN_ARRAY
-                return
+                return _OPEN_ARRAY
             # Pretty printers put the opening bracket alone on its line; anything else that
             # leaves brackets open is a cut-off single-line record, not the start of a value.
             if (stripped == b"{" or relaxed) and _depth(stripped) > 0:
-                yield _OPEN_VALUE
-                return
+                return _OPEN_VALUE
         value = loads_fallback(stripped)
         if value is not NOT_JSON:
-            yield Value(lineno, value)
-        elif prefixed and first == b"[" and stripped[1:2] not in _JSON_AFTER_BRACKET:
+            return Value(lineno, value)
+        if prefixed and first == b"[" and stripped[1:2] not in _JSON_AFTER_BRACKET:
             # "[INFO] 2026-... body={...}": a bracketed log prefix, not cut-off JSON.
-            yield _from_log_line(stripped, lineno, error)
-        else:
-            yield Bad(lineno, _describe(error))
-        return
+            return _from_log_line(stripped, lineno, error)
+        return Bad(lineno, _describe(error))
 
     try:
-        yield Value(lineno, loads(stripped))  # a string or number: unwrap says what is wrong
-        return
+        return Value(lineno, loads(stripped))  # a string or number: unwrap says what is wrong
     except orjson.JSONDecodeError as exc:
         if first == b'"' or not prefixed:
             value = loads_fallback(stripped)
-            yield Value(lineno, value) if value is not NOT_JSON else Bad(lineno, _describe(exc))
-            return
-    yield _from_log_line(stripped, lineno, None)
+            return Value(lineno, value) if value is not NOT_JSON else Bad(lineno, _describe(exc))
+    return _from_log_line(stripped, lineno, None)
 
 
 def _starts_record(line: bytes, prefixed: bool) -> bool:
@@ -355,32 +354,6 @@ def _looks_like_payload(value: Any) -> bool:
     if type(value) is list:
         return not value or type(value[0]) in (dict, str, list)
     return False
-
-
-def _nest(line: bytes, stack: list[bytes]) -> int:
-    """``_depth``, also keeping ``stack`` (the open brackets) up to date."""
-    depth = 0
-    for match in _DEPTH_TOKENS.finditer(line):
-        token = match.group()
-        if token in (b"{", b"["):
-            depth += 1
-            stack.append(token)
-        elif token in (b"}", b"]"):
-            depth -= 1
-            if stack:
-                stack.pop()
-    return depth
-
-
-def _depth(line: bytes) -> int:
-    depth = 0
-    for match in _DEPTH_TOKENS.finditer(line):
-        token = match.group()
-        if token in (b"{", b"["):
-            depth += 1
-        elif token in (b"}", b"]"):
-            depth -= 1
-    return depth
 
 
 def _describe(exc: Exception) -> str:

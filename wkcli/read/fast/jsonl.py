@@ -97,7 +97,7 @@ class FastJsonl(Scan):
                                 records += 1
                                 i += 1
                                 continue
-                if wide(line) is not None:
+                if wide(line):
                     return i, FAILED  # an integer orjson would turn into a float: the exact parse
                 try:
                     value = loads(line)
