@@ -217,3 +217,30 @@ def test_lines_of_a_pretty_value_cost_no_tokenising(monkeypatch):
     assert [(type(v).__name__, v.line) for v in got] == [("Value", 1)]
     assert len(got[0].value["data"]) == 5002 and got[0].value["data"]["s"] == "{["
     assert calls["starts"] <= 2 and calls["nest"] <= 5
+
+
+@pytest.mark.parametrize("fast", ["1", "0"])
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_numbers_beyond_double_range_come_out_as_they_went_in(run, tmp_path, monkeypatch, fast, fmt):
+    monkeypatch.setenv("WKCLI_FASTPATH", fast)
+    lines = [
+        '{"header":{"sync_once":0},"message_id":1,"f":1e400,"g":-1.5E+999,"to_uids":["u1"]}',
+        f'{{"header":{{"sync_once":0}},"message_id":{2**64},"f":1e400,"to_uids":["u1"]}}',
+        '2026-07-30 INFO body={"header":{"sync_once":1},"message_id":3,"f":[2e308]}',
+        json.dumps({"event": "msg.notify", "body": '[{"header":{},"message_id":4,"f":1e400}]'}),
+    ]
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = run("classify", str(path), "-o", fmt, "--color", "never")
+    assert result.exit_code == 0, result.stderr
+    assert "Infinity" not in result.stdout and "inf" not in result.stdout
+    for text in ("1e400", "-1.5E+999", "2e308"):
+        assert text in result.stdout
+    if fmt == "jsonl":
+        rows = [json.loads(line, parse_float=str) for line in result.stdout.splitlines()]
+        assert [row["f"] for row in rows] == ["1e400", "1e400", ["2e308"], "1e400"]
+        assert rows[0]["g"] == "-1.5E+999"
+    stamp = tmp_path / "stamp.jsonl"
+    stamp.write_text('{"header":{"sync_once":0},"message_id":1,"timestamp":1e400,"to_uids":["u1"]}\n')
+    result = run("classify", str(stamp), "-o", "csv")
+    assert ",1e400," in result.stdout and "timestamp 1e400 is not a usable time" in result.stderr

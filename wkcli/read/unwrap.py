@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 import orjson
 
-from wkcli.read.jsontext import loads
+from wkcli.read.jsontext import NOT_JSON, loads, loads_fallback
 from wkcli.read.values import Value
 from wkcli.webhook.model import (
     KNOWN_EVENTS,
@@ -267,7 +267,9 @@ def _parse_text_body(text: str | bytes) -> Any:
     try:
         return loads(stripped)
     except orjson.JSONDecodeError:
-        pass
+        value = loads_fallback(stripped)  # what orjson refuses: 1e400, a lone surrogate escape
+        if value is not NOT_JSON:
+            return value
     if isinstance(stripped, bytes):
         try:
             stripped = stripped.decode("ascii")

@@ -106,7 +106,7 @@ class Message:
     def time(self) -> float | None:
         """The message's own send time (``timestamp``, Unix seconds), else when it was received."""
         ts = self.data.get("timestamp")
-        if type(ts) is int or type(ts) is float:
+        if type(ts) is int or isinstance(ts, float):
             return seconds_of(ts)  # None for a time no calendar shows (reported as an anomaly)
         return self.received
 
@@ -167,7 +167,7 @@ def classify(message: dict[str, Any]) -> tuple[str, str | None]:
     if value is _MISSING or value is None:
         return CHAT, None
     kind_of_value = type(value)
-    if kind_of_value is int or kind_of_value is float:
+    if kind_of_value is int or isinstance(value, float):
         if value == 1:
             return CMD, None
         if value == 0:

@@ -22,14 +22,14 @@ def seconds_of(ts: object) -> float | None:
     """A message ``timestamp`` (Unix seconds) as a float, or None when it is not a usable time."""
     if type(ts) is int:
         return float(ts) if MIN_SECONDS <= ts <= MAX_SECONDS else None
-    if type(ts) is float and MIN_SECONDS <= ts <= MAX_SECONDS:  # False for NaN and infinities
+    if isinstance(ts, float) and MIN_SECONDS <= ts <= MAX_SECONDS:  # False for NaN and infinities
         return ts
     return None
 
 
 def timestamp_problem(ts: object) -> str | None:
     """What is wrong with a message's numeric ``timestamp``, or None (fine, absent or not a number)."""
-    if type(ts) is not int and type(ts) is not float:
+    if type(ts) is not int and not isinstance(ts, float):  # 1e400 is read as a float subclass
         return None
     if seconds_of(ts) is not None:
         return None
@@ -41,7 +41,7 @@ def timestamp_problem(ts: object) -> str | None:
 
 def looks_like_milliseconds(ts: object) -> bool:
     """True for a timestamp in milliseconds (years 1973 to 5138) where seconds belong."""
-    return (type(ts) is int or type(ts) is float) and 1e11 <= ts < 1e14
+    return (type(ts) is int or isinstance(ts, float)) and 1e11 <= ts < 1e14
 
 
 def parse_when(text: str, now: float | None = None) -> float:
