@@ -99,3 +99,20 @@ def test_check_reports_millisecond_timestamps(run, tmp_path):
     path.write_text('{"header":{"sync_once":0},"message_id":1,"timestamp":1764000000000,"to_uids":["a"]}\n')
     result = run("check", str(path), "-o", "json")
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["timestamp-milliseconds"]
+
+
+def test_only_plausible_milliseconds_are_called_milliseconds(run, tmp_path):
+    import json
+
+    from wkcli.webhook.times import looks_like_milliseconds, timestamp_problem
+
+    for ms in (1_000_000_000_000, 1764000000000, 99_999_999_999_999):  # years 2001 to 5138
+        assert looks_like_milliseconds(ms) and "milliseconds" in timestamp_problem(ms)
+    for other in (253402300800, 999_999_999_999, 100_000_000_000_000, 1e20):
+        assert not looks_like_milliseconds(other)
+        assert timestamp_problem(other) == f"timestamp {other} is not a usable time: no time used"
+    path = tmp_path / "ts.jsonl"
+    path.write_text('{"header":{"sync_once":0},"message_id":1,"timestamp":253402300800,"to_uids":["a"]}\n')
+    result = run("check", str(path), "-o", "json")
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == []
+    assert "1 anomaly" in result.stderr

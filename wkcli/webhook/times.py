@@ -40,8 +40,10 @@ def timestamp_problem(ts: object) -> str | None:
 
 
 def looks_like_milliseconds(ts: object) -> bool:
-    """True for a timestamp in milliseconds (years 1973 to 5138) where seconds belong."""
-    return (type(ts) is int or isinstance(ts, float)) and 1e11 <= ts < 1e14
+    """True for a timestamp in milliseconds where seconds belong: one that, read as milliseconds,
+    falls in the years 2001 to 5138 (and so is far past year 9999 read as seconds). Anything else
+    that no calendar shows (year 10000 in seconds, 1e20) is not called milliseconds."""
+    return (type(ts) is int or isinstance(ts, float)) and 1e12 <= ts < 1e14
 
 
 def parse_when(text: str, now: float | None = None) -> float:
