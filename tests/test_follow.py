@@ -257,3 +257,15 @@ def test_followed_counts_erase_their_frame_before_a_message() -> None:
         assert render._shape is None  # erased: the next frame starts below the message
         view.refresh(force=True)
         assert render._shape is not None
+
+
+def test_follow_caps_long_lines(tmp_path: Path) -> None:
+    from wkcli.read.lines import LongLine
+
+    path = tmp_path / "dump.jsonl"
+    path.write_bytes(b"one\n" + b"x" * 5000 + b"\n" + b"ab" * 300 + b"\n" + b"y" * 3000)
+    with open_input(str(path)) as source:
+        lines = list(follow_lines(str(path), source, poll=0.01, stop=lambda: True, max_line=1024))
+    assert [(type(ln) is LongLine, len(ln) if type(ln) is not LongLine else ln.size) for ln in lines] == [
+        (False, 3), (True, 5000), (False, 600), (True, 3000)
+    ]

@@ -78,3 +78,34 @@ def test_warning_for_names_unknown_and_unreadable_only():
     assert r.warning_for(message(compress="gzip", compress_to_uids="%%")).startswith(
         "recipients cannot be unpacked"
     )
+
+
+def test_a_gzip_bomb_is_not_unpacked():
+    import base64
+    import gzip
+
+    from wkcli.webhook.recipients import TOO_LARGE, unpack, warning_for
+
+    bomb = gzip.compress(b"[" + b'"u1001",' * (2 << 20) + b'"u1"]', 9)  # 16 MiB of uids
+    found = unpack(base64.b64encode(bomb).decode())
+    assert found.status == TOO_LARGE and found.uids is None and "4 MiB" in found.reason
+    many = gzip.compress(("[" + ",".join(['"u"'] * 200_000) + "]").encode())  # small, too many
+    assert unpack(base64.b64encode(many).decode()).status == TOO_LARGE
+    message = {"compress": "gzip", "compress_to_uids": base64.b64encode(bomb).decode()}
+    assert warning_for(message).startswith("recipients too large to unpack")
+
+
+def test_check_reports_a_recipient_bomb(run, tmp_path):
+    import base64
+    import gzip
+    import json
+
+    from wk_fixtures import message
+
+    bomb = gzip.compress(b"[" + b'"u1001",' * (2 << 20) + b'"u1"]', 9)
+    body = message(1877505884968357888) | {"compress": "gzip", "compress_to_uids": base64.b64encode(bomb).decode()}
+    path = tmp_path / "bomb.jsonl"
+    path.write_text(json.dumps(body) + "\n")
+    result = run("check", str(path), "-o", "json")
+    codes = [f["code"] for f in json.loads(result.stdout)["findings"]]
+    assert "recipients-too-large" in codes and result.exit_code == 1

@@ -45,6 +45,7 @@ def check(
     fmt: Format = "auto",
     examples: Examples = 3,
     input_format: options.InputFormat = "auto",
+    max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
     color: options.Color = "auto",
     quiet: options.Quiet = False,
@@ -72,7 +73,7 @@ def check(
     from wkcli.webhook.checks import Checker
 
     checker = Checker(max_examples=examples)
-    reader = session.reader(paths, criteria, input_format, strict)
+    reader = session.reader(paths, criteria, input_format, strict, max_line=max_line)
     for item in reader:
         checker.add(item)
     writer = FINDINGS.open(fmt, terminal)

@@ -107,6 +107,7 @@ def classify(
     fmt: Format = "auto",
     fields: Fields = None,
     input_format: options.InputFormat = "auto",
+    max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
     color: options.Color = "auto",
     quiet: options.Quiet = False,
@@ -146,7 +147,7 @@ def classify(
     reader = session.reader(
         paths, criteria, input_format, strict, writer=writer, presence=False, follow=follow, merge=merge,
         jobs=jobs,
-        progress=not terminal.stdout_isatty,
+        progress=not terminal.stdout_isatty, max_line=max_line,
     )
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:

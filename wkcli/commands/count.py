@@ -75,6 +75,7 @@ def count(
     grep_regex: options.GrepRegex = None,
     fmt: Format = "auto",
     input_format: options.InputFormat = "auto",
+    max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
     color: options.Color = "auto",
     quiet: options.Quiet = False,
@@ -101,8 +102,8 @@ def count(
     tally = Tally(split_values(by), utc=utc, top=top)
     deduper = Deduper() if dedupe else None
     if follow:
-        return _follow(session, paths, criteria, input_format, strict, jobs, tally, fmt, deduper)
-    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, merge=merge)
+        return _follow(session, paths, criteria, input_format, strict, jobs, tally, fmt, deduper, max_line)
+    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, merge=merge, max_line=max_line)
     try:
         if deduper is None:
             reader.count_into(tally)
@@ -136,6 +137,7 @@ def _follow(
     tally: Tally,
     fmt: str,
     deduper: Deduper | None = None,
+    max_line: str | None = None,
 ) -> ExitCode:
     """--follow: totals redrawn in place on a terminal; elsewhere (or -o json) a JSON line per change."""
     from wkcli.output.counts import follow_view
@@ -147,7 +149,7 @@ def _follow(
         if view is not None:
             view.refresh()
 
-    reader = session.reader(paths, criteria, input_format, strict, on_wait=refresh, follow=True, jobs=jobs)
+    reader = session.reader(paths, criteria, input_format, strict, on_wait=refresh, follow=True, jobs=jobs, max_line=max_line)
     if fmt in ("csv", "tsv"):
         raise UsageError("--follow prints a table on a terminal or JSON lines; not --format " + fmt)
     live = session.terminal.stdout_isatty and fmt in ("auto", "table")

@@ -85,6 +85,7 @@ def export(
     until: options.Until = None,
     limit: options.Limit = None,
     input_format: options.InputFormat = "auto",
+    max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
     color: options.Color = "auto",
     quiet: options.Quiet = False,
@@ -112,7 +113,7 @@ def export(
         need_duckdb(f"export to {fmt}")
     session = Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
-    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True)
+    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line)
     try:
         target = Target(to, fmt, append=append, partition=partition is not None)
         return load(session, reader, target, dedupe, not no_checks, to)

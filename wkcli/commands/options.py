@@ -174,6 +174,17 @@ Jobs = Annotated[
         rich_help_panel=INPUT,
     ),
 ]
+DEFAULT_MAX_LINE = "64M"  # read.lines.MAX_LINE, as it appears in --help
+MaxLine = Annotated[
+    str,
+    typer.Option(
+        "--max-line",
+        metavar="SIZE",
+        help="Longest line (or pretty-printed value) read, e.g. 16M or 1G; a longer one is reported "
+        "with its size and skipped without being held in memory.",
+        rich_help_panel=INPUT,
+    ),
+]
 Strict = Annotated[
     bool,
     typer.Option("--strict", help="Stop at the first bad record (exit 1).", rich_help_panel=INPUT),

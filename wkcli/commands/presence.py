@@ -66,6 +66,7 @@ def presence(
     fmt: Format = "auto",
     fields: Fields = None,
     input_format: options.InputFormat = "auto",
+    max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
     follow: options.Follow = False,
     color: options.Color = "auto",
@@ -93,7 +94,7 @@ def presence(
     picked = presence_fields(fields)
     options.check_fields(picked, fmt)
     writer = PRESENCE.open(fmt, terminal, Options(utc, fields=picked))
-    reader = session.reader(paths, criteria, input_format, strict, writer=writer, follow=follow)
+    reader = session.reader(paths, criteria, input_format, strict, writer=writer, follow=follow, max_line=max_line)
 
     def malformed(entry: PresenceEntry, reason: str) -> None:
         reader.stats.malformed += 1

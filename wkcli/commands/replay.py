@@ -147,6 +147,7 @@ def replay(
     retry_wait: RetryWait = 1.0,
     follow: options.Follow = False,
     input_format: options.InputFormat = "auto",
+    max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
     color: options.Color = "auto",
     quiet: options.Quiet = False,
@@ -202,7 +203,7 @@ def replay(
     # The reader runs on a thread of its own; its wait hook is where a stop reaches it.
     reader = session.reader(
         paths, criteria, input_format, strict,
-        on_wait=stop.check, follow=follow,
+        on_wait=stop.check, follow=follow, max_line=max_line,
     )
     planner = Planner(reader)
     view = ReplayView(session.terminal, color)

@@ -64,6 +64,7 @@ def report(
     bucket: Bucket = None,
     top: Top = 10,
     input_format: options.InputFormat = "auto",
+    max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
     color: options.Color = "auto",
     quiet: options.Quiet = False,
@@ -103,10 +104,10 @@ def report(
             raise UsageError("--follow draws the report on a terminal or prints JSON lines; not with --html")
 
         def make_reader(on_wait: Callable[[], None]) -> Reader:
-            return session.reader(paths, criteria, input_format, strict, on_wait=on_wait, follow=True, jobs=jobs)
+            return session.reader(paths, criteria, input_format, strict, on_wait=on_wait, follow=True, jobs=jobs, max_line=max_line)
 
         return _follow(session, make_reader, state, fmt, utc, _title(paths))
-    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True)
+    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line)
     try:
         for item in reader:
             state.add(item)

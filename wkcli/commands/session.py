@@ -16,6 +16,7 @@ import typer
 from wkcli.errors import BadValue, ExitCode, OutputError, StrictStop, Terminated, UsageError, WkcliError
 from wkcli.output.terminal import Terminal, guard_stdout, input_is_output
 from wkcli.read.accounting import Diagnostics, summary_line
+from wkcli.read.lines import MAX_LINE, parse_size
 from wkcli.read.options import ReadOptions
 from wkcli.read.reader import Reader
 from wkcli.read.values import INPUT_FORMATS
@@ -62,6 +63,7 @@ class Session:
         merge: bool = False,
         jobs: int | None = None,
         progress: bool = False,
+        max_line: str | None = None,
     ) -> Reader:
         """The one place a command builds its Reader.
 
@@ -105,7 +107,12 @@ class Session:
             self._progress = ProgressLine(self.terminal.stderr)
             update = self._progress.update
             self._before_diagnostics.insert(0, self._progress.clear)
+        try:
+            line_cap = parse_size(max_line) if max_line is not None else MAX_LINE
+        except ValueError as exc:
+            raise BadValue("max_line", str(exc)) from None
         options = ReadOptions(
+            max_line=line_cap,
             input_format=input_format,
             strict=strict,
             presence=presence,

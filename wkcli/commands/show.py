@@ -38,6 +38,7 @@ def show(
     paths: options.Paths = None,
     fmt: Format = "auto",
     input_format: options.InputFormat = "auto",
+    max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
     color: options.Color = "auto",
     quiet: options.Quiet = False,
@@ -57,7 +58,7 @@ def show(
     session = Session(color, quiet)
     terminal = session.terminal
     fmt = pick_format(SHOW, fmt, terminal)
-    reader = session.reader(paths, Criteria(), input_format, strict, presence=False)
+    reader = session.reader(paths, Criteria(), input_format, strict, presence=False, max_line=max_line)
     views = inspect.find(reader, wanted, utc)
     writer = SHOW.open(fmt, terminal)
     for view in views:

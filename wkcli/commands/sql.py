@@ -65,6 +65,7 @@ def sql(
     until: options.Until = None,
     limit: options.Limit = None,
     input_format: options.InputFormat = "auto",
+    max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
     color: options.Color = "auto",
     quiet: options.Quiet = False,
@@ -103,7 +104,7 @@ def sql(
             code = ExitCode.OK
         else:
             criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
-            reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True)
+            reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line)
             if db is None:
                 import shutil
                 import tempfile  # here: tempfile costs every wkcli start 2 ms

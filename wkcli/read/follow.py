@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from wkcli.read.source import CHUNK, IDLE, RESTART, Input, LineSplitter, block_lines, iter_lines
+from wkcli.read.lines import CHUNK, IDLE, MAX_LINE, RESTART, LineSplitter, block_lines, iter_lines
+from wkcli.read.source import Input
 
 POLL_SECONDS = 0.25
 
@@ -19,6 +20,7 @@ def follow_lines(
     poll: float = POLL_SECONDS,
     stop: Callable[[], bool] | None = None,
     idle: bool = False,
+    max_line: int = MAX_LINE,
 ) -> Iterator[bytes]:
     """Yield the lines of ``path`` (without line endings) as they are written, forever.
 
@@ -26,7 +28,8 @@ def follow_lines(
     polled. A file that shrinks (truncated in place, ``copytruncate``) is read again from its
     start; a file replaced under the same name (renamed away by a rotation, then created anew)
     is read to its end, then the new file is opened by name. A missing file is waited for. A
-    last line without its newline is held back until the line is complete. Ends only when
+    last line without its newline is held back until the line is complete; a line over
+    ``max_line`` is a ``LongLine``, never held, as for any input. Ends only when
     ``stop`` returns true (tests) or on Ctrl-C (KeyboardInterrupt reaches the caller).
 
     Where the file starts over (rotated or truncated), ``source.RESTART`` is yielded so that
@@ -39,29 +42,30 @@ def follow_lines(
     are, to their end.
     """
     if source.interactive or source.compressed:
-        yield from iter_lines(source, on_wait)
+        yield from iter_lines(source, on_wait, max_line=max_line)
         return
     stream: IO[bytes] = source.raw
     try:
         identity = _identity(os.fstat(stream.fileno()))
         offset = stream.tell()
     except (OSError, ValueError):
-        yield from iter_lines(source, on_wait)
+        yield from iter_lines(source, on_wait, max_line=max_line)
         return
     owned: IO[bytes] | None = None  # a file this function reopened (and so must close)
-    splitter = LineSplitter(at_start=offset == 0)  # holds a last line back until its newline
+    # Holds a last line back until its newline.
+    splitter = LineSplitter(max_line, at_start=offset == 0)
+    size = splitter.read_size(CHUNK)
     drained = False  # the old file was read to its end once more after it was seen replaced
     try:
         while True:
             read_any = False
             while True:
-                chunk = stream.read1(CHUNK) if hasattr(stream, "read1") else stream.read(CHUNK)
+                chunk = stream.read1(size) if hasattr(stream, "read1") else stream.read(size)
                 if not chunk:
                     break
                 read_any = True
                 offset += len(chunk)
-                block = splitter.feed(chunk)
-                if block:
+                for block in splitter.feed(chunk):
                     yield from block_lines(block)
             if read_any:
                 drained = False

@@ -15,7 +15,8 @@ import orjson
 
 from wkcli.errors import UnreadableInput
 from wkcli.read.accounting import Diagnostics, Ledger
-from wkcli.read.source import BOM, Input, LineSplitter, TruncatedInput, block_lines, iter_blocks, open_input
+from wkcli.read.lines import BOM, LineSplitter, LongLine, TruncatedInput, block_lines, iter_blocks
+from wkcli.read.source import Input, open_input
 from wkcli.read.unwrap import unwrap
 from wkcli.read.values import Value, read_values
 from wkcli.webhook.dedupe import identity
@@ -124,11 +125,10 @@ class Index:
             if source.compressed or source.interactive:
                 spool = self._spool()
                 self._readable.append(spool.name)
-                blocks = _spooled(iter_blocks(source), spool, source, self)
+                lines = _Lines(_spooled(iter_blocks(source), spool, source, self), spooled=True)
             else:
                 self._readable.append(path)
-                blocks = _file_blocks(source, follow, self)
-            lines = _Lines(blocks)
+                lines = _Lines(_file_blocks(source, follow, self))
             try:
                 self._read_lines(number, source.name, lines)
             except TruncatedInput as exc:
@@ -298,8 +298,9 @@ class Index:
 class _Lines:
     """The lines of a stream of ``(offset, block)`` pairs, remembering where recent lines start."""
 
-    def __init__(self, blocks: Iterator[tuple[int, bytes]]) -> None:
+    def __init__(self, blocks: Iterator[tuple[int, bytes]], spooled: bool = False) -> None:
         self.blocks = blocks
+        self.spooled = spooled  # an over-long line stands in a spool as an empty line
         self.starts: dict[int, int] = {}
         self.lineno = 0
         self.end = 0
@@ -311,7 +312,10 @@ class _Lines:
             for line in block_lines(block):
                 self.lineno += 1
                 starts[self.lineno] = position
-                position += len(line) + 1
+                if type(line) is LongLine:
+                    position += 1 if self.spooled else line.size + 1
+                else:
+                    position += len(line) + 1
                 self.end = position
                 yield line
 
@@ -347,17 +351,20 @@ def _file_blocks(source: Input, follow: bool, index: Index) -> Iterator[tuple[in
                 time.sleep(_POLL)
                 continue
             break
-        start = position - len(splitter.carry)
+        start = position - splitter.pending
         position += len(chunk)
         index.bytes_read = position
         if follow:
             index.bytes_total = max(index.bytes_total, position)
-        block = splitter.feed(chunk)
-        if block:
+        for block in splitter.feed(chunk):
             yield start, block
-    rest = splitter.carry
+            start += block.size + 1 if type(block) is LongLine else len(block)
+    rest = splitter.rest()
     if rest and not index.stopping.is_set():
-        yield position - len(rest), rest + b"\n"
+        if type(rest) is LongLine:
+            yield position - rest.size, rest
+        else:
+            yield position - len(rest), rest + b"\n"
 
 
 def _spooled(
@@ -370,6 +377,13 @@ def _spooled(
         tell = source.raw.tell
     try:
         for block in blocks:
+            if type(block) is LongLine:
+                # Not kept (that is the point of the cap): it stands in the spool as an empty line.
+                spool.write(b"\n")
+                spool.flush()
+                yield position, block
+                position += 1
+                continue
             if not block.endswith(b"\n"):
                 block += b"\n"
             spool.write(block)

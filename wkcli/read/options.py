@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from wkcli.read.lines import MAX_LINE
+
 
 @dataclass(frozen=True)
 class Tuning:
@@ -34,6 +36,8 @@ class ReadOptions:
     follow: bool = False  # keep reading as files grow (tail -F)
     merge: bool = False  # interleave several files by time
     jobs: int | None = None  # processes for a large regular file (None: one per core)
+    # Longest line read (and the most bytes a multi-line value holds): longer is reported, skipped.
+    max_line: int = MAX_LINE
     # Called before each read that may block (pipes, terminals, a followed file at its end).
     on_wait: Callable[[], None] | None = None
     # Told (name, bytes read, size) now and then while a large regular file is read.

@@ -14,8 +14,9 @@ from typing import Any, BinaryIO
 from wkcli.errors import StrictStop, UnreadableInput
 from wkcli.read import fast
 from wkcli.read.accounting import BulkTally, Diagnostics, Item, Ledger, Stats
+from wkcli.read.lines import NotText, TruncatedInput, iter_lines
 from wkcli.read.options import ReadOptions
-from wkcli.read.source import Input, TruncatedInput, iter_lines, open_input, progress_reporter
+from wkcli.read.source import Input, open_input, progress_reporter
 from wkcli.read.values import Bad, Skip, Value, read_values
 from wkcli.webhook.filters import Criteria, Seen, build
 from wkcli.webhook.model import Message
@@ -140,6 +141,7 @@ class Reader:
         ledger = self.ledger
         strict = self.options.strict
         input_format = self.options.input_format
+        max_line = self.options.max_line
         try:
             source = open_input(path)
         except UnreadableInput as exc:
@@ -159,16 +161,19 @@ class Reader:
                 scan = self.fast
                 name = source.name
                 if per_value is not None:
-                    for value in read_values(self._lines(path, source), input_format):
+                    for value in read_values(self._lines(path, source), input_format, max_line):
                         yield from per_value(value, name)
                 elif scan is not None and fast.worth_it(source, self.options.tuning):
                     yield from scan.scan(source, ledger)
                 else:
                     take = ledger.take
-                    for value in read_values(self._lines(path, source), input_format):
+                    for value in read_values(self._lines(path, source), input_format, max_line):
                         yield from take(value, name)
             except fast.OutputFailed as exc:
                 raise exc.error from None  # writing failed (e.g. a closed pipe), not reading
+            except NotText as exc:
+                stats.malformed += 1
+                ledger.error(source.name, f"{exc} (a binary file, or UTF-16?)", count=False)
             except TruncatedInput as exc:
                 stats.malformed += 1
                 ledger.error(source.name, str(exc), count=False)
@@ -185,6 +190,6 @@ class Reader:
         if options.follow:
             from wkcli.read.follow import follow_lines  # only needed for --follow
 
-            return follow_lines(path, source, options.on_wait)
+            return follow_lines(path, source, options.on_wait, max_line=options.max_line)
         report = progress_reporter(source, options.progress, options.tuning.progress_min_bytes)
-        return iter_lines(source, options.on_wait, report)
+        return iter_lines(source, options.on_wait, report, options.max_line)

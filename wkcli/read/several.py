@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from wkcli.errors import UnreadableInput
 from wkcli.read.follow import POLL_SECONDS, appearing, follow_lines
-from wkcli.read.source import IDLE, open_input
+from wkcli.read.lines import IDLE
+from wkcli.read.source import open_input
 from wkcli.read.values import read_values
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def _followed(reader: Reader, path: str) -> Iterator[object]:
             ledger.error(source.name, "binary data, not JSON text (a binary file, or UTF-16?)", count=False)
             return
         name = source.name
-        lines = follow_lines(path, source, reader.options.on_wait, idle=True)
+        lines = follow_lines(path, source, reader.options.on_wait, idle=True, max_line=reader.options.max_line)
         for value in read_values(lines, reader.options.input_format):
             if value is IDLE:
                 yield IDLE

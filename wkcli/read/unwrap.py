@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 import orjson
 
+from wkcli.read.jsontext import NOT_JSON, loads, loads_fallback
 from wkcli.read.values import Value
 from wkcli.webhook.model import (
     KNOWN_EVENTS,
@@ -264,9 +265,11 @@ def _parse_text_body(text: str | bytes) -> Any:
     if not stripped:
         return _NOT_JSON
     try:
-        return orjson.loads(stripped)
+        return loads(stripped)
     except orjson.JSONDecodeError:
-        pass
+        value = loads_fallback(stripped)  # what orjson refuses: 1e400, a lone surrogate escape
+        if value is not NOT_JSON:
+            return value
     if isinstance(stripped, bytes):
         try:
             stripped = stripped.decode("ascii")
@@ -275,7 +278,7 @@ def _parse_text_body(text: str | bytes) -> Any:
     if len(stripped) >= 4 and _BASE64.match(stripped):
         try:
             decoded = base64.b64decode(stripped, validate=False)
-            parsed = orjson.loads(decoded)
+            parsed = loads(decoded)
         except (binascii.Error, ValueError, orjson.JSONDecodeError):
             return _NOT_JSON
         if type(parsed) in (dict, list):

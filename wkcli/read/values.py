@@ -13,14 +13,14 @@ from typing import Any
 
 import orjson
 
-from wkcli.read.jsontext import NOT_JSON, loads_fallback, raw_decode
-from wkcli.read.source import IDLE, RESTART
+from wkcli.read.brackets import NOT_BRACKETS
+from wkcli.read.brackets import depth as _depth
+from wkcli.read.brackets import nest as _nest
+from wkcli.read.jsontext import NOT_JSON, loads, loads_fallback, raw_decode
+from wkcli.read.lines import IDLE, MAX_LINE, MAX_VALUE_LINES, RESTART, LongLine, format_size
 
 INPUT_FORMATS = ("auto", "jsonl", "json", "log")
 
-# Tokens that change nesting depth; strings are matched whole so brackets inside them don't count.
-# JSON strings never span lines (newlines inside them are escaped), so a line is tokenised alone.
-_DEPTH_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 # Where a log line's JSON may start, and how a log prefix names the event.
 _JSON_START = re.compile(rb"[\[{]")
 _JSON_AFTER_BRACKET = (b"{", b"[", b'"', b"]")
@@ -68,21 +68,33 @@ class Value:
         self.element = element
 
 
-
 def read_values(
-    lines: Iterator[bytes], input_format: str = "auto"
+    lines: Iterator[bytes],
+    input_format: str = "auto",
+    max_value: int = MAX_LINE,
+    max_value_lines: int = MAX_VALUE_LINES,
 ) -> Iterator[Value | Bad | Skip]:
-    """Cut lines into JSON values. Line numbers are 1-based and count every line read."""
+    """Cut lines into JSON values. Line numbers are 1-based and count every line read.
+
+    A multi-line value holds at most ``max_value`` bytes (indentation not counted) and
+    ``max_value_lines`` lines; a bigger one is reported at its first line and skipped to its end.
+    """
     multiline = input_format in ("auto", "json")
     relaxed = input_format == "json"  # any line that leaves brackets open starts a value
     prefixed = input_format in ("auto", "log")
     lineno = 0
-    pending: list[bytes] = []  # lines of a multi-line value being gathered
+    pending: bytearray | None = None  # a multi-line value being gathered, lines stripped
+    pending_lines = 0
     pending_line = 0
+    over = False  # the pending value went over its bound: only its depth is followed
     depth = 0
+    stack: list[bytes] = []  # the brackets open in the pending value
+    last = b""  # the last byte of the pending value's last non-blank line
     in_array = False  # streaming the elements of a top-level pretty-printed array
     array_line = 0
-    loads = orjson.loads
+    # An array element with no comma after it must be the last: it waits for the "]". If
+    # something else comes, the "[" was stray and the element is read as a record of its own.
+    held: tuple[Value | Bad, bytes | None, int] | None = None
 
     for line in lines:
         if line is IDLE:
@@ -90,32 +102,80 @@ def read_values(
             continue
         if line is RESTART:
             # A followed file was rotated or truncated: what comes next is a new file's line 1.
-            if pending:
+            if pending is not None and not over:
                 yield Bad(pending_line, "incomplete JSON value when the file was replaced")
             elif in_array:
                 yield Bad(array_line, "JSON array opened here is never closed (the file was replaced)")
             lineno = depth = 0
-            pending = []
-            in_array = False
+            pending = None
+            over = in_array = False
+            held = None
             continue
         lineno += 1
-        if pending:
-            # A line starting at column 0 with { or [ begins a new value: the pending one was cut off.
-            if line[:1] in (b"{", b"["):
-                yield Bad(pending_line, "incomplete JSON value (the record seems cut off)")
-                pending = []
+        if type(line) is LongLine:
+            if pending is not None:
+                if not over:
+                    yield Bad(pending_line, "incomplete JSON value (a line in it is too long to read)")
+                pending = None
                 depth = 0
+                over = False
+            yield Bad(lineno, line.reason())
+            continue
+        if pending is not None:
+            stripped = line.strip()
+            first = line[:1]
+            # Inside an object a line starts with a key or the closing brace (or holds the value
+            # after a key that ended the line before): anything else is not part of this value.
+            # (An indented line never starts a record: most lines of a value are not looked at.)
+            if (first != b" " and first != b"\t" and _starts_record(line, prefixed)) or (
+                stripped
+                and stack
+                and stack[-1] == b"{"
+                and stripped[:1] not in (b'"', b"}")
+                and last != b":"
+            ):
+                if not over:
+                    yield Bad(pending_line, "incomplete JSON value (the record seems cut off)")
+                pending = None
+                depth = 0
+                over = False
+                if in_array and line[:1] not in (b"{", b"["):
+                    yield Bad(array_line, "JSON array opened here is not closed before a new record starts")
+                    in_array = False
+                    held = None
             else:
-                pending.append(line)
-                depth += _depth(line)
+                if stripped:
+                    last = stripped[-1:]
+                brackets = stripped.translate(None, NOT_BRACKETS)
+                if brackets:  # most lines of a pretty-printed value hold none
+                    depth += _nest(stripped, stack, brackets)
+                if not over:
+                    pending_lines += 1
+                    if len(pending) + len(stripped) >= max_value or pending_lines > max_value_lines:
+                        over = True
+                        yield Bad(
+                            pending_line,
+                            f"multi-line JSON value over {format_size(max_value)} or "
+                            f"{max_value_lines:,} lines (see --max-line): skipped to its end",
+                        )
+                    else:
+                        pending += b"\n"
+                        pending += stripped
                 if depth > 0:
                     continue
-                text = b"\n".join(pending)
+                text = pending
                 start = pending_line
-                pending = []
+                pending = None
                 depth = 0
+                if over:
+                    over = False
+                    continue
                 if in_array:
-                    yield from _array_element(text, start)
+                    item = _array_element(text, start)
+                    if text.endswith(b","):
+                        yield item
+                    else:
+                        held = (item, None, start)
                 else:
                     yield _parse(text, start)
                 continue
@@ -127,76 +187,132 @@ def read_values(
         if in_array:
             if stripped in (b"]", b"],"):
                 in_array = False
+                if held is not None:
+                    yield held[0]
+                    held = None
                 continue
-            d = _depth(stripped)
-            if d > 0 and (stripped in (b"{", b"[") or relaxed):
-                pending = [stripped]
-                pending_line = lineno
-                depth = d
-                continue
-            yield from _array_element(stripped, lineno)
-            continue
-
-        first = stripped[:1]
-        if first == b"{" or first == b"[":
-            try:
-                yield Value(lineno, loads(stripped))
-                continue
-            except orjson.JSONDecodeError as exc:
-                error = exc
-            if multiline:
-                if stripped == b"[":
-                    in_array = True
-                    array_line = lineno
-                    continue
-                d = _depth(stripped)
-                # Pretty printers put the opening bracket alone on its line; anything else that
-                # leaves brackets open is a cut-off single-line record, not the start of a value.
-                if d > 0 and (stripped == b"{" or relaxed):
-                    pending = [stripped]
-                    pending_line = lineno
-                    depth = d
-                    continue
-            value = loads_fallback(stripped)
-            if value is not NOT_JSON:
-                yield Value(lineno, value)
-            elif prefixed and first == b"[" and stripped[1:2] not in _JSON_AFTER_BRACKET:
-                # "[INFO] 2026-... body={...}": a bracketed log prefix, not cut-off JSON.
-                yield _from_log_line(stripped, lineno, error)
+            if held is not None:
+                item, raw, start = held
+                held = None
+                in_array = False
+                yield Bad(
+                    array_line,
+                    "JSON array opened here is not one: an element has no comma after it and no "
+                    "closing ] follows (the lines after it are read as records)",
+                )
+                if raw is None:
+                    if type(item) is Value:
+                        item.element = False
+                    yield item
+                else:
+                    yield _single(raw, start, multiline, relaxed, prefixed, final=True)
+                # and this line is read as a record below
             else:
-                yield Bad(lineno, _describe(error))
-            continue
-
-        try:
-            yield Value(lineno, loads(stripped))  # a string or number: unwrap says what is wrong
-            continue
-        except orjson.JSONDecodeError as exc:
-            if first == b'"' or not prefixed:
-                value = loads_fallback(stripped)
-                yield Value(lineno, value) if value is not NOT_JSON else Bad(lineno, _describe(exc))
+                d = _depth(stripped)
+                if d > 0 and (stripped in (b"{", b"[") or relaxed):
+                    pending = bytearray(stripped)
+                    pending_lines = 1
+                    pending_line = lineno
+                    stack = []
+                    depth = _nest(stripped, stack)
+                    last = stripped[-1:]
+                    continue
+                item = _array_element(stripped, lineno)
+                if stripped.endswith(b","):
+                    yield item
+                else:
+                    held = (item, stripped, lineno)
                 continue
 
-        yield _from_log_line(stripped, lineno, None)
+        read = _single(stripped, lineno, multiline, relaxed, prefixed)
+        if read is _OPEN_ARRAY:
+            in_array = True
+            array_line = lineno
+        elif read is _OPEN_VALUE:
+            pending = bytearray(stripped)
+            pending_lines = 1
+            pending_line = lineno
+            stack = []
+            depth = _nest(stripped, stack)
+            last = stripped[-1:]
+        else:
+            yield read
 
-    if pending:
-        yield Bad(pending_line, "incomplete JSON value at end of input (the file seems cut off)")
+    if pending is not None:
+        if not over:
+            yield Bad(pending_line, "incomplete JSON value at end of input (the file seems cut off)")
     elif in_array:
+        if held is not None:
+            yield held[0]
         yield Bad(array_line, "JSON array opened here is never closed (the file seems cut off)")
 
 
-def _array_element(text: bytes, lineno: int) -> Iterator[Value | Bad]:
-    text = text.rstrip()
+_OPEN_ARRAY = Skip(0)  # what ``_single`` gives for a lone "[": a top-level array starts
+_OPEN_VALUE = Skip(0)  # and for a line that opens a multi-line value
+
+
+def _single(
+    stripped: bytes, lineno: int, multiline: bool, relaxed: bool, prefixed: bool, final: bool = False
+) -> Value | Bad | Skip:
+    """Read one stripped line at the top level (``final``: it cannot open a multi-line value).
+
+    A plain function, not a generator: it is called for every line."""
+    first = stripped[:1]
+    if first == b"{" or first == b"[":
+        try:
+            return Value(lineno, loads(stripped))
+        except orjson.JSONDecodeError as exc:
+            error = exc
+        if multiline and not final:
+            if stripped == b"[":
+                return _OPEN_ARRAY
+            # Pretty printers put the opening bracket alone on its line; anything else that
+            # leaves brackets open is a cut-off single-line record, not the start of a value.
+            if (stripped == b"{" or relaxed) and _depth(stripped) > 0:
+                return _OPEN_VALUE
+        value = loads_fallback(stripped)
+        if value is not NOT_JSON:
+            return Value(lineno, value)
+        if prefixed and first == b"[" and stripped[1:2] not in _JSON_AFTER_BRACKET:
+            # "[INFO] 2026-... body={...}": a bracketed log prefix, not cut-off JSON.
+            return _from_log_line(stripped, lineno, error)
+        return Bad(lineno, _describe(error))
+
+    try:
+        return Value(lineno, loads(stripped))  # a string or number: unwrap says what is wrong
+    except orjson.JSONDecodeError as exc:
+        if first == b'"' or not prefixed:
+            value = loads_fallback(stripped)
+            return Value(lineno, value) if value is not NOT_JSON else Bad(lineno, _describe(exc))
+    return _from_log_line(stripped, lineno, None)
+
+
+def _starts_record(line: bytes, prefixed: bool) -> bool:
+    """True when ``line``, met inside a multi-line value, cannot belong to it: it starts at
+    column 0 (pretty printers indent everything but the closing bracket) and is a record of its
+    own, or starts like one."""
+    first = line[:1]
+    if first in (b"{", b"["):
+        return True
+    if not prefixed or not first or first in b" \t\r}],\"":
+        return False
+    if _LOG_LINE.match(line):
+        return True
+    return type(_from_log_line(line.rstrip(), 0, None)) is Value
+
+
+def _array_element(text: bytes | bytearray, lineno: int) -> Value | Bad:
     if text.endswith(b","):
         text = text[:-1]
     item = _parse(text, lineno)
     if isinstance(item, Value):
         item.element = True
-    yield item
+    return item
 
 
-def _parse(text: bytes, lineno: int) -> Value | Bad:
+def _parse(text: bytes | bytearray, lineno: int) -> Value | Bad:
     try:
-        return Value(lineno, orjson.loads(text))
+        return Value(lineno, loads(text))
     except orjson.JSONDecodeError as exc:
         value = loads_fallback(text)
         if value is not NOT_JSON:
@@ -206,13 +322,18 @@ def _parse(text: bytes, lineno: int) -> Value | Bad:
 
 def _from_log_line(line: bytes, lineno: int, error: Exception | None) -> Value | Bad | Skip:
     """Find the JSON in a log line such as ``2026-07-30 10:00:00 INFO webhook body={...}``."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # JSON text is UTF-8: bytes that are not (a UTF-16 mark, Latin-1) are no "log prefix".
+        return Bad(lineno, f"invalid UTF-8 at column {exc.start + 1}")
     for match in _JSON_START.finditer(line):
         pos = match.start()
         if pos and _depth(line[:pos]) > 0:
             continue  # inside an earlier (cut-off) JSON value, not the start of one
         rest = line[pos:].rstrip()
         try:
-            value: Any = orjson.loads(rest)
+            value: Any = loads(rest)
         except orjson.JSONDecodeError:
             try:
                 value = raw_decode(rest.decode("utf-8", "strict"))
@@ -236,17 +357,6 @@ def _looks_like_payload(value: Any) -> bool:
     if type(value) is list:
         return not value or type(value[0]) in (dict, str, list)
     return False
-
-
-def _depth(line: bytes) -> int:
-    depth = 0
-    for match in _DEPTH_TOKENS.finditer(line):
-        token = match.group()
-        if token in (b"{", b"["):
-            depth += 1
-        elif token in (b"}", b"]"):
-            depth -= 1
-    return depth
 
 
 def _describe(exc: Exception) -> str:

@@ -21,12 +21,14 @@ from wkcli.webhook.model import (
     Message,
     Origin,
     PresenceEntry,
+    classify,
     json_quote,
     json_repr,
 )
 from wkcli.webhook.payload import JSON, Decoded, decode_payload
 from wkcli.webhook.presence import Presence, PresenceError, parse_presence
-from wkcli.webhook.recipients import NONE, UNKNOWN, UNREADABLE, Recipients, recipients
+from wkcli.webhook.recipients import NONE, TOO_LARGE, UNKNOWN, UNREADABLE, Recipients, recipients
+from wkcli.webhook.times import looks_like_milliseconds
 
 WARNING = "warning"
 INFO = "info"
@@ -76,6 +78,12 @@ RULES: dict[str, Rule] = {
             "server building the header by hand.",
         ),
         Rule(
+            "timestamp-milliseconds", WARNING,
+            "timestamp in milliseconds",
+            "WuKongIM sends timestamp in Unix seconds. Milliseconds there mean a business server "
+            "or a capture tool rewrote the message: its time is not used.",
+        ),
+        Rule(
             "cmd-in-offline", INFO,
             "CMD message inside msg.offline",
             "v3 never sends CMDs in msg.offline; v1/v2 do (even typing), so this is a sign of an "
@@ -106,6 +114,12 @@ RULES: dict[str, Rule] = {
             "recipients that cannot be unpacked",
             "to_uids should be an array of uids; compress_to_uids standard base64 of gzip of a "
             "JSON array of uids. These are neither.",
+        ),
+        Rule(
+            "recipients-too-large", WARNING,
+            "recipients too large to unpack",
+            "compress_to_uids unpacks to more uids (or bytes) than WuKongIM ever packs into one "
+            "body (v3 sends at most 512 per chunk): a hand-made or hostile payload. Not unpacked.",
         ),
         Rule(
             "recipients-unknown", INFO,
@@ -261,7 +275,9 @@ class Checker:
         data = message.data
         kind = message.kind
         if message.anomaly is not None:
-            self._note("sync-once-invalid", message, message.anomaly)
+            sync_anomaly = classify(data)[1]  # the anomaly may be only about the timestamp
+            if sync_anomaly is not None:
+                self._note("sync-once-invalid", message, sync_anomaly)
 
         decoded = known.decoded if known is not None and known.decoded is not None else decode_payload(data)
         if decoded.status == JSON:
@@ -285,6 +301,10 @@ class Checker:
             ):
                 self._note("cmd-channel-as-chat", message, f"channel {channel}")
 
+        ts = data.get("timestamp")
+        if looks_like_milliseconds(ts):
+            self._note("timestamp-milliseconds", message, f"timestamp {ts}")
+
         if message.event == MSG_OFFLINE and kind == CMD:
             self._note("cmd-in-offline", message, None)
 
@@ -293,6 +313,8 @@ class Checker:
             self._note("recipients-unknown", message, found.reason)
         elif found.status == UNREADABLE:
             self._note("recipients-unreadable", message, found.reason)
+        elif found.status == TOO_LARGE:
+            self._note("recipients-too-large", message, found.reason)
         elif found.uids is not None:
             sender = data.get("from_uid")
             if type(sender) is str and sender and sender in found.uids:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS, seconds_of, timestamp_problem
+
 MSG_NOTIFY = "msg.notify"
 MSG_OFFLINE = "msg.offline"
 USER_ONLINESTATUS = "user.onlinestatus"
@@ -91,6 +93,11 @@ class Message:
         self.data = data
         self.event = event
         self.kind, self.anomaly = classify(data)
+        ts = data.get("timestamp")
+        if ts is not None and not (type(ts) is int and MIN_SECONDS <= ts <= MAX_SECONDS):
+            problem = timestamp_problem(ts)
+            if problem is not None:
+                self.anomaly = problem if self.anomaly is None else f"{self.anomaly}; {problem}"
         self.origin = origin
         self.received = received
         self.index = index  # position inside its body (0 for a single-object body)
@@ -99,8 +106,8 @@ class Message:
     def time(self) -> float | None:
         """The message's own send time (``timestamp``, Unix seconds), else when it was received."""
         ts = self.data.get("timestamp")
-        if type(ts) is int or type(ts) is float:
-            return float(ts)
+        if type(ts) is int or isinstance(ts, float):
+            return seconds_of(ts)  # None for a time no calendar shows (reported as an anomaly)
         return self.received
 
     @property
@@ -160,7 +167,7 @@ def classify(message: dict[str, Any]) -> tuple[str, str | None]:
     if value is _MISSING or value is None:
         return CHAT, None
     kind_of_value = type(value)
-    if kind_of_value is int or kind_of_value is float:
+    if kind_of_value is int or isinstance(value, float):
         if value == 1:
             return CMD, None
         if value == 0:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from wkcli.webhook.model import channel_type_name
-from wkcli.webhook.times import iso_time
+from wkcli.webhook.times import iso_time, seconds_of
 
 SETTING_SIGNAL = 0x20  # end-to-end encrypted payload: not JSON
 
@@ -231,9 +231,9 @@ def message_view(message: dict[str, Any], utc: bool = False) -> dict[str, Any]:
         view["channel_type_name"] = channel_type_name(message["channel_type"]) or None
     if "setting" in message:
         view["setting_flags"] = setting_flags(message["setting"])
-    ts = message.get("timestamp")
-    if type(ts) is int or type(ts) is float:
-        view["time"] = iso_time(float(ts), utc)
+    seconds = seconds_of(message.get("timestamp"))
+    if seconds is not None:
+        view["time"] = iso_time(seconds, utc)
     found = recipients(message)
     if found.status != "none":
         view["recipients"] = found.status

@@ -22,11 +22,15 @@ LISTED = "listed"  # plain to_uids
 UNPACKED = "unpacked"  # compress_to_uids, gzip unpacked
 UNKNOWN = "unknown"  # a truncated gzip: the server never sent the list
 UNREADABLE = "unreadable"  # something WuKongIM never sends
+TOO_LARGE = "too-large"  # more than any real list: not unpacked (a gzip bomb costs nothing)
 NONE = "none"  # no recipient fields at all (msg.notify)
 
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_HEADER_ONLY = 10  # what v1/v2 send: header, no deflate data, no trailer
-_MAX_UNPACKED = 64 << 20  # a recipient list bigger than this is not a real one
+# v3 packs at most 512 uids per body and v1/v2 send only a gzip header, so a real list is a few
+# KB; these bounds leave a wide margin and keep every message's unpacking cheap in time and memory.
+MAX_UNPACKED = 4 << 20
+MAX_RECIPIENTS = 100_000
 
 
 class Recipients:
@@ -79,17 +83,19 @@ def unpack(packed: Any) -> Recipients:
         return Recipients(UNREADABLE, reason="compress_to_uids is not gzip data")
     inflater = zlib.decompressobj(wbits=31)
     try:
-        text = inflater.decompress(raw, _MAX_UNPACKED)
+        text = inflater.decompress(raw, MAX_UNPACKED)
     except zlib.error as exc:
         return Recipients(UNREADABLE, reason=f"compress_to_uids: corrupt gzip ({exc})")
     if not inflater.eof:
-        if inflater.unconsumed_tail:
-            return Recipients(UNREADABLE, reason="compress_to_uids unpacks to more than 64 MiB")
+        if inflater.unconsumed_tail or len(text) >= MAX_UNPACKED:
+            return Recipients(TOO_LARGE, reason="compress_to_uids unpacks to more than 4 MiB")
         if len(raw) <= GZIP_HEADER_ONLY:
             why = "compress_to_uids is only the 10-byte gzip header (WuKongIM v1/v2 send it so)"
         else:
             why = "compress_to_uids is a gzip stream cut short (as WuKongIM v1/v2 send it)"
         return Recipients(UNKNOWN, reason=why)
+    if text.count(b",") >= MAX_RECIPIENTS:
+        return Recipients(TOO_LARGE, reason=f"compress_to_uids holds more than {MAX_RECIPIENTS:,} uids")
     try:
         value = orjson.loads(text)  # v3's trailing newline is whitespace to JSON
     except orjson.JSONDecodeError:
@@ -123,6 +129,8 @@ def warning_for(message: dict[str, Any]) -> str | None:
         return f"recipients unknown: {found.reason}"
     if found.status == UNREADABLE:
         return f"recipients cannot be unpacked: {found.reason}"
+    if found.status == TOO_LARGE:
+        return f"recipients too large to unpack: {found.reason}"
     return None
 
 

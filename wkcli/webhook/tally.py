@@ -111,7 +111,10 @@ class Tally:
             if moment is None:
                 return None
             zone = timezone.utc if self.utc else None
-            return datetime.fromtimestamp(moment, zone).strftime(_BUCKETS[name])
+            try:
+                return datetime.fromtimestamp(moment, zone).strftime(_BUCKETS[name])
+            except (OverflowError, OSError, ValueError):  # a receive time no calendar shows
+                return None
         data: Any = getattr(item, "data", None)
         for part in path:
             if type(data) is not dict:

@@ -13,6 +13,38 @@ _RELATIVE = re.compile(
 )
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
+# The Unix seconds a datetime can show (years 1 to 9999), a day inside each end for local zones.
+MIN_SECONDS = -62135596800 + 86400
+MAX_SECONDS = 253402300799 - 86400
+
+
+def seconds_of(ts: object) -> float | None:
+    """A message ``timestamp`` (Unix seconds) as a float, or None when it is not a usable time."""
+    if type(ts) is int:
+        return float(ts) if MIN_SECONDS <= ts <= MAX_SECONDS else None
+    if isinstance(ts, float) and MIN_SECONDS <= ts <= MAX_SECONDS:  # False for NaN and infinities
+        return ts
+    return None
+
+
+def timestamp_problem(ts: object) -> str | None:
+    """What is wrong with a message's numeric ``timestamp``, or None (fine, absent or not a number)."""
+    if type(ts) is not int and not isinstance(ts, float):  # 1e400 is read as a float subclass
+        return None
+    if seconds_of(ts) is not None:
+        return None
+    shown = str(ts) if len(str(ts)) <= 30 else str(ts)[:29] + "…"
+    if looks_like_milliseconds(ts):
+        return f"timestamp {shown} looks like milliseconds (WuKongIM sends Unix seconds): no time used"
+    return f"timestamp {shown} is not a usable time: no time used"
+
+
+def looks_like_milliseconds(ts: object) -> bool:
+    """True for a timestamp in milliseconds where seconds belong: one that, read as milliseconds,
+    falls in the years 2001 to 5138 (and so is far past year 9999 read as seconds). Anything else
+    that no calendar shows (year 10000 in seconds, 1e20) is not called milliseconds."""
+    return (type(ts) is int or isinstance(ts, float)) and 1e12 <= ts < 1e14
+
 
 def parse_when(text: str, now: float | None = None) -> float:
     """Parse a user-given time into Unix seconds.
@@ -59,7 +91,10 @@ def parse_record_time(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return epoch_seconds(float(value))
+        try:
+            return seconds_of(epoch_seconds(float(value)))
+        except OverflowError:  # an int too wide for a float
+            return None
     if isinstance(value, str) and value:
         try:
             return parse_when(value) if not _RELATIVE.match(value) else None
@@ -75,7 +110,7 @@ def format_time(seconds: float | None, utc: bool = False) -> str:
     try:
         moment = datetime.fromtimestamp(seconds, timezone.utc if utc else None)
     except (OverflowError, OSError, ValueError):
-        return str(seconds)
+        return ""
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 

@@ -5,11 +5,14 @@ Kept apart so msgspec is imported only when a fast count runs. ``Header`` lets b
 tests/test_model.py checks that against the rule's whole table of edge cases.
 """
 
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 import msgspec
 
+from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS
+
 UNSET = msgspec.UNSET
+_IN_RANGE = msgspec.Meta(ge=MIN_SECONDS, le=MAX_SECONDS)
 
 
 class Header(msgspec.Struct):
@@ -25,6 +28,8 @@ class Msg(msgspec.Struct):
     """
 
     header: Union[Header, None, msgspec.UnsetType] = UNSET
+    # A time no calendar shows is an anomaly the general path reports (strings it ignores).
+    timestamp: Union[Annotated[int, _IN_RANGE], Annotated[float, _IN_RANGE], str, None] = None
     to_uids: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
     compress_to_uids: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
     compress: Union[msgspec.Raw, msgspec.UnsetType] = UNSET

@@ -12,9 +12,11 @@ import orjson
 
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
 from wkcli.read.fast.scan import Scan
+from wkcli.read.jsontext import wide_number
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import KNOWN_EVENTS
+from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS, timestamp_problem
 
 
 class FastJsonl(Scan):
@@ -53,6 +55,7 @@ class FastJsonl(Scan):
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
         loads = orjson.loads
+        wide = wide_number
         dumps = orjson.dumps
         decode_error = orjson.JSONDecodeError
         tails = self._tails
@@ -94,6 +97,8 @@ class FastJsonl(Scan):
                                 records += 1
                                 i += 1
                                 continue
+                if wide(line):
+                    return i, FAILED  # an integer orjson would turn into a float: the exact parse
                 try:
                     value = loads(line)
                 except decode_error:
@@ -215,7 +220,8 @@ def plain_kind(message: Any) -> int:
 
     The one place the fast JSONL path applies the CMD rule: only where ``webhook.model.classify``
     gives the same kind with no anomaly (tests/test_model.py checks it over the rule's table),
-    and only for messages without keys the JSONL writer would add or has more to say about.
+    and only for messages without keys the JSONL writer would add or has more to say about, and
+    whose timestamp (if any) is a usable time.
     """
     if type(message) is not dict:
         return -1
@@ -231,4 +237,12 @@ def plain_kind(message: Any) -> int:
         return -1
     if "kind" in message or "event" in message or "compress" in message or "compress_to_uids" in message:
         return -1
-    return k
+    return k if _usable_time(message) else -1
+
+
+def _usable_time(message: dict[str, Any]) -> bool:
+    """False when the message's timestamp is an anomaly for the general path to report."""
+    ts = message.get("timestamp")
+    if ts is None or (type(ts) is int and MIN_SECONDS <= ts <= MAX_SECONDS):
+        return True
+    return timestamp_problem(ts) is None

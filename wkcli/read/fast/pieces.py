@@ -1,9 +1,8 @@
 """Pieces of input for the fast path: whole lines with the bytes they came from, from blocks or byte ranges.
 
-Blocks from ``source.iter_blocks`` (the shared line splitter) serve one process. Byte ranges of
-a regular file, for forked workers, are read with ``os.pread`` instead: each range starts after
-a newline (``cut_points``), and a line cut by a block's end is read again with the next block
-rather than copied, which is what keeps the parallel plan as quick as the file can be read.
+Blocks from ``lines.iter_blocks`` serve one process. Byte ranges of a regular file, for forked
+workers, are read with ``os.pread`` instead, each range starting after a newline
+(``cut_points``); both are cut into lines by the same ``lines.LineSplitter``.
 """
 
 from __future__ import annotations
@@ -11,16 +10,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 
-from wkcli.read.source import BOM, block_lines
+from wkcli.read.lines import BOM, MAX_LINE, LineSplitter, LongLine, block_lines
 
 # A piece of input: its whole lines, the bytes to check as UTF-8, and how many bytes it used.
 Piece = tuple[list[bytes], bytes, int]
 
 
 def pieces(blocks: Iterable[bytes]) -> Iterator[Piece]:
-    """Pieces of blocks of whole lines (``source.iter_blocks``)."""
+    """Pieces of blocks of whole lines (``lines.iter_blocks``)."""
     for block in blocks:
-        yield block_lines(block), block, len(block)
+        if type(block) is LongLine:
+            yield [block], b"", block.size
+        else:
+            yield block_lines(block), block, len(block)
 
 
 def lines_of(pieces: Iterable[Piece]) -> Iterator[bytes]:
@@ -36,41 +38,42 @@ def starts_multiline(input_format: str, line: bytes) -> bool:
 
 
 def file_pieces(
-    fd: int, start: int, end: int, block: int, track: list[int] | None = None
+    fd: int, start: int, end: int, block: int, max_line: int = MAX_LINE, track: list[int] | None = None
 ) -> Iterator[Piece]:
     """The lines from byte ``start`` to ``end`` of a regular file (``end`` is a line end, or
-    the file's end), read with pread ``block`` bytes at a time. A line cut by the block's end is
-    read again with the next block rather than copied. ``track[0]`` follows the position."""
-    size = block
+    the file's end), read with pread ``block`` bytes at a time and cut by a ``LineSplitter``
+    (a line over ``max_line`` is a ``LongLine``, counted but never held). Each piece's
+    ``used`` is the bytes it stands for, so a range can be resumed at any piece's start.
+    ``track[0]`` follows the position."""
     pos = start
     if start == 0 and os.pread(fd, len(BOM), 0) == BOM:
         pos = len(BOM)  # as the line splitter drops it
-    while pos < end:
-        chunk = os.pread(fd, min(size, end - pos), pos)
+    splitter = LineSplitter(max_line, at_start=False)
+    feed = splitter.feed
+    size = splitter.read_size(block)
+    read_at = pos
+    while read_at < end:
+        chunk = os.pread(fd, min(size, end - read_at), read_at)
         if not chunk:
-            break
-        lines = chunk.split(b"\n")
-        tail = lines.pop()
-        while not lines and pos + len(chunk) < end:
-            # A line longer than a block: read on to its end.
-            more = os.pread(fd, min(size, end - pos - len(chunk)), pos + len(chunk))
-            if not more:
-                break
-            chunk += more
-            lines = chunk.split(b"\n")
-            tail = lines.pop()
-        if tail and pos + len(chunk) >= end:
-            lines.append(tail)  # the last line of the file, with no newline after it
-            tail = b""
-        used = len(chunk) - len(tail)
-        if not used:  # the file ended early (it shrank while read): what is there is the last line
-            lines.append(tail)
-            used = len(chunk)
+            break  # the file shrank while read: what is there ends it
+        read_at += len(chunk)
+        for done in feed(chunk):
+            if type(done) is LongLine:
+                pos += done.size + 1
+                piece: Piece = ([done], b"", done.size + 1)
+            else:
+                pos += len(done)
+                piece = (block_lines(done), done, len(done))
+            if track is not None:
+                track[0] = pos
+            yield piece
+    last = splitter.rest()  # the last line of the file, with no newline after it
+    if last:
+        used = last.size if type(last) is LongLine else len(last)
         pos += used
         if track is not None:
             track[0] = pos
-        text = chunk if not tail or chunk.isascii() else chunk[:used]
-        yield lines, text, used
+        yield [last], (b"" if type(last) is LongLine else last), used
 
 
 def cut_points(fd: int, size: int, parts: int) -> list[int]:

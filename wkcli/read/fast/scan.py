@@ -24,8 +24,9 @@ from wkcli.read.accounting import BulkTally, Item, KindEventTest, Ledger
 from wkcli.read.fast.counts import FAILED, Counts
 from wkcli.read.fast.pieces import Piece, cut_points, file_pieces, lines_of, pieces, starts_multiline
 from wkcli.read.fast.workers import Worker, fork
+from wkcli.read.lines import CHUNK, iter_blocks
 from wkcli.read.options import ReadOptions
-from wkcli.read.source import CHUNK, Input, iter_blocks, progress_reporter
+from wkcli.read.source import Input, progress_reporter
 from wkcli.read.values import Value, read_values
 from wkcli.webhook.filters import Criteria
 
@@ -112,7 +113,7 @@ class Scan:
         self._report = self._reporter(source, plan is not None)
         if plan is None:
             size = CHUNK if source.interactive else self.tuning.block
-            blocks = iter_blocks(source, self.options.on_wait, size)
+            blocks = iter_blocks(source, self.options.on_wait, size, self.options.max_line)
             yield from self._scan_blocks(source.name, pieces(blocks), 0, None)
         else:
             yield from self._scan_parallel(source, *plan)
@@ -166,7 +167,7 @@ class Scan:
         """The general path for everything from line ``lineno`` (the first of ``lines``) on."""
         offset = lineno - 1
         take = self._ledger.take
-        for value in read_values(lines, self.options.input_format):
+        for value in read_values(lines, self.options.input_format, self.options.max_line):
             value.line += offset
             yield from take(value, name)
 
@@ -225,20 +226,24 @@ class Scan:
         name = source.name
         size = points[-1]
         block = self.tuning.block
+        max_line = self.options.max_line
         workers: list[Worker] = []
         leave = 0 if self.out is not None or self.options.strict else self.tuning.left_lines
         try:
             for start, end in zip(points[1:-1], points[2:], strict=True):
                 workers.append(
-                    fork(self, fd, start, end, self.out is not None, leave, self.options.input_format, block)
+                    fork(
+                        self, fd, start, end, self.out is not None, leave, self.options.input_format, block,
+                        max_line,
+                    )
                 )
                 self.forked += 1
             first_end = points[1]
             lineno, switched = yield from self._scan_blocks(
                 name,
-                file_pieces(fd, 0, first_end, block, track=self._pos),
+                file_pieces(fd, 0, first_end, block, max_line, track=self._pos),
                 0,
-                lambda: file_pieces(fd, first_end, size, block, track=self._pos),
+                lambda: file_pieces(fd, first_end, size, block, max_line, track=self._pos),
             )
             for worker in workers:
                 if switched:
@@ -257,9 +262,9 @@ class Scan:
                     end = worker.end
                     lineno, switched = yield from self._scan_blocks(
                         name,
-                        file_pieces(fd, stop, end, block, track=self._pos),
+                        file_pieces(fd, stop, end, block, max_line, track=self._pos),
                         lineno,
-                        lambda end=end: file_pieces(fd, end, size, block, track=self._pos),  # type: ignore[misc]
+                        lambda end=end: file_pieces(fd, end, size, block, max_line, track=self._pos),  # type: ignore[misc]
                     )
                 else:
                     self._pos[0] = worker.end

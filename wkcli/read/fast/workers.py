@@ -92,6 +92,7 @@ def fork(
     leave: int,
     input_format: str,
     block: int,
+    max_line: int,
 ) -> Worker:
     """Start a worker on bytes ``start..end`` of ``fd``; see ``work`` for ``leave``."""
     import pickle
@@ -115,7 +116,7 @@ def fork(
         try:
             os.close(read_end)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            result = work(reader, fd, start, end, output, leave, input_format, block)
+            result = work(reader, fd, start, end, output, leave, input_format, block, max_line)
             data = pickle.dumps(result)
             view = memoryview(data)
             while view:
@@ -137,6 +138,7 @@ def work(
     leave: int,
     input_format: str,
     block: int,
+    max_line: int,
 ) -> tuple[CountsState, int, int | None, list[LeftLine]]:
     """In a worker: the fast path over ``start..end`` until a block needs the general path.
 
@@ -155,7 +157,7 @@ def work(
     take_lines = reader.take_lines
     sink = open(os.dup(output.fileno()), "wb") if output is not None else None  # noqa: SIM115
     try:
-        for lines, text, used in file_pieces(fd, start, end, block):
+        for lines, text, used in file_pieces(fd, start, end, block, max_line):
             ok = reader.text_ok(text)
             j, _ = take_lines(lines, 0, counts, ok)
             if sink is None:
