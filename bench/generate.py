@@ -51,10 +51,10 @@ _CMDS = (
 ANOMALOUS_SYNC_ONCE: tuple[Any, ...] = ("1", True, 2, 1.0, None, "0", -1)
 BROKEN_LINES = (
     b'{"header":{"no_persist":0,"red_dot":1,"sync_once":0},"setting":0,"message_id":18775',
-    b"[{\"header\":{\"sync_once\":1}},",
+    b'[{"header":{"sync_once":1}},',
     b"not json at all",
     b'{"header":{"sync_once":1},"payload":"abc",}',
-    b"\xff\xfe{\"header\":1}",
+    b'\xff\xfe{"header":1}',
     b"42",
     b'{"unrelated": true}',
 )
@@ -273,8 +273,15 @@ def main(argv: list[str] | None = None) -> int:
     target: BinaryIO = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) if args.gzip else raw  # type: ignore[assignment]
     try:
         write(
-            target, args.shape, args.messages, args.seed, args.cmd_ratio, args.anomalies,
-            args.broken, args.crlf, args.bom,
+            target,
+            args.shape,
+            args.messages,
+            args.seed,
+            args.cmd_ratio,
+            args.anomalies,
+            args.broken,
+            args.crlf,
+            args.bom,
         )
     finally:
         if target is not raw:

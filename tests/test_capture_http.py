@@ -24,7 +24,17 @@ CESU8 = b'["\xed\xa0\x80-1-1-1-1-1"]'  # a surrogate encoded as if it were a cha
 def _start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, int, Path, list[bytes]]:
     out = tmp_path / "cap.jsonl"
     proc = subprocess.Popen(
-        [wkcli_executable(), "capture", "--listen", "127.0.0.1:0", "--out", str(out), "--token", SECRET, *extra],
+        [
+            wkcli_executable(),
+            "capture",
+            "--listen",
+            "127.0.0.1:0",
+            "--out",
+            str(out),
+            "--token",
+            SECRET,
+            *extra,
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -81,7 +91,9 @@ def test_malformed_requests_never_print_a_traceback_or_the_token(tmp_path: Path)
 
         # A client that goes away mid-body: nothing recorded, and the server goes on.
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-            sock.sendall(f"POST /?token={SECRET} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n[1,".encode())
+            sock.sendall(
+                f"POST /?token={SECRET} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n[1,".encode()
+            )
         # Slowloris: one header line at a time, never finishing; the header timeout closes it.
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(f"POST /?token={SECRET}&event=msg.notify HTTP/1.1\r\n".encode())
@@ -237,7 +249,9 @@ class EndlessServer:
         with conn:
             try:
                 conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                )
                 while not self.stop.is_set():
                     if self.slow:
                         conn.sendall(b"1\r\nx\r\n")
@@ -262,7 +276,9 @@ def test_forward_to_a_server_whose_answer_never_ends(tmp_path: Path, slow: bool)
         assert time.monotonic() - started < 8
         assert answer.startswith(b"HTTP/1.1 502"), answer
         # Still serving, and answering within the timeout again.
-        assert _exchange(port, _post(f"/?event=user.onlinestatus&token={SECRET}", GOOD)).startswith(b"HTTP/1.1 502")
+        assert _exchange(port, _post(f"/?event=user.onlinestatus&token={SECRET}", GOOD)).startswith(
+            b"HTTP/1.1 502"
+        )
     finally:
         business.close()
         proc.send_signal(signal.SIGTERM)

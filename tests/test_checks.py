@@ -108,7 +108,10 @@ def test_the_same_message_in_notify_and_offline_is_not_a_duplicate():
 def test_v3_chunks_with_disjoint_recipients_are_not_duplicates():
     chunks = [[f"u{i}" for i in range(512)], ["u512", "u513"]]
     checker = run(
-        *[offline(message(5, compress="gzip", compress_to_uids=gzip_uids(c)), line=n) for n, c in enumerate(chunks, 1)]
+        *[
+            offline(message(5, compress="gzip", compress_to_uids=gzip_uids(c)), line=n)
+            for n, c in enumerate(chunks, 1)
+        ]
     )
     assert codes(checker) == {"offline-chunks": 1}
     assert checker.findings()[0].examples[0].detail == "first chunk at d.jsonl:1"
@@ -124,7 +127,10 @@ def test_offline_redelivered_with_overlapping_or_unknown_recipients_is_a_duplica
     found = codes(checker)
     assert found["duplicate"] == 2 and found["recipients-unknown"] == 2
     details = [e.detail for e in {f.code: f for f in checker.findings()}["duplicate"].examples]
-    assert details == ["recipients overlap those of the delivery at d.jsonl:1", "delivered before at d.jsonl:3"]
+    assert details == [
+        "recipients overlap those of the delivery at d.jsonl:1",
+        "delivered before at d.jsonl:3",
+    ]
 
 
 def test_truncated_gzip_alone_is_no_warning():

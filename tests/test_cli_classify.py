@@ -8,7 +8,6 @@ import json
 
 import orjson
 import pytest
-
 from conftest import SAMPLES
 
 WEBHOOKS = str(SAMPLES / "webhooks.jsonl")
@@ -71,7 +70,14 @@ def test_kind_filter_is_what_jq_users_expect(run):
 
 
 def test_every_sample_shape_reads_cleanly(run):
-    for name in ("webhooks.jsonl", "envelopes.jsonl", "capture.jsonl", "pretty.json", "app.log", "offline.json.gz"):
+    for name in (
+        "webhooks.jsonl",
+        "envelopes.jsonl",
+        "capture.jsonl",
+        "pretty.json",
+        "app.log",
+        "offline.json.gz",
+    ):
         result = run("classify", str(SAMPLES / name))
         assert result.exit_code == 0, (name, result.stderr)
         rows = lines_of(result.stdout)
@@ -135,7 +141,9 @@ def test_control_characters_and_markup_in_data_are_shown_harmlessly(run):
 
 def test_filters_combine(run):
     rows = lines_of(run("classify", WEBHOOKS, "--channel", "g1", "--kind", "chat", "--from", "u1001").stdout)
-    assert rows and all(r["channel_id"] == "g1" and r["kind"] == "chat" and r["from_uid"] == "u1001" for r in rows)
+    assert rows and all(
+        r["channel_id"] == "g1" and r["kind"] == "chat" and r["from_uid"] == "u1001" for r in rows
+    )
     rows = lines_of(run("classify", WEBHOOKS, "--channel-type", "person").stdout)
     assert rows and all(r["channel_type"] == 1 for r in rows)
     rows = lines_of(run("classify", WEBHOOKS, "--event", "msg.offline").stdout)
@@ -170,7 +178,9 @@ def test_bad_input_is_reported_by_file_and_line_and_the_rest_is_read(run):
     assert f"{BROKEN}:7: error: element 2 of the user.onlinestatus body is a number" in err
     rows = lines_of(result.stdout)
     assert rows[-1]["from_uid"] == "u7001"  # the record after the damage is still read
-    assert "7 records from 1 file: 4 messages (0 cmd, 4 chat), 1 presence entry, 3 malformed, 2 anomalies" in err
+    assert (
+        "7 records from 1 file: 4 messages (0 cmd, 4 chat), 1 presence entry, 3 malformed, 2 anomalies" in err
+    )
     assert "Traceback" not in err
 
 

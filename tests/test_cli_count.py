@@ -25,7 +25,10 @@ def test_json_is_the_default_in_a_pipe(run):
 
 
 def test_counts_match_classify(run):
-    rows = [json.loads(line) for line in run("classify", WEBHOOKS, str(SAMPLES / "capture.jsonl")).stdout.splitlines()]
+    rows = [
+        json.loads(line)
+        for line in run("classify", WEBHOOKS, str(SAMPLES / "capture.jsonl")).stdout.splitlines()
+    ]
     report = json.loads(run("count", WEBHOOKS, str(SAMPLES / "capture.jsonl")).stdout)
     assert report["cmd"] == sum(r["kind"] == "cmd" for r in rows)
     assert report["chat"] == sum(r["kind"] == "chat" for r in rows)

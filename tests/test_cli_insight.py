@@ -52,17 +52,23 @@ def test_check_text_groups_counts_and_explains(run):
     assert out.index("warning") < out.index("info ")  # warnings first
     assert "the same message delivered more than once in the same event (4 times) [duplicate]" in out
     assert "exactly HTTP 200" in out and "201/204/500" in out
-    assert f"e.g. {PROBLEMS}:2  message 1877505633800945664  msg.notify: delivered before at {PROBLEMS}:1" in out
+    assert (
+        f"e.g. {PROBLEMS}:2  message 1877505633800945664  msg.notify: delivered before at {PROBLEMS}:1" in out
+    )
     assert "… and 3 more" in out
     # per-message warnings become findings instead of stderr lines
     assert "sync_once is" not in result.stderr
 
 
 def test_check_exits_0_on_clean_input_and_on_informational_findings_only(run, write):
-    clean = write(dump(line("msg.notify", [message(1, text("hi")), message(2, cmd("unreadClear"), sync_once=1)])))
+    clean = write(
+        dump(line("msg.notify", [message(1, text("hi")), message(2, cmd("unreadClear"), sync_once=1)]))
+    )
     result = run("check", clean, "--format", "text")
     assert result.exit_code == 0 and result.stdout == "No problems found.\n"
-    v2 = message(3, text("see you"), to_uids=[], compress="gzip", compress_to_uids=TRUNCATED_GZIP, source_id=1001)
+    v2 = message(
+        3, text("see you"), to_uids=[], compress="gzip", compress_to_uids=TRUNCATED_GZIP, source_id=1001
+    )
     info_only = write(dump(line("msg.offline", v2)), "v2.jsonl")
     result = run("check", info_only, "--format", "json")
     report = json.loads(result.stdout)
@@ -88,7 +94,9 @@ def test_check_rejects_a_bad_format(run):
 
 def test_decode_adds_a_decoded_object_and_keeps_the_original_exact(run, write):
     big = 18446744073709551615
-    data = message(big, cmd("typing", channel_id="g1"), sync_once=1, setting=64, to_uids=["u2"], source_id=1001)
+    data = message(
+        big, cmd("typing", channel_id="g1"), sync_once=1, setting=64, to_uids=["u2"], source_id=1001
+    )
     path = write(dump(line("msg.offline", data)))
     result = run("classify", path, "--decode")
     assert result.exit_code == 0
@@ -212,7 +220,7 @@ def test_presence_jsonl_reports_malformed_entries(run):
         "status": "online", "conn_id": 1001, "device_online_count": 1, "total_online_count": 1,
         "entry": "u1001-1-1-1001-1-1", "source": f"{PROBLEMS}:12",
     }  # fmt: skip
-    assert f"{PROBLEMS}:12: error: presence entry 4 \"u1003-web-online\"" in result.stderr
+    assert f'{PROBLEMS}:12: error: presence entry 4 "u1003-web-online"' in result.stderr
     assert "2 malformed" in result.stderr
     assert "sync_once" not in result.stderr  # message warnings are not presence's business
 
@@ -234,7 +242,19 @@ def test_presence_table_and_bad_device(run, write):
     result = run("presence", path, "-o", "table")
     assert result.exit_code == 0
     header, first, second = result.stdout.splitlines()
-    assert header.split() == ["received", "uid", "device", "status", "conn", "id", "device", "n", "total", "n", "source"]
+    assert header.split() == [
+        "received",
+        "uid",
+        "device",
+        "status",
+        "conn",
+        "id",
+        "device",
+        "n",
+        "total",
+        "n",
+        "source",
+    ]
     assert first.split()[2:8] == ["u1", "web", "online", "7", "1", "1"]
     assert second.split()[2:5] == ["u2", "app", "offline"]
     bad = run("presence", path, "--device", "tablet")

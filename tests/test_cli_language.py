@@ -81,9 +81,10 @@ def test_cmd_content_type_and_grep(run):
     assert typing and all(m["decoded"]["cmd"] == "typing" for m in typing)
     text = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--content-type", "text", "--decode").stdout)
     assert text and all(m["decoded"]["content_type"] == 1 for m in text)
-    assert run("classify", WEBHOOKS, "-o", "jsonl", "--content-type", "1").stdout == run(
-        "classify", WEBHOOKS, "-o", "jsonl", "--content-type", "text"
-    ).stdout
+    assert (
+        run("classify", WEBHOOKS, "-o", "jsonl", "--content-type", "1").stdout
+        == run("classify", WEBHOOKS, "-o", "jsonl", "--content-type", "text").stdout
+    )
     lunch = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--grep", "LUNCH", "--decode").stdout)
     assert lunch and all("lunch" in json.dumps(m["decoded"]["payload"]).lower() for m in lunch)
     regex = _lines(run("classify", WEBHOOKS, "-o", "jsonl", "--grep-regex", r"lunch at \d+").stdout)
@@ -173,7 +174,10 @@ def test_show_completion_prints_a_bash_script(run, wkcli_proc):
     result = wkcli_proc("--show-completion", "bash")
     assert result.returncode == 0
     script = result.stdout.decode()
-    assert "_WKCLI_COMPLETE=complete_bash" in script and "complete -o default -F _wkcli_completion wkcli" in script
+    assert (
+        "_WKCLI_COMPLETE=complete_bash" in script
+        and "complete -o default -F _wkcli_completion wkcli" in script
+    )
     assert "--install-completion" in run("--help").stdout
 
 
@@ -265,7 +269,9 @@ def test_replay_tells_events_as_classify_does(run, tmp_path):
     table = run("classify", str(lone), "-o", "table")
     assert " ? " in table.stdout or "?" in table.stdout.split()
     skipped = run("replay", str(lone), "--to", "http://127.0.0.1:9/", "--dry-run")
-    assert skipped.exit_code == 1 and skipped.stdout == "" and "no event: name it with --event" in skipped.stderr
+    assert (
+        skipped.exit_code == 1 and skipped.stdout == "" and "no event: name it with --event" in skipped.stderr
+    )
     for name in ("msg.offline", "offline"):
         named = run("replay", str(lone), "--to", "http://127.0.0.1:9/", "--dry-run", "--event", name)
         assert named.exit_code == 0

@@ -10,8 +10,8 @@ import sys
 import time
 
 import pytest
-
 from conftest import SAMPLES, wkcli_executable
+
 from wkcli.cli import app
 
 WEBHOOKS = str(SAMPLES / "webhooks.jsonl")

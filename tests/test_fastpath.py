@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from wkcli.webhook.filters import Criteria
 from wkcli.output.messages import JsonlWriter
 from wkcli.read.accounting import Diagnostics
 from wkcli.read.options import ReadOptions, Tuning
 from wkcli.read.reader import Reader
+from wkcli.webhook.filters import Criteria
 from wkcli.webhook.tally import Tally
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,7 +133,14 @@ def _dump(shape: str, n: int, seed: int, crlf: bool = False, bom: bool = False, 
 
 
 def _read(
-    path: str, fast: bool, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, jobs=1, tuning=SMALL, **kw
+    path: str,
+    fast: bool,
+    mode: str,
+    monkeypatch: pytest.MonkeyPatch,
+    criteria=None,
+    jobs=1,
+    tuning=SMALL,
+    **kw,
 ):
     """Run a reader over ``path``; returns everything it produced, and the reader."""
     monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
@@ -146,7 +153,9 @@ def _read(
         reader.count_into(tally)
         produced = (tally.cmd, tally.chat, tally.presence, tally.rows())
     else:
-        reader = Reader([path], criteria, diagnostics, ReadOptions(presence=False, jobs=jobs, tuning=tuning, **kw))
+        reader = Reader(
+            [path], criteria, diagnostics, ReadOptions(presence=False, jobs=jobs, tuning=tuning, **kw)
+        )
         writer = JsonlWriter(out)
         reader.pass_plain_jsonl(out)
         for message in reader:
@@ -190,8 +199,13 @@ def test_line_endings_bom_gzip_and_formats(tmp_path, monkeypatch, mode, variant)
 @pytest.mark.parametrize("mode", ["count", "jsonl"])
 @pytest.mark.parametrize(
     "kinds,events",
-    [(["cmd"], []), (["chat"], []), ([], ["msg.offline"]), ([], ["user.onlinestatus"]),
-     (["cmd"], ["msg.notify", "msg.weird"])],
+    [
+        (["cmd"], []),
+        (["chat"], []),
+        ([], ["msg.offline"]),
+        ([], ["user.onlinestatus"]),
+        (["cmd"], ["msg.notify", "msg.weird"]),
+    ],
 )
 def test_kind_and_event_filters(tmp_path, monkeypatch, mode, kinds, events):
     path = tmp_path / "mixed.jsonl"

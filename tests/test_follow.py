@@ -40,7 +40,9 @@ class Follower:
 
     def _run(self) -> None:
         with self.source:
-            for line in follow_lines(str(self.path), self.source, self._on_wait, poll=0.01, stop=self._stop.is_set):
+            for line in follow_lines(
+                str(self.path), self.source, self._on_wait, poll=0.01, stop=self._stop.is_set
+            ):
                 self.lines.put(b"<restart>" if line is RESTART else line)
 
     def take(self, count: int, timeout: float = 10.0) -> list[bytes]:
@@ -267,5 +269,8 @@ def test_follow_caps_long_lines(tmp_path: Path) -> None:
     with open_input(str(path)) as source:
         lines = list(follow_lines(str(path), source, poll=0.01, stop=lambda: True, max_line=1024))
     assert [(type(ln) is LongLine, len(ln) if type(ln) is not LongLine else ln.size) for ln in lines] == [
-        (False, 3), (True, 5000), (False, 600), (True, 3000)
+        (False, 3),
+        (True, 5000),
+        (False, 600),
+        (True, 3000),
     ]

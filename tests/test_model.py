@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from wkcli.webhook.model import CHAT, CMD, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS, classify, infer_event, is_message
+from wkcli.webhook.model import (
+    CHAT,
+    CMD,
+    MSG_NOTIFY,
+    MSG_OFFLINE,
+    USER_ONLINESTATUS,
+    classify,
+    infer_event,
+    is_message,
+)
 
 
 @pytest.mark.parametrize(
@@ -92,8 +101,21 @@ def test_message_detection_needs_a_message_key():
 
 # The CMD rule's edge cases, as raw JSON text (1e0 and 1.0 stay as written).
 SYNC_ONCE_VALUES = [
-    b"1", b"1.0", b"1e0", b"0", b"0.0", b"null", b'"1"', b"true", b"false", b"2", b"-1", b"{}", b"[]",
-    b"0.5", b'""',
+    b"1",
+    b"1.0",
+    b"1e0",
+    b"0",
+    b"0.0",
+    b"null",
+    b'"1"',
+    b"true",
+    b"false",
+    b"2",
+    b"-1",
+    b"{}",
+    b"[]",
+    b"0.5",
+    b'""',
 ]
 RULE_EDGE_CASES = (
     [b'{"header":{"sync_once":' + v + b'},"message_id":1}' for v in SYNC_ONCE_VALUES]
@@ -144,7 +166,11 @@ def test_the_fast_decoders_take_the_plain_cases():
     from wkcli.read.fast import decode
     from wkcli.read.fast.jsonl import plain_kind
 
-    for line, k in ((b'{"header":{"sync_once":1}}', 1), (b'{"header":{"sync_once":0}}', 0),
-                    (b'{"header":{"sync_once":null}}', 0), (b'{"header":{}}', 0)):
+    for line, k in (
+        (b'{"header":{"sync_once":1}}', 1),
+        (b'{"header":{"sync_once":0}}', 0),
+        (b'{"header":{"sync_once":null}}', 0),
+        (b'{"header":{}}', 0),
+    ):
         assert plain_kind(orjson.loads(line)) == k
         assert (decode.decode_body(line).header.sync_once or 0) == k

@@ -68,7 +68,6 @@ def test_capture_to_a_full_stdout_says_so_and_exits_4() -> None:
     assert proc.returncode == 4
 
 
-
 @pytest.mark.parametrize(
     "args",
     [["classify", "{f}"], ["count", "--by", "event", "{f}"], ["classify", "--follow", "{f}"],
@@ -93,7 +92,9 @@ def test_an_input_that_is_the_output_file_is_refused_before_reading(tmp_path: Pa
 def test_another_file_on_stdout_is_fine(tmp_path: Path) -> None:
     out_path = tmp_path / "out.jsonl"
     with open(out_path, "ab") as out:
-        proc = subprocess.run([wkcli_executable(), "classify", WEBHOOKS], stdout=out, stderr=subprocess.PIPE, timeout=30)
+        proc = subprocess.run(
+            [wkcli_executable(), "classify", WEBHOOKS], stdout=out, stderr=subprocess.PIPE, timeout=30
+        )
     assert proc.returncode == 0, proc.stderr
     assert len(out_path.read_bytes().splitlines()) == 14
 

@@ -32,7 +32,10 @@ _ints = st.one_of(
     st.sampled_from([0, 1, 2, -1, 2**64, 2**70, -(2**63) - 1, 1764000000000, 253402300800]),
 )
 _scalars = st.one_of(
-    st.none(), st.booleans(), _ints, st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+    _ints,
+    st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=12),
 )
 _json = st.recursive(
@@ -43,8 +46,22 @@ _json = st.recursive(
     max_leaves=12,
 )
 _keys = st.sampled_from(
-    ["header", "sync_once", "message_id", "message_idstr", "timestamp", "payload", "to_uids",
-     "compress", "compress_to_uids", "channel_id", "from_uid", "kind", "event", "setting"]
+    [
+        "header",
+        "sync_once",
+        "message_id",
+        "message_idstr",
+        "timestamp",
+        "payload",
+        "to_uids",
+        "compress",
+        "compress_to_uids",
+        "channel_id",
+        "from_uid",
+        "kind",
+        "event",
+        "setting",
+    ]
 )
 
 
@@ -84,9 +101,11 @@ def bodies(draw):
 @st.composite
 def units(draw) -> bytes:
     """One record in one of the shapes a dump can take, or junk."""
-    shape = draw(st.sampled_from(
-        ["jsonl", "pretty", "envelope", "capture", "string-body", "log", "bytes", "bracket", "cut"]
-    ))
+    shape = draw(
+        st.sampled_from(
+            ["jsonl", "pretty", "envelope", "capture", "string-body", "log", "bytes", "bracket", "cut"]
+        )
+    )
     body = draw(bodies())
     event = draw(st.sampled_from(["msg.notify", "msg.offline", "user.onlinestatus", "x"]))
     if shape == "jsonl":

@@ -10,13 +10,13 @@ import subprocess
 import sys
 
 import pytest
-
+from conftest import wkcli_executable
 from wk_fixtures import message
+
 from wkcli.read.fast.pieces import file_pieces
 from wkcli.read.lines import LongLine, iter_blocks, iter_lines, parse_size
 from wkcli.read.options import Tuning
 from wkcli.read.values import Bad, Skip, Value, read_values
-from conftest import wkcli_executable
 
 OFFLINE = json.dumps(message(1877505884968357888, sync_once=0) | {"to_uids": ["u2"]})
 LOG = "2026-07-30 10:00:00 INFO webhook event=msg.offline body=" + OFFLINE
@@ -112,7 +112,10 @@ def test_pread_ranges_skip_a_long_line_without_reading_it(tmp_path):
         os.close(fd)
     lines = [ln for piece in pieces for ln in piece[0]]
     assert [("long", ln.size) if type(ln) is LongLine else ln for ln in lines] == [
-        b"ab", ("long", 300_000), b"cd", ("long", 200_000)
+        b"ab",
+        ("long", 300_000),
+        b"cd",
+        ("long", 200_000),
     ]
     assert sum(piece[2] for piece in pieces) == os.path.getsize(path)
 
@@ -144,8 +147,9 @@ def _max_rss_kb(args: list[str]) -> int:
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe, wkcli_executable(), *args],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, wkcli_executable(), *args], capture_output=True, text=True, timeout=120
+    )
     return int(done.stdout)
 
 
@@ -178,7 +182,9 @@ def test_integers_wider_than_64_bits_come_out_exactly(run, tmp_path, monkeypatch
         f'{{"header":{{"sync_once":0}},"message_id":{n},"message_seq":{n},"to_uids":["u1"]}}' for n in WIDE
     ]
     lines.append(f'2026-07-30 INFO body=[{{"header":{{"sync_once":1}},"message_id":{2**70}}}]')
-    lines.append(json.dumps({"event": "msg.notify", "body": json.dumps([{"message_id": 2**64, "header": {}}])}))
+    lines.append(
+        json.dumps({"event": "msg.notify", "body": json.dumps([{"message_id": 2**64, "header": {}}])})
+    )
     path = tmp_path / "wide.jsonl"
     path.write_text("\n".join(lines) + "\n")
     monkeypatch.setenv("COLUMNS", "400")

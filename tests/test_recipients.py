@@ -21,7 +21,9 @@ def test_v3_gzip_with_trailing_newline_is_unpacked():
 
 
 def test_gzip_without_newline_and_python_gzip_are_unpacked_too():
-    assert r.recipients(message(compress="gzip", compress_to_uids=gzip_uids(["u9"], newline=False))).uids == ["u9"]
+    assert r.recipients(message(compress="gzip", compress_to_uids=gzip_uids(["u9"], newline=False))).uids == [
+        "u9"
+    ]
     packed = base64.b64encode(gzip.compress(b'["a","b"]')).decode()
     assert r.recipients(message(compress="gzip", compress_to_uids=packed)).uids == ["a", "b"]
 
@@ -43,7 +45,9 @@ def test_what_wukongim_never_sends_is_unreadable_with_a_reason():
     cases = {
         "not standard base64": "%%%",
         "not gzip data": b64(["u1", "u2"]),
-        "corrupt gzip": base64.b64encode(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff").decode(),
+        "corrupt gzip": base64.b64encode(
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff"
+        ).decode(),
         "not JSON": base64.b64encode(gzip.compress(b"u1,u2")).decode(),
         "not an array": base64.b64encode(gzip.compress(b'{"uids":["u1"]}')).decode(),
         "not only uid strings": base64.b64encode(gzip.compress(b'["u1",2]')).decode(),
@@ -103,7 +107,10 @@ def test_check_reports_a_recipient_bomb(run, tmp_path):
     from wk_fixtures import message
 
     bomb = gzip.compress(b"[" + b'"u1001",' * (2 << 20) + b'"u1"]', 9)
-    body = message(1877505884968357888) | {"compress": "gzip", "compress_to_uids": base64.b64encode(bomb).decode()}
+    body = message(1877505884968357888) | {
+        "compress": "gzip",
+        "compress_to_uids": base64.b64encode(bomb).decode(),
+    }
     path = tmp_path / "bomb.jsonl"
     path.write_text(json.dumps(body) + "\n")
     result = run("check", str(path), "-o", "json")

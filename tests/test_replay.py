@@ -15,7 +15,10 @@ from test_capture import NOTIFY, OFFLINE, PRESENCE, capture_server, post, record
 def capture_original(tmp_path: Path) -> Path:
     """A dump made the real way: requests posted to a capture server."""
     out = tmp_path / "original.jsonl"
-    pretty = b'{\n  "header": {"sync_once": 0},\n  "message_id": 7,\n  "client_msg_no": "p1",\n  "to_uids": ["u9"]\n}'
+    pretty = (
+        b'{\n  "header": {"sync_once": 0},\n  "message_id": 7,\n  "client_msg_no": "p1",\n'
+        b'  "to_uids": ["u9"]\n}'
+    )
     with capture_server(tmp_path, out=str(out)) as (_, port, _):
         assert post(port, "/hook?event=msg.notify", NOTIFY)[0] == 200
         assert post(port, "/hook?token=x?event=msg.offline", OFFLINE)[0] == 200
@@ -48,7 +51,10 @@ def test_replay_sends_what_wukongim_sent(tmp_path: Path, run) -> None:
     assert "4 requests sent, 4 answered 200" in result.stderr
     lines = [orjson.loads(line) for line in result.stdout.splitlines()]
     assert [(x["source"].rsplit(":", 1)[1], x["status"]) for x in lines] == [
-        ("1", 200), ("2", 200), ("3", 200), ("4", 200)
+        ("1", 200),
+        ("2", 200),
+        ("3", 200),
+        ("4", 200),
     ]
     # Same events, same bytes, same order; sent as JSON with ?event= on the URL.
     assert sent_bodies(replayed) == sent_bodies(original)[:4]
@@ -60,7 +66,9 @@ def test_filters_cut_a_batch_down_to_the_kept_messages(tmp_path: Path, run) -> N
     original = capture_original(tmp_path)
     replayed = tmp_path / "replayed.jsonl"
     with capture_server(tmp_path, out=str(replayed)) as (_, port, _):
-        result = run("replay", str(original), "--to", f"http://127.0.0.1:{port}/", "--kind", "chat", "-P", "3")
+        result = run(
+            "replay", str(original), "--to", f"http://127.0.0.1:{port}/", "--kind", "chat", "-P", "3"
+        )
     got = records(replayed)
     by_event = {r["event"]: r["body"] for r in got}
     # The notify batch held one chat and one CMD: only the chat message is replayed, as a batch.
@@ -80,7 +88,9 @@ def test_dry_run_sends_nothing_and_shows_the_requests(tmp_path: Path, run) -> No
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # nobody listens here
-    result = run("replay", str(original), "--to", f"http://127.0.0.1:{port}/w?app=1", "--dry-run", "-e", "msg.notify")
+    result = run(
+        "replay", str(original), "--to", f"http://127.0.0.1:{port}/w?app=1", "--dry-run", "-e", "msg.notify"
+    )
     lines = [orjson.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 1
     assert lines[0]["url"] == f"http://127.0.0.1:{port}/w?app=1&event=msg.notify"
@@ -132,7 +142,9 @@ def test_usage_errors(run, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("slow", [False, True], ids=["fast", "slow"])
-def test_a_server_whose_answer_never_ends_is_cut_off_and_said_in_words(tmp_path: Path, run, slow: bool) -> None:
+def test_a_server_whose_answer_never_ends_is_cut_off_and_said_in_words(
+    tmp_path: Path, run, slow: bool
+) -> None:
     from test_capture_http import EndlessServer
 
     original = capture_original(tmp_path)
@@ -168,5 +180,10 @@ def test_failed_exchanges_are_described_for_a_person() -> None:
     assert describe_client_error(ClientPayloadError("Response payload is not completed")) == (
         "the response body was cut off before its end"
     )
-    assert describe_client_error(ServerDisconnectedError()) == "the server closed the connection without answering"
-    assert describe_client_error(RuntimeError("<object at 0x7f>")) == "the HTTP exchange failed (RuntimeError)"
+    assert (
+        describe_client_error(ServerDisconnectedError())
+        == "the server closed the connection without answering"
+    )
+    assert (
+        describe_client_error(RuntimeError("<object at 0x7f>")) == "the HTTP exchange failed (RuntimeError)"
+    )

@@ -105,7 +105,7 @@ def test_an_unclosed_top_level_array_is_reported():
 def test_log_lines_with_a_prefix_and_the_event_named_in_it():
     items = values(
         '2026-07-30 10:00:00 INFO webhook event=msg.offline body={"message_id":1} took=3ms\n'
-        "[2026-07-30 10:00:01] INFO webhook body=[\"u1-1-1-1-1-1\"]\n"
+        '[2026-07-30 10:00:01] INFO webhook body=["u1-1-1-1-1-1"]\n'
         'Jul 30 10:00:02 host app[99]: POST /hook?event=msg.notify [{"message_id":2}]\n'
     )
     assert [(i.line, i.value, i.hint) for i in items] == [

@@ -111,7 +111,8 @@ def test_duckdb_column_types_and_exact_values(run, odd, tmp_path):
     for table, columns in TABLES.items():
         found = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position", [table]
+            "ORDER BY ordinal_position",
+            [table],
         ).fetchall()
         assert found == [(c.name, c.duck) for c in columns]
     got = dict(con.execute("SELECT message_idstr, message_id FROM messages").fetchall())

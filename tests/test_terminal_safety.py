@@ -28,7 +28,9 @@ def assert_safe(text: str) -> None:
 
 
 def _message(event_key: str) -> dict:
-    payload = base64.b64encode(orjson.dumps({"type": 99, "cmd": EVIL, "content": EVIL, "param": {EVIL: EVIL}}))
+    payload = base64.b64encode(
+        orjson.dumps({"type": 99, "cmd": EVIL, "content": EVIL, "param": {EVIL: EVIL}})
+    )
     return {
         "header": {"sync_once": EVIL, "red_dot": EVIL, "no_persist": 0},
         "setting": 0,
@@ -71,7 +73,19 @@ def dump(tmp_path: Path) -> Path:
         ["classify", "-o", "csv"],
         ["classify", "-o", "tsv"],
         ["count", "-o", "table"],
-        ["count", "-o", "table", "--by", "channel_id", "--by", "channel_type", "--by", "event", "--by", "file"],
+        [
+            "count",
+            "-o",
+            "table",
+            "--by",
+            "channel_id",
+            "--by",
+            "channel_type",
+            "--by",
+            "event",
+            "--by",
+            "file",
+        ],
         ["count", "-o", "csv", "--by", "from_uid", "--by", "header.sync_once"],
         ["presence", "-o", "table"],
         ["check", "-o", "text"],

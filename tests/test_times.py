@@ -53,7 +53,9 @@ def test_record_times():
 
 def test_format_time_local_and_utc():
     assert format_time(NOW) == "2026-07-30 08:00:00"
-    assert format_time(NOW, utc=True) == datetime.fromtimestamp(NOW, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    assert format_time(NOW, utc=True) == datetime.fromtimestamp(NOW, timezone.utc).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
     assert format_time(None) == ""
 
 
@@ -79,7 +81,9 @@ def test_count_by_time_survives_unusable_timestamps(run, tmp_path, monkeypatch, 
         f'{{"header":{{"sync_once":0}},"message_id":{i},"timestamp":{ts},"to_uids":["a"]}}'
         for i, ts in enumerate(stamps, 1)
     ]
-    lines.append('{"event":"msg.offline","received_at":1e400,"body":{"header":{},"message_id":9,"to_uids":["a"]}}')
+    lines.append(
+        '{"event":"msg.offline","received_at":1e400,"body":{"header":{},"message_id":9,"to_uids":["a"]}}'
+    )
     path = tmp_path / "ts.jsonl"
     path.write_text("\n".join(lines) + "\n")
     result = run("count", str(path), "--by", by, "-o", "json")

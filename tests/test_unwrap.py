@@ -7,9 +7,9 @@ import base64
 import orjson
 import pytest
 
-from wkcli.webhook.model import CMD, Message, PresenceEntry
-from wkcli.read.values import Value
 from wkcli.read.unwrap import Empty, Problem, unwrap
+from wkcli.read.values import Value
+from wkcli.webhook.model import CMD, Message, PresenceEntry
 
 NOTIFY_MSG = {
     "header": {"no_persist": 0, "red_dot": 1, "sync_once": 0},
@@ -132,7 +132,9 @@ def test_base64_flagged_body():
 
 
 def test_list_of_envelopes():
-    found = items([{"event": "msg.notify", "data": [NOTIFY_MSG]}, {"event": "user.onlinestatus", "data": ["u-1-1"]}])
+    found = items(
+        [{"event": "msg.notify", "data": [NOTIFY_MSG]}, {"event": "user.onlinestatus", "data": ["u-1-1"]}]
+    )
     assert shape(found) == [("msg", "msg.notify", "chat", 1877505633800945664), ("presence", "u-1-1")]
 
 

@@ -26,8 +26,16 @@ def cells(index: Index, row: int, utc: bool) -> list[Cell]:
     """The row's cells, one per column of ``COLUMNS`` (a malformed row: where and why, as the payload)."""
     if index.kinds[row] & 15 == MALFORMED:
         where, reason = index.errors.get(row, ("?", "?"))
-        return [("", ""), ("", ""), ("bad", "bold red"), ("", ""), ("", ""), ("", ""), ("", ""),
-                (f"{where}: {reason}", "red")]
+        return [
+            ("", ""),
+            ("", ""),
+            ("bad", "bold red"),
+            ("", ""),
+            ("", ""),
+            ("", ""),
+            ("", ""),
+            (f"{where}: {reason}", "red"),
+        ]
     item = index.item(row)
     if type(item) is not Message:
         return [("", "")] * len(COLUMNS)

@@ -90,8 +90,10 @@ class View:
                 continue
             if since is not None or until is not None:
                 moment = times[row]
-                if math.isnan(moment) or (since is not None and moment < since) or (
-                    until is not None and moment >= until
+                if (
+                    math.isnan(moment)
+                    or (since is not None and moment < since)
+                    or (until is not None and moment >= until)
                 ):
                     continue
             if kind == PRESENCE:

@@ -221,8 +221,9 @@ class AskScreen(ModalScreen[Any]):
             yield Static(Text(self.question))
             if not self.yes_no:
                 yield Input(value=self.value, id="answer")
-            yield Static(Text("y: yes   n / Esc: no" if self.yes_no else "Enter: ok   Esc: cancel",
-                              style="dim"))
+            yield Static(
+                Text("y: yes   n / Esc: no" if self.yes_no else "Enter: ok   Esc: cancel", style="dim")
+            )
 
     def on_key(self, event: Any) -> None:
         if self.yes_no and event.key in ("y", "n"):

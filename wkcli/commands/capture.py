@@ -213,7 +213,9 @@ def capture(
     if out is None:
         raise UsageError("name a file to record to: wkcli capture --out dump.jsonl ('-' for stdout)")
     timeouts = (
-        ("--timeout", timeout), ("--header-timeout", header_timeout), ("--idle-timeout", idle_timeout)
+        ("--timeout", timeout),
+        ("--header-timeout", header_timeout),
+        ("--idle-timeout", idle_timeout),
     )
     for name, seconds in timeouts:
         if not seconds > 0:
@@ -259,8 +261,9 @@ def capture(
         sys.stderr.flush()
         if not is_loopback(bound_host) and capture_options.token is None:
             diagnostics.warning(
-                "", "listening beyond loopback without --token: WuKongIM signs nothing, so anyone "
-                "who can reach this port can add records"
+                "",
+                "listening beyond loopback without --token: WuKongIM signs nothing, so anyone "
+                "who can reach this port can add records",
             )
 
     stats = run_capture(capture_options, observer, ready)
@@ -272,8 +275,9 @@ def capture(
     if stats.write_errors:
         where = "standard output" if capture_options.out is None else capture_options.out
         diagnostics.error(
-            "", f"cannot write to {where}: {stats.write_error}: {plural(stats.write_errors, 'request')} "
-            "not recorded (answered 500)"
+            "",
+            f"cannot write to {where}: {stats.write_error}: {plural(stats.write_errors, 'request')} "
+            "not recorded (answered 500)",
         )
         return ExitCode.OUTPUT
     return ExitCode.OK

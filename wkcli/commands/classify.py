@@ -134,8 +134,19 @@ def classify(
     """
     session = Session(color, quiet)
     criteria = Criteria.from_options(
-        kind, event, channel, channel_type, sender, since, until, limit,
-        ids, cmd, content_type, grep, grep_regex,
+        kind,
+        event,
+        channel,
+        channel_type,
+        sender,
+        since,
+        until,
+        limit,
+        ids,
+        cmd,
+        content_type,
+        grep,
+        grep_regex,
     )
     extra = _extra(decode, provenance, utc)
     terminal = session.terminal
@@ -145,9 +156,17 @@ def classify(
     writer = MESSAGES.open(fmt, terminal, Options(utc, extra, picked))
     # Rows on a terminal would mix with a progress line: only when stdout goes elsewhere.
     reader = session.reader(
-        paths, criteria, input_format, strict, writer=writer, presence=False, follow=follow, merge=merge,
+        paths,
+        criteria,
+        input_format,
+        strict,
+        writer=writer,
+        presence=False,
+        follow=follow,
+        merge=merge,
         jobs=jobs,
-        progress=not terminal.stdout_isatty, max_line=max_line,
+        progress=not terminal.stdout_isatty,
+        max_line=max_line,
     )
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:

@@ -29,7 +29,8 @@ By = Annotated[
 Top = Annotated[
     Optional[int],
     typer.Option(
-        "--top", metavar="N",
+        "--top",
+        metavar="N",
         help="With --by: the N largest groups, the rest summed as one row '(other)'.",
     ),
 ]
@@ -96,14 +97,27 @@ def count(
     session = Session(color, quiet)
     fmt = pick_format(COUNTS, fmt, session.terminal)
     criteria = Criteria.from_options(
-        kind, event, channel, channel_type, sender, since, until, limit,
-        ids, cmd, content_type, grep, grep_regex,
+        kind,
+        event,
+        channel,
+        channel_type,
+        sender,
+        since,
+        until,
+        limit,
+        ids,
+        cmd,
+        content_type,
+        grep,
+        grep_regex,
     )
     tally = Tally(split_values(by), utc=utc, top=top)
     deduper = Deduper() if dedupe else None
     if follow:
         return _follow(session, paths, criteria, input_format, strict, jobs, tally, fmt, deduper, max_line)
-    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, merge=merge, max_line=max_line)
+    reader = session.reader(
+        paths, criteria, input_format, strict, jobs=jobs, progress=True, merge=merge, max_line=max_line
+    )
     try:
         if deduper is None:
             reader.count_into(tally)
@@ -149,7 +163,9 @@ def _follow(
         if view is not None:
             view.refresh()
 
-    reader = session.reader(paths, criteria, input_format, strict, on_wait=refresh, follow=True, jobs=jobs, max_line=max_line)
+    reader = session.reader(
+        paths, criteria, input_format, strict, on_wait=refresh, follow=True, jobs=jobs, max_line=max_line
+    )
     if fmt in ("csv", "tsv"):
         raise UsageError("--follow prints a table on a terminal or JSON lines; not --format " + fmt)
     live = session.terminal.stdout_isatty and fmt in ("auto", "table")

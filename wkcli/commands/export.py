@@ -40,7 +40,8 @@ Append = Annotated[
 Partition = Annotated[
     Optional[str],
     typer.Option(
-        "--partition", metavar="day",
+        "--partition",
+        metavar="day",
         help="Parquet/CSV: FILE is a directory, one folder per table and day, hive-style "
         "(FILE/messages/day=2026-07-30/part-*.parquet), as data lakes and every engine read it.",
         rich_help_panel=options.OUTPUT,
@@ -113,7 +114,9 @@ def export(
         need_duckdb(f"export to {fmt}")
     session = Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
-    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line)
+    reader = session.reader(
+        paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line
+    )
     try:
         target = Target(to, fmt, append=append, partition=partition is not None)
         return load(session, reader, target, dedupe, not no_checks, to)
@@ -121,9 +124,7 @@ def export(
         raise UsageError(f"{to}: " + " ".join(str(exc).split())) from None
 
 
-def load(
-    session: Session, reader: Reader, target: Target, dedupe: bool, checks: bool, name: str
-) -> ExitCode:
+def load(session: Session, reader: Reader, target: Target, dedupe: bool, checks: bool, name: str) -> ExitCode:
     """Stream the reader into ``target`` (anything with a ``loader``, ``finish`` and ``discard``)."""
     from wkcli.store.feed import feed, record_errors
     from wkcli.webhook.dedupe import Deduper

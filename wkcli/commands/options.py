@@ -29,7 +29,9 @@ Paths = Annotated[
 Kind = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--kind", "-k", metavar="KIND",
+        "--kind",
+        "-k",
+        metavar="KIND",
         help="Keep only 'cmd' or 'chat' messages.",
         rich_help_panel=FILTERS,
     ),
@@ -38,7 +40,8 @@ Event = Annotated[
     Optional[list[str]],
     typer.Option(
         "--event",
-        "-e", metavar="EVENT",
+        "-e",
+        metavar="EVENT",
         help="Keep only these events: msg.notify, msg.offline, user.onlinestatus, or as the "
         "tables print them, notify, offline, presence. Repeatable, or comma-separated.",
         rich_help_panel=FILTERS,
@@ -47,7 +50,9 @@ Event = Annotated[
 Channel = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--channel", "-c", metavar="CHANNEL",
+        "--channel",
+        "-c",
+        metavar="CHANNEL",
         help="Keep only this channel_id. Repeatable.",
         rich_help_panel=FILTERS,
     ),
@@ -55,7 +60,8 @@ Channel = Annotated[
 ChannelType = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--channel-type", metavar="TYPE",
+        "--channel-type",
+        metavar="TYPE",
         help="Keep only this channel_type: a number or a name (person, group, community, ...).",
         rich_help_panel=FILTERS,
     ),
@@ -63,7 +69,9 @@ ChannelType = Annotated[
 Sender = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--from", "-f", metavar="UID",
+        "--from",
+        "-f",
+        metavar="UID",
         help="Keep only messages from this from_uid. Repeatable.",
         rich_help_panel=FILTERS,
     ),
@@ -71,7 +79,8 @@ Sender = Annotated[
 Since = Annotated[
     Optional[str],
     typer.Option(
-        "--since", metavar="TIME",
+        "--since",
+        metavar="TIME",
         help="Keep messages sent at or after this time: 2h, 30m, 1d, today, 2026-07-30T10:00, "
         "Unix seconds. Times without a zone are local.",
         rich_help_panel=FILTERS,
@@ -80,7 +89,8 @@ Since = Annotated[
 Until = Annotated[
     Optional[str],
     typer.Option(
-        "--until", metavar="TIME",
+        "--until",
+        metavar="TIME",
         help="Keep messages sent before this time (same forms as --since).",
         rich_help_panel=FILTERS,
     ),
@@ -88,7 +98,9 @@ Until = Annotated[
 Limit = Annotated[
     Optional[int],
     typer.Option(
-        "--limit", "-n", metavar="N",
+        "--limit",
+        "-n",
+        metavar="N",
         help="Stop after this many matching messages (presence entries do not count).",
         rich_help_panel=FILTERS,
     ),
@@ -96,7 +108,8 @@ Limit = Annotated[
 Ids = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--id", metavar="ID",
+        "--id",
+        metavar="ID",
         help="Keep only this message: message_id, message_idstr or client_msg_no. Repeatable.",
         rich_help_panel=FILTERS,
     ),
@@ -104,7 +117,8 @@ Ids = Annotated[
 Cmd = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--cmd", metavar="NAME",
+        "--cmd",
+        metavar="NAME",
         help="Keep only CMD messages whose payload names this cmd (typing, unreadClear, ...). Repeatable.",
         rich_help_panel=FILTERS,
     ),
@@ -112,7 +126,8 @@ Cmd = Annotated[
 ContentType = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--content-type", metavar="TYPE",
+        "--content-type",
+        metavar="TYPE",
         help="Keep only this payload type: a number or a name (text, image, file, cmd, system, ...).",
         rich_help_panel=FILTERS,
     ),
@@ -120,7 +135,8 @@ ContentType = Annotated[
 Grep = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--grep", metavar="TEXT",
+        "--grep",
+        metavar="TEXT",
         help="Keep only messages whose decoded payload, ids or uids contain TEXT (any case). "
         "Repeatable: all must match.",
         rich_help_panel=FILTERS,
@@ -129,7 +145,8 @@ Grep = Annotated[
 GrepRegex = Annotated[
     Optional[list[str]],
     typer.Option(
-        "--grep-regex", metavar="PATTERN",
+        "--grep-regex",
+        metavar="PATTERN",
         help="As --grep, with a regular expression (Python syntax, any case).",
         rich_help_panel=FILTERS,
     ),
@@ -137,7 +154,8 @@ GrepRegex = Annotated[
 InputFormat = Annotated[
     str,
     typer.Option(
-        "--input-format", metavar="FORMAT",
+        "--input-format",
+        metavar="FORMAT",
         help="How to read the input: auto, jsonl (one value per line), json (values may span "
         "lines), log (text before the JSON).",
         rich_help_panel=INPUT,
@@ -192,7 +210,8 @@ Strict = Annotated[
 Color = Annotated[
     str,
     typer.Option(
-        "--color", metavar="WHEN",
+        "--color",
+        metavar="WHEN",
         help="Colour: auto (a terminal, unless NO_COLOR or TERM=dumb), always, never.",
         rich_help_panel=OUTPUT,
     ),
@@ -200,7 +219,8 @@ Color = Annotated[
 Quiet = Annotated[
     bool,
     typer.Option(
-        "--quiet", "-q",
+        "--quiet",
+        "-q",
         help="No warnings and no summary on stderr (errors still show).",
         rich_help_panel=OUTPUT,
     ),
@@ -209,7 +229,6 @@ Utc = Annotated[
     bool,
     typer.Option("--utc", help="Show times in UTC instead of local time.", rich_help_panel=OUTPUT),
 ]
-
 
 
 def fields_option(names: str) -> object:

@@ -94,7 +94,9 @@ def presence(
     picked = presence_fields(fields)
     options.check_fields(picked, fmt)
     writer = PRESENCE.open(fmt, terminal, Options(utc, fields=picked))
-    reader = session.reader(paths, criteria, input_format, strict, writer=writer, follow=follow, max_line=max_line)
+    reader = session.reader(
+        paths, criteria, input_format, strict, writer=writer, follow=follow, max_line=max_line
+    )
 
     def malformed(entry: PresenceEntry, reason: str) -> None:
         reader.stats.malformed += 1

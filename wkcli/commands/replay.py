@@ -172,7 +172,9 @@ def replay(
     from wkcli.output.live import ReplayView
 
     if to is None:
-        raise UsageError("name the server to send to: wkcli replay dump.jsonl --to http://localhost:8000/webhook")
+        raise UsageError(
+            "name the server to send to: wkcli replay dump.jsonl --to http://localhost:8000/webhook"
+        )
     check_http_url(to, "--to")
     if concurrency < 1:
         raise UsageError("--concurrency must be 1 or more")
@@ -196,14 +198,30 @@ def replay(
     )
     session = Session(color, quiet)
     criteria = Criteria.from_options(
-        kind, event, channel, channel_type, sender, since, until, limit,
-        ids, cmd, content_type, grep, grep_regex,
+        kind,
+        event,
+        channel,
+        channel_type,
+        sender,
+        since,
+        until,
+        limit,
+        ids,
+        cmd,
+        content_type,
+        grep,
+        grep_regex,
     )
     stop = StopFlag()
     # The reader runs on a thread of its own; its wait hook is where a stop reaches it.
     reader = session.reader(
-        paths, criteria, input_format, strict,
-        on_wait=stop.check, follow=follow, max_line=max_line,
+        paths,
+        criteria,
+        input_format,
+        strict,
+        on_wait=stop.check,
+        follow=follow,
+        max_line=max_line,
     )
     planner = Planner(reader)
     view = ReplayView(session.terminal, color)
@@ -219,7 +237,7 @@ def replay(
         f"{plural(stats.presence, 'presence entry', 'presence entries')}"
     )
     read += f", {stats.malformed:,} malformed)" if stats.malformed else ")"
-    stopped = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}.get(stop.signal or 0)
+    stopped = {int(signal.SIGINT): "Ctrl-C", int(signal.SIGTERM): "SIGTERM"}.get(stop.signal or 0)
     if stopped:
         read = f"stopped by {stopped}: {read}"
     if dry_run:

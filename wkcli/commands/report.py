@@ -28,16 +28,17 @@ Format = Annotated[
 Html = Annotated[
     Optional[str],
     typer.Option(
-        "--html", metavar="FILE",
-        help="Also write the report as one self-contained HTML page (no network needed; '-' for "
-        "stdout).",
+        "--html",
+        metavar="FILE",
+        help="Also write the report as one self-contained HTML page (no network needed; '-' for stdout).",
         rich_help_panel=options.OUTPUT,
     ),
 ]
 Bucket = Annotated[
     Optional[str],
     typer.Option(
-        "--bucket", metavar="SIZE",
+        "--bucket",
+        metavar="SIZE",
         help="Timeline bucket: 1s, 1m, 5m, 10m, 1h, 1d (default: chosen from the time span).",
         rich_help_panel=options.OUTPUT,
     ),
@@ -104,10 +105,21 @@ def report(
             raise UsageError("--follow draws the report on a terminal or prints JSON lines; not with --html")
 
         def make_reader(on_wait: Callable[[], None]) -> Reader:
-            return session.reader(paths, criteria, input_format, strict, on_wait=on_wait, follow=True, jobs=jobs, max_line=max_line)
+            return session.reader(
+                paths,
+                criteria,
+                input_format,
+                strict,
+                on_wait=on_wait,
+                follow=True,
+                jobs=jobs,
+                max_line=max_line,
+            )
 
         return _follow(session, make_reader, state, fmt, utc, _title(paths))
-    reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line)
+    reader = session.reader(
+        paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line
+    )
     try:
         for item in reader:
             state.add(item)
@@ -140,8 +152,12 @@ def _write_html(session: Session, result: dict[str, Any], target: str, title: st
 
 
 def _follow(
-    session: Session, make_reader: Callable[[Callable[[], None]], Reader], state: Any, fmt: str,
-    utc: bool, title: str,
+    session: Session,
+    make_reader: Callable[[Callable[[], None]], Reader],
+    state: Any,
+    fmt: str,
+    utc: bool,
+    title: str,
 ) -> ExitCode:
     """--follow: the panels redrawn in place on a terminal; elsewhere (or -o json) a JSON line per change."""
     from wkcli.output.live import FollowedCounts

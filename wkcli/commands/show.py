@@ -70,4 +70,3 @@ def show(
     if not views and code == ExitCode.OK:
         code = ExitCode.MALFORMED
     return code
-

@@ -27,10 +27,12 @@ Query = Annotated[
 Db = Annotated[
     Optional[str],
     typer.Option(
-        "--db", metavar="FILE",
+        "--db",
+        metavar="FILE",
         help="Keep the tables in this DuckDB file: with PATHs they are (re)loaded into it; without, "
         "FILE is queried as it is and no input is read.",
-        rich_help_panel=options.INPUT, show_default=False,
+        rich_help_panel=options.INPUT,
+        show_default=False,
     ),
 ]
 Schema = Annotated[
@@ -53,8 +55,9 @@ def sql(
     db: Db = None,
     schema: Schema = False,
     fmt: Format = "auto",
-    dedupe: Annotated[bool, typer.Option("--dedupe", help="One messages row per message.",
-                                         rich_help_panel=options.FILTERS)] = False,
+    dedupe: Annotated[
+        bool, typer.Option("--dedupe", help="One messages row per message.", rich_help_panel=options.FILTERS)
+    ] = False,
     no_checks: NoChecks = False,
     kind: options.Kind = None,
     event: options.Event = None,
@@ -104,7 +107,9 @@ def sql(
             code = ExitCode.OK
         else:
             criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
-            reader = session.reader(paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line)
+            reader = session.reader(
+                paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line
+            )
             if db is None:
                 import shutil
                 import tempfile  # here: tempfile costs every wkcli start 2 ms

@@ -9,9 +9,9 @@ import orjson
 import typer
 
 from wkcli.commands import options
-from wkcli.commands.session import Session, guarded
 from wkcli.commands.replay import EXIT_HELP as EXIT_HELP  # the same statuses as replay
 from wkcli.commands.replay import SENDING, Concurrency, DryRun, Header, Rate, Timeout, To
+from wkcli.commands.session import Session, guarded
 from wkcli.errors import ExitCode, UsageError
 from wkcli.read.accounting import plural
 
@@ -189,7 +189,9 @@ def trigger(
     if count < 1:
         raise UsageError("--count must be 1 or more")
     if output not in (None, "jsonl"):
-        raise UsageError(f"--format: only jsonl (the bodies as a dump) is written, not {output!r}; leave it out to send")
+        raise UsageError(
+            f"--format: only jsonl (the bodies as a dump) is written, not {output!r}; leave it out to send"
+        )
     spec = Spec(
         kind=kind,
         content=content,
@@ -224,9 +226,13 @@ def trigger(
         raise UsageError("--rate must be more than 0")
     if timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
-    send_options = SendOptions(concurrency=concurrency, rate=rate, timeout=timeout, headers=parse_headers(header))
+    send_options = SendOptions(
+        concurrency=concurrency, rate=rate, timeout=timeout, headers=parse_headers(header)
+    )
     stop = StopFlag()
-    summary = run_trigger(builder, count, to, ReplayView(session.terminal, color), send_options, dry_run, stop)
+    summary = run_trigger(
+        builder, count, to, ReplayView(session.terminal, color), send_options, dry_run, stop
+    )
     if dry_run:
         session.diagnostics.note(f"dry run: {plural(count, 'request')} shown, nothing sent")
         return ExitCode.OK

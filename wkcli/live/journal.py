@@ -133,8 +133,11 @@ class Journal:
             return
         self._reopen_said = failed is not None
         if failed is not None:
-            self.report("reopen-failed", f"{self.path}: cannot reopen ({failed}): still writing to the file "
-                        "open before; trying again with every batch")
+            self.report(
+                "reopen-failed",
+                f"{self.path}: cannot reopen ({failed}): still writing to the file "
+                "open before; trying again with every batch",
+            )
         else:
             self.report("reopened", f"{self.path}: reopened")
 

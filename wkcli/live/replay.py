@@ -178,7 +178,7 @@ class Planner:
             partial = len(kept) < len(group)
             # A lone object named msg.notify by --event is sent as the array WuKongIM sends.
             as_sent = original is not None and not (event == MSG_NOTIFY and not as_list)
-            if not partial and as_sent:
+            if original is not None and not partial and as_sent:
                 body = original
             else:
                 body = _encode(kept, event, as_list)
@@ -267,6 +267,7 @@ def replay(
         for request in planner:
             record(Result(request, dry_run=True, url=request.url(url), headers=headers))
         return summary
+
     def fresh(request: Outgoing) -> Result:
         return Result(request, url=request.url(url))
 

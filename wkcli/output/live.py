@@ -221,4 +221,3 @@ class FollowedCounts:
             out = self.terminal.stdout_bytes
             out.write(line + b"\n")
             out.flush()
-

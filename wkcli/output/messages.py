@@ -152,7 +152,10 @@ class DelimitedWriter:
         self._buffer = io.StringIO()
         if self.tsv:
             self._writer = csv.writer(
-                self._buffer, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=None,
+                self._buffer,
+                delimiter="\t",
+                quoting=csv.QUOTE_NONE,
+                escapechar=None,
                 lineterminator="\n",
             )
         else:

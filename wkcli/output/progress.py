@@ -34,8 +34,7 @@ class ProgressLine:
         bar = "#" * filled + "-" * (self.width - filled)
         shown = name if len(name) <= 40 else "…" + name[-39:]
         self._write(
-            f"\rwkcli: {sanitize(shown)} [{bar}] {share:4.0%} "
-            f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB{_ERASE}"
+            f"\rwkcli: {sanitize(shown)} [{bar}] {share:4.0%} {done / 1e6:,.0f}/{total / 1e6:,.0f} MB{_ERASE}"
         )
         self._shown = True
 

@@ -95,10 +95,10 @@ def page(result: dict[str, Any], title: str, utc: bool) -> str:
         _findings(result["findings"]),
     ]
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>wkcli report: {_e(title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>wkcli report: {_e(title)}</h1><p class=\"sub\">{_e(span)}</p><main>"
+        f'<h1>wkcli report: {_e(title)}</h1><p class="sub">{_e(span)}</p><main>'
         + "".join(panels)
         + f"</main><footer>wkcli {_e(__version__)} · hover a bar for its exact numbers</footer>"
         "</body></html>\n"
@@ -125,8 +125,9 @@ def _text(x: float, y: float, text: str, cls: str = "", anchor: str = "start") -
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{klass}>{text}</text>'
 
 
-def _hbars(rows: list[tuple[str, int, str]], total: int, cls: str = "bar", label: int = LABEL,
-           width: int = HALF) -> str:
+def _hbars(
+    rows: list[tuple[str, int, str]], total: int, cls: str = "bar", label: int = LABEL, width: int = HALF
+) -> str:
     """Horizontal bars: (label, count, class) per row, each with its exact numbers in a title."""
     if not rows:
         return _svg(width, ROW, _text(0, 15, "nothing to show", "muted"))
@@ -145,8 +146,9 @@ def _hbars(rows: list[tuple[str, int, str]], total: int, cls: str = "bar", label
     return _svg(width, len(rows) * ROW, "".join(parts))
 
 
-def _vbars(columns: list[tuple[str, list[tuple[int, str, str]]]], height: int = 170,
-           width: int = WIDE) -> str:
+def _vbars(
+    columns: list[tuple[str, list[tuple[int, str, str]]]], height: int = 170, width: int = WIDE
+) -> str:
     """Vertical bars, stacked: (label, [(count, class, title)]) per column; time labels under them."""
     if not columns:
         return _svg(width, 30, _text(0, 15, "nothing to show", "muted"))
@@ -155,12 +157,15 @@ def _vbars(columns: list[tuple[str, list[tuple[int, str, str]]]], height: int = 
     top = max(sum(c for c, _, _ in stack) for _, stack in columns) or 1
     step = (width - left) / len(columns)
     gap = 1 if step > 3 else 0
-    parts = [f'<line x1="{left}" y1="{8 + plot}" x2="{width}" y2="{8 + plot}" class="grid"/>',
-             f'<line x1="{left}" y1="8" x2="{width}" y2="8" class="grid"/>',
-             _text(left - 6, 12, f"{top:,}", "muted", "end"), _text(left - 6, 8 + plot, "0", "muted", "end")]
+    parts = [
+        f'<line x1="{left}" y1="{8 + plot}" x2="{width}" y2="{8 + plot}" class="grid"/>',
+        f'<line x1="{left}" y1="8" x2="{width}" y2="8" class="grid"/>',
+        _text(left - 6, 12, f"{top:,}", "muted", "end"),
+        _text(left - 6, 8 + plot, "0", "muted", "end"),
+    ]
     for index, (_, stack) in enumerate(columns):
         x = left + index * step
-        y = 8 + plot
+        y: float = 8 + plot
         for count, cls, title in stack:
             h = count / top * plot
             if count:
@@ -210,8 +215,10 @@ def _timeline(timeline: dict[str, Any]) -> str:
     columns = []
     for b in buckets:
         label, cmd, chat = _e(b["label"]), b["cmd"], b["chat"]
-        stack = [(cmd, "cmd", f"{label}: {cmd:,} cmd of {cmd + chat:,}"),
-                 (chat, "chat", f"{label}: {chat:,} chat of {cmd + chat:,}")]
+        stack = [
+            (cmd, "cmd", f"{label}: {cmd:,} cmd of {cmd + chat:,}"),
+            (chat, "chat", f"{label}: {chat:,} chat of {cmd + chat:,}"),
+        ]
         columns.append((b["label"], stack))
     note = f"messages per {_duration(step)}, cmd and chat stacked" if step else "no message has a time"
     if timeline["untimed"]:
@@ -239,7 +246,7 @@ def _fanout(fanout: dict[str, Any]) -> str:
     if fanout["largest"]:
         cells = "".join(
             f'<tr><td class="n">{e["recipients"]:,}</td><td>{_e(e["message_id"])}</td>'
-            f'<td>{_e(_key(e["channel_id"]))}</td><td>{_e(_key(e["from_uid"]))}</td><td>{_e(e["source"])}</td></tr>'
+            f"<td>{_e(_key(e['channel_id']))}</td><td>{_e(_key(e['from_uid']))}</td><td>{_e(e['source'])}</td></tr>"
             for e in fanout["largest"][:5]
         )
         body += ('<div class="scroll"><table><tr><th>recipients</th><th>message</th><th>channel</th>'
@@ -287,13 +294,16 @@ def _retries(retries: dict[str, Any], buckets: list[dict[str, Any]]) -> str:
     columns = [(b["label"], [(b["retries"], "retries", f"{_e(b['label'])}: {b['retries']:,} retries")])
                for b in buckets]  # fmt: skip
     if retries["retries"]:
-        note = (f"{retries['retries']:,} deliveries of a message already delivered in the same event: "
-                "a receiver not answering HTTP 200 in time")
+        note = (
+            f"{retries['retries']:,} deliveries of a message already delivered in the same event: "
+            "a receiver not answering HTTP 200 in time"
+        )
     else:
         note = "no message was delivered twice in the same event"
     if retries["forgotten"]:
-        note += (f"; repeats are spotted among the last {retries['remembered'] // 2:,} or more messages "
-                 "per event")
+        note += (
+            f"; repeats are spotted among the last {retries['remembered'] // 2:,} or more messages per event"
+        )
     return _panel("Retries", _e(note), _vbars(columns, 130), wide=True)
 
 

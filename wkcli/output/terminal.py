@@ -98,7 +98,7 @@ class _StdoutRaw(io.FileIO):
     the buffer above it stays C, so small writes cost nothing more.
     """
 
-    def write(self, data):  # type: ignore[override]
+    def write(self, data):
         try:
             return super().write(data)
         except BrokenPipeError:

@@ -290,7 +290,6 @@ class Ledger:
             )
 
 
-
 def summary_line(stats: Stats, filtered: bool = False) -> str:
     """One line accounting for every record read."""
     parts = [f"{plural(stats.messages, 'message')} ({stats.cmd:,} cmd, {stats.chat:,} chat)"]

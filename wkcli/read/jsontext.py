@@ -52,7 +52,7 @@ class BigNumber(float):
 
     __str__ = __repr__
 
-    def __reduce__(self):  # type: ignore[override]
+    def __reduce__(self):
         return (BigNumber, (self.text,))
 
 
@@ -123,6 +123,14 @@ class _Encoder(json.JSONEncoder):
         string = encoder.encode_basestring_ascii if self.ensure_ascii else encoder.encode_basestring
         make = encoder._make_iterencode  # type: ignore[attr-defined]
         return make(
-            {} if self.check_circular else None, self.default, string, self.indent, _float_text,
-            self.key_separator, self.item_separator, self.sort_keys, self.skipkeys, _one_shot,
+            {} if self.check_circular else None,
+            self.default,
+            string,
+            self.indent,
+            _float_text,
+            self.key_separator,
+            self.item_separator,
+            self.sort_keys,
+            self.skipkeys,
+            _one_shot,
         )(o, 0)

@@ -45,14 +45,11 @@ class LongLine(bytes):
         self.limit = limit
         return self
 
-    def __reduce__(self):  # type: ignore[override]  # workers send these to the main process
+    def __reduce__(self):  # workers send these to the main process
         return (LongLine, (self.size, self.limit))
 
     def reason(self) -> str:
-        return (
-            f"line is {self.size:,} bytes, over the --max-line limit of {format_size(self.limit)}: "
-            "skipped"
-        )
+        return f"line is {self.size:,} bytes, over the --max-line limit of {format_size(self.limit)}: skipped"
 
 
 class NotText(Exception):

@@ -82,7 +82,9 @@ def _followed(reader: Reader, path: str) -> Iterator[object]:
             ledger.error(source.name, "binary data, not JSON text (a binary file, or UTF-16?)", count=False)
             return
         name = source.name
-        lines = follow_lines(path, source, reader.options.on_wait, idle=True, max_line=reader.options.max_line)
+        lines = follow_lines(
+            path, source, reader.options.on_wait, idle=True, max_line=reader.options.max_line
+        )
         for value in read_values(lines, reader.options.input_format):
             if value is IDLE:
                 yield IDLE

@@ -109,7 +109,10 @@ def _from_value(
             yield Problem(origin, "records nested too deeply")
             return
         yield from _from_value(
-            rec_body, rec_event or event, origin, rec_time if rec_time is not None else received,
+            rec_body,
+            rec_event or event,
+            origin,
+            rec_time if rec_time is not None else received,
             nesting + 1,
         )
     elif kind is str:
@@ -138,8 +141,7 @@ def _from_list(
             else:
                 yield Problem(
                     origin,
-                    f"element {index + 1} of the user.onlinestatus body is "
-                    f"{json_type(entry)}, not a string",
+                    f"element {index + 1} of the user.onlinestatus body is {json_type(entry)}, not a string",
                 )
         return
     message_event = event or MSG_NOTIFY

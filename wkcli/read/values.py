@@ -128,11 +128,7 @@ def read_values(
             # after a key that ended the line before): anything else is not part of this value.
             # (An indented line never starts a record: most lines of a value are not looked at.)
             if (first != b" " and first != b"\t" and _starts_record(line, prefixed)) or (
-                stripped
-                and stack
-                and stack[-1] == b"{"
-                and stripped[:1] not in (b'"', b"}")
-                and last != b":"
+                stripped and stack and stack[-1] == b"{" and stripped[:1] not in (b'"', b"}") and last != b":"
             ):
                 if not over:
                     yield Bad(pending_line, "incomplete JSON value (the record seems cut off)")
@@ -294,7 +290,7 @@ def _starts_record(line: bytes, prefixed: bool) -> bool:
     first = line[:1]
     if first in (b"{", b"["):
         return True
-    if not prefixed or not first or first in b" \t\r}],\"":
+    if not prefixed or not first or first in b' \t\r}],"':
         return False
     if _LOG_LINE.match(line):
         return True

@@ -82,7 +82,7 @@ class DuckLoader:
             types = ", ".join(f"'{c.name}': '{_transport(c)[0]}'" for c in columns)
             exprs = ", ".join(_transport(c)[1] for c in columns)
             self._sql[table] = (
-                f'INSERT INTO "{table}" SELECT {exprs} FROM read_json(\'{path}\', '
+                f"INSERT INTO \"{table}\" SELECT {exprs} FROM read_json('{path}', "
                 f"format='newline_delimited', columns={{{types}}}, maximum_object_size={_MAX_OBJECT})"
             )
 
@@ -142,7 +142,7 @@ def copy_out(
         options += ["PARTITION_BY (day)", "FILENAME_PATTERN 'part-{uuid}'"]
         if append:
             options.append("OVERWRITE_OR_IGNORE true")
-    con.execute(f"COPY (SELECT {select} FROM \"{table}\") TO {_quote(dest)} ({', '.join(options)})")
+    con.execute(f'COPY (SELECT {select} FROM "{table}") TO {_quote(dest)} ({", ".join(options)})')
 
 
 def load_file(con: duckdb.DuckDBPyConnection, table: str, path: str, fmt: str) -> None:

@@ -30,8 +30,12 @@ MESSAGES = (
     _c("channel_type", "INTEGER", "channel_type number (1 person, 2 group, ...)"),
     _c("channel_type_name", "VARCHAR", "channel_type named: person, group, community, ..."),
     _c("from_uid", "VARCHAR", "sender uid (empty for system senders in v2)"),
-    _c("message_id", "UBIGINT", "message_id, exact unsigned 64-bit; SQLite: INTEGER when below 2^63, "
-       "else null (use message_idstr)", "INTEGER"),  # fmt: skip
+    _c(
+        "message_id",
+        "UBIGINT",
+        "message_id, exact unsigned 64-bit; SQLite: INTEGER when below 2^63, else null (use message_idstr)",
+        "INTEGER",
+    ),  # fmt: skip
     _c("message_idstr", "VARCHAR", "message id as exact text: the key to join and deduplicate on"),
     _c("client_msg_no", "VARCHAR", "client_msg_no (the sender's own id)"),
     _c("message_seq", "BIGINT", "message_seq in its channel"),

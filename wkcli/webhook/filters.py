@@ -81,8 +81,7 @@ class Criteria:
         start, end = _when("since", since), _when("until", until)
         if start is not None and end is not None and start >= end:
             raise BadValue(
-                "since",
-                f"{since!r} is not before --until {until!r}: the window is empty", aside=True
+                "since", f"{since!r} is not before --until {until!r}: the window is empty", aside=True
             )
         return cls(
             kinds=kinds,
@@ -104,9 +103,16 @@ class Criteria:
     def beyond_kind_and_event(self) -> bool:
         """True when the criteria test more than a message's kind and event (the fast paths' limit)."""
         return bool(
-            self.channels or self.channel_types or self.senders or self.ids or self.cmds
-            or self.content_types or self.grep or self.grep_regex
-            or self.since is not None or self.until is not None
+            self.channels
+            or self.channel_types
+            or self.senders
+            or self.ids
+            or self.cmds
+            or self.content_types
+            or self.grep
+            or self.grep_regex
+            or self.since is not None
+            or self.until is not None
         )
 
     def selects(self) -> bool:

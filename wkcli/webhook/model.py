@@ -31,6 +31,7 @@ CHANNEL_TYPE_NAMES: dict[int, str] = {
     12: "agent group",
 }
 
+
 def channel_type_name(value: Any) -> str:
     """``group`` for 2, and so on; an unknown number as ``type 77``; other values as text."""
     if type(value) is int:
@@ -129,9 +130,7 @@ class PresenceEntry:
 
     kind = None
 
-    def __init__(
-        self, text: str, origin: Origin, received: float | None = None, index: int = 0
-    ) -> None:
+    def __init__(self, text: str, origin: Origin, received: float | None = None, index: int = 0) -> None:
         self.text = text
         self.event = USER_ONLINESTATUS
         self.origin = origin

@@ -55,8 +55,15 @@ class Query:
     def needs_message(self) -> bool:
         """True when rows must be decoded to be judged (more than kind, event and time)."""
         c = self.criteria
-        return bool(c.channels or c.channel_types or c.senders or self.ids or self.cmds
-                    or self.content_types or self.text)
+        return bool(
+            c.channels
+            or c.channel_types
+            or c.senders
+            or self.ids
+            or self.cmds
+            or self.content_types
+            or self.text
+        )
 
 
 def tokens(text: str) -> list[tuple[int, str | None, str]]:
@@ -175,8 +182,12 @@ def matcher(query: Query) -> Callable[[Message], bool] | None:
 def haystack(message: Message) -> str:
     """What free text is looked for in: ids, uids, channel and the decoded payload, lower-cased."""
     data = message.data
-    parts = [message.id_text, str(data.get("client_msg_no") or ""), str(data.get("from_uid") or ""),
-             str(data.get("channel_id") or "")]
+    parts = [
+        message.id_text,
+        str(data.get("client_msg_no") or ""),
+        str(data.get("from_uid") or ""),
+        str(data.get("channel_id") or ""),
+    ]
     to_uids = data.get("to_uids")
     if type(to_uids) is list:
         parts.extend(str(uid) for uid in to_uids)

@@ -197,7 +197,7 @@ class Report:
         if is_cmd:
             self.cmd_names.add(decoded.cmd or f"({_type_name(ctype).strip('()')})")
         if received is not None and timed:
-            self._lag(received - ts)
+            self._lag(received - ts)  # type: ignore[operator]  # timed: ts is a number
         found = None
         if message.event == MSG_OFFLINE:
             found = recipients(data)
@@ -315,7 +315,7 @@ class Report:
             out[name] = _percentile(self.lag_negative, bins, measured, share)
         # Leading and trailing empty bins say nothing; the percentiles are read before trimming.
         used = [i for i, b in enumerate(bins) if b["count"]]
-        out["bins"] = bins[used[0]: used[-1] + 1] if used else []
+        out["bins"] = bins[used[0] : used[-1] + 1] if used else []
         return out
 
 
@@ -347,7 +347,7 @@ _STATUS = "\0status:"  # marks a payload status among content types (no JSON str
 
 def _type_name(ctype: Any) -> str:
     if type(ctype) is str and ctype.startswith(_STATUS):
-        return f"({ctype[len(_STATUS):]})"
+        return f"({ctype[len(_STATUS) :]})"
     return content_type_name(ctype) or "(no type)"
 
 

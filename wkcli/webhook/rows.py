@@ -169,10 +169,19 @@ class RowChecker(Checker):
         super()._note(code, item, detail)
         rule = RULES[code]
         origin: Origin = item.origin
-        ident = item.id_text if type(item) is Message else None  # type: ignore[union-attr]
+        ident = item.id_text if type(item) is Message else None
         self.rows.append(
-            _problem(code, rule.level, rule.title, origin.path, origin.line, ident or None, item.event,
-                     micros(item.time), detail)  # fmt: skip
+            _problem(
+                code,
+                rule.level,
+                rule.title,
+                origin.path,
+                origin.line,
+                ident or None,
+                item.event,
+                micros(item.time),
+                detail,
+            )  # fmt: skip
         )
 
 

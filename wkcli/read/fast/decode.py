@@ -46,14 +46,14 @@ class Envelope(msgspec.Struct, forbid_unknown_fields=True):
     """Exactly ``{"event": ..., "data": ...}``: any other key may change how a record is read."""
 
     event: str
-    data: Body  # type: ignore[valid-type]
+    data: Body
 
 
 class Capture(msgspec.Struct, forbid_unknown_fields=True):
     """A record as ``wkcli capture`` writes it, with the body as JSON: nothing else."""
 
     event: str
-    body: Body  # type: ignore[valid-type]
+    body: Body
     received_at: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
     path: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
     query: Union[msgspec.Raw, msgspec.UnsetType] = UNSET

@@ -233,7 +233,14 @@ class Scan:
             for start, end in zip(points[1:-1], points[2:], strict=True):
                 workers.append(
                     fork(
-                        self, fd, start, end, self.out is not None, leave, self.options.input_format, block,
+                        self,
+                        fd,
+                        start,
+                        end,
+                        self.out is not None,
+                        leave,
+                        self.options.input_format,
+                        block,
                         max_line,
                     )
                 )
