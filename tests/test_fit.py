@@ -206,3 +206,33 @@ def test_report_panels_use_the_one_style_table() -> None:
     import wkcli.output.report_terminal as panels
 
     assert not hasattr(panels, "STYLES") and ROLES["cmd"] and ROLES["warning"]
+
+
+def test_a_report_piped_to_a_pager_wraps_at_the_terminal_it_is_read_on() -> None:
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    from conftest import wkcli_executable
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 60, 0, 0))
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    try:
+        done = subprocess.run(
+            [wkcli_executable(), "check", str(Path(__file__).parent.parent / "samples" / "problems.jsonl")],
+            stdout=subprocess.PIPE,
+            stderr=terminal,  # a person at a 60-column terminal, stdout into `less`
+            stdin=subprocess.DEVNULL,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    lines = done.stdout.decode().splitlines()
+    assert lines and max(len(line) for line in lines) <= 60
+    assert max(len(line) for line in lines) > 40  # wrapped at that width, not far narrower

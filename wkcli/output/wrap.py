@@ -52,7 +52,8 @@ def wrap_units(
 
 
 def text_width(terminal: object) -> int:
-    """The width text views wrap at: the terminal's (or COLUMNS); 100 in a pipe, to read in a pager."""
+    """The width text views wrap at: the terminal's (or COLUMNS); in a pipe, the width of the
+    terminal a person reads it on (``wkcli check dump | less``), else 100."""
     import os
 
     from wkcli.output.layout import terminal_width
@@ -60,4 +61,10 @@ def text_width(terminal: object) -> int:
     sized = getattr(terminal, "width", None) or os.environ.get("COLUMNS")
     if sized or getattr(terminal, "stdout_isatty", False):
         return max(terminal_width(terminal), 20)
+    if getattr(terminal, "stderr_isatty", False):
+        stderr = getattr(terminal, "stderr", None)
+        try:
+            return max(os.get_terminal_size(stderr.fileno()).columns, 20)  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):
+            pass
     return 100
