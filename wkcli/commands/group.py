@@ -6,10 +6,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from typer import _click
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit
 
+from wkcli.commands.clicklib import ClickException, NoArgsIsHelpError
 from wkcli.errors import ExitCode
 from wkcli.text import sanitize
 
@@ -31,9 +31,9 @@ class WkcliGroup(TyperGroup):
     ) -> Any:
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except _click.exceptions.NoArgsIsHelpError:
+        except NoArgsIsHelpError:
             code = ExitCode.USAGE  # the help was printed already
-        except _click.exceptions.ClickException as exc:
+        except ClickException as exc:
             ctx = getattr(exc, "ctx", None)
             path = ctx.command_path if ctx is not None else (prog_name or "wkcli")
             _say(f"wkcli: error: {sanitize(exc.format_message())}")

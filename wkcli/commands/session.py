@@ -178,11 +178,9 @@ class Session:
 
 def _command_name() -> str:
     """The running subcommand's name (``count``), for messages that show how to call it."""
-    from typer._click.globals import get_current_context
+    from wkcli.commands.clicklib import current_command_name
 
-    ctx = get_current_context(silent=True)
-    name = ctx.info_name if ctx is not None else None
-    return name or "classify"
+    return current_command_name() or "classify"
 
 
 F = TypeVar("F", bound=Callable[..., Any])
