@@ -16,7 +16,7 @@ from wkcli.read import fast
 from wkcli.read.accounting import BulkTally, Diagnostics, Item, Ledger, Stats
 from wkcli.read.lines import NotText, TruncatedInput, iter_lines
 from wkcli.read.options import ReadOptions
-from wkcli.read.source import Input, open_input, progress_reporter
+from wkcli.read.source import Input, is_remote, open_input, progress_reporter
 from wkcli.read.values import Bad, Skip, Value, read_values
 from wkcli.webhook.filters import Criteria, Seen, build
 from wkcli.webhook.model import Message
@@ -95,12 +95,15 @@ class Reader:
                 yield from self.read_path(path)
 
     def _expand(self, paths: list[str]) -> list[str]:
-        """Directories become the files under them, in name order (hidden ones left out)."""
+        """Directories become the files under them, in name order (hidden ones left out); a remote
+        glob (``s3://bucket/dumps/*.jsonl``) the files it matches."""
         from wkcli.read.several import files_under
 
         out: list[str] = []
         for path in paths:
-            if path != "-" and os.path.isdir(path):
+            if is_remote(path):
+                out.extend(self._expand_remote(path))
+            elif path != "-" and os.path.isdir(path):
                 found = files_under(path)
                 if self.diagnostics is not None:
                     count = len(found)
@@ -109,6 +112,14 @@ class Reader:
             else:
                 out.append(path)
         return out
+
+    def _expand_remote(self, path: str) -> list[str]:
+        from wkcli.cluster.remote import expand  # fsspec, only when a remote path is named
+
+        try:
+            return expand(path)
+        except UnreadableInput:
+            return [path]  # read in its turn, where what is wrong is reported as for any file
 
     def records(self) -> Iterator[tuple[Value, list[Item]]]:
         """Each webhook record read, with all its messages and presence entries (kept or not).
@@ -163,6 +174,8 @@ class Reader:
                 if per_value is not None:
                     for value in read_values(self._lines(path, source), input_format, max_line):
                         yield from per_value(value, name)
+                elif scan is not None and self.options.ranges is not None:
+                    yield from self.options.ranges.read(self.paths, path, source, scan, ledger, self.criteria)
                 elif scan is not None and fast.worth_it(source, self.options.tuning):
                     yield from scan.scan(source, ledger)
                 else:
