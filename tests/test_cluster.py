@@ -11,6 +11,7 @@ import gzip
 import importlib.util
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -243,3 +244,20 @@ def test_help_imports_neither_dask_nor_fsspec():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.strip() == b"[]"
+
+
+def test_ctrl_c_stops_with_the_account_and_exit_130(tmp_path, cluster):
+    dump = _dump(tmp_path / "dump.jsonl", "offline", 6000)
+    exe = Path(sys.executable).parent / "wkcli"
+    env = {**os.environ, "WKCLI_CLUSTER_RANGE": RANGE}
+    argv = [str(exe), "classify", "-o", "jsonl", str(dump), "--cluster", cluster]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    # The output is far larger than a pipe holds: once it starts, wkcli waits on us until we read.
+    assert proc.stdout.read(1)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stdout.read()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 130, err
+    assert "stopped by Ctrl-C" in err and "Traceback" not in err
+    assert len(rest) + 1 < len(_wkcli("classify", "-o", "jsonl", str(dump)).stdout)

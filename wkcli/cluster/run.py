@@ -55,6 +55,9 @@ class ClusterRunner:
         self._paths: list[str] | None = None
         self._spec: RangeSpec | None = None
         self._at = 0  # index of the next file in ``paths``
+        # Futures merged or dropped, released but kept until close: a Future's __del__ would
+        # otherwise run mid-read, and a Ctrl-C that lands in a finalizer is lost (see _redeliver).
+        self._spent: list[Any] = []
 
     # -- the cluster
 
@@ -66,6 +69,7 @@ class ClusterRunner:
         # The scheduler's and workers' own logs are not for the user: failures are said in one line.
         for name in ("distributed", "tornado", "asyncio"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
+        _redeliver_lost_signals()
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -86,7 +90,7 @@ class ClusterRunner:
                 self._client = Client(self._cluster, set_as_default=False)
             else:
                 timeout = float(os.environ.get("WKCLI_CLUSTER_TIMEOUT") or CONNECT_SECONDS)
-                self._client = Client(address, timeout=timeout, set_as_default=False)
+                self._client = _unsignalled(lambda: Client(address, timeout=timeout, set_as_default=False))
         except Exception as exc:  # noqa: BLE001 - whatever the reason, one line and exit 2
             self.close()
             raise ClusterFailed(
@@ -100,6 +104,7 @@ class ClusterRunner:
         """Cancel what is still queued (Ctrl-C, an error) and let go of the cluster."""
         futures = [future for _, _, future in self._queue]
         self._queue.clear()
+        self._spent.clear()
         for closing in (lambda: self._client.cancel(futures), self._client_close, self._cluster_close):
             try:
                 closing()
@@ -139,12 +144,15 @@ class ClusterRunner:
         while self._queue and self._queue[0][0] < index:
             _, _, stale = self._queue.popleft()  # a file the reader did not read by ranges
             stale.cancel()
+            self._spent.append(stale)
             self._fill()
         mine = self._queue and self._queue[0][0] == index
         first = self._queue[0][1] if mine else None
         if first is None or first.size != source.size or first.compressed != source.compressed:
             while self._queue and self._queue[0][0] == index:
-                self._queue.popleft()[2].cancel()
+                stale = self._queue.popleft()[2]
+                stale.cancel()
+                self._spent.append(stale)
             yield from scan.scan(source, ledger)
             return
         results = self._results(index)
@@ -167,6 +175,7 @@ class ClusterRunner:
     def _restart(self, paths: list[str], spec: RangeSpec) -> None:
         for _, _, future in self._queue:
             future.cancel()
+            self._spent.append(future)
         self._queue.clear()
         self._paths, self._spec, self._at = paths, spec, 0
         self._todo = self._plan(paths)
@@ -203,7 +212,10 @@ class ClusterRunner:
         while self._queue and self._queue[0][0] == index:
             _, task, future = self._queue.popleft()
             self._fill()
-            yield task.start, task.end, self._result(task, future)
+            result = self._result(task, future)
+            future.release()  # the workers may forget it now
+            self._spent.append(future)
+            yield task.start, task.end, result
 
     def _result(self, task: Task, future: Any) -> RangeResult:
         try:
@@ -241,6 +253,47 @@ class ClusterRunner:
             return None
         name = source.name
         return lambda end: progress(name, end, total)
+
+
+def _redeliver_lost_signals() -> None:
+    """A Ctrl-C (or SIGTERM) raised while a finalizer runs is printed and dropped by Python; Dask's
+    futures have finalizers. Deliver it again to the main thread instead, where it stops the read."""
+    import _thread
+    import signal
+    import sys
+
+    previous = sys.unraisablehook
+    if getattr(previous, "wkcli", False):
+        return
+
+    def hook(unraisable: Any) -> None:
+        exc = unraisable.exc_value
+        if isinstance(exc, KeyboardInterrupt):
+            from wkcli.errors import Terminated
+
+            _thread.interrupt_main(signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+            return
+        previous(unraisable)
+
+    hook.wkcli = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
+def _unsignalled(start: Callable[[], Any]) -> Any:
+    """Call ``start`` with SIGINT and SIGTERM blocked, so the threads it starts never take them:
+    the kernel then delivers Ctrl-C to the main thread, which stops at once (a signal taken by
+    another thread would leave the main thread blocked in a write or a wait until it returns)."""
+    import signal
+
+    signals = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    except (AttributeError, OSError, ValueError):  # no pthreads, or not the main thread
+        return start()
+    try:
+        return start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _range_bytes() -> int:
