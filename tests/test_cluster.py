@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -204,6 +205,10 @@ def test_a_missing_bucket_or_key_is_one_line(s3_endpoint):
     assert result.returncode == 2
     assert b"s3://no-such-bucket/dump.jsonl: no such file (or bucket)" in result.stderr
     assert b"Traceback" not in result.stderr and b"testing" not in result.stderr
+    _upload(s3_endpoint, {})  # the bucket is there; nothing in it matches
+    nothing = _wkcli("count", "s3://dumps-bucket/nothing/*.jsonl")
+    assert nothing.returncode == 2
+    assert b"s3://dumps-bucket/nothing/*.jsonl: no file matches" in nothing.stderr
 
 
 def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
@@ -261,3 +266,30 @@ def test_ctrl_c_stops_with_the_account_and_exit_130(tmp_path, cluster):
     assert proc.wait(timeout=60) == 130, err
     assert "stopped by Ctrl-C" in err and "Traceback" not in err
     assert len(rest) + 1 < len(_wkcli("classify", "-o", "jsonl", str(dump)).stdout)
+
+
+class _WrongSizes(ClusterRunner):
+    """Tells the workers every range but the first is of a file of another size, as a worker
+    that does not see the client's filesystem would find: those tasks fail."""
+
+    def _plan(self, paths):  # type: ignore[no-untyped-def]
+        for index, task in super()._plan(paths):
+            yield index, (task if task.start == 0 else replace(task, size=task.size + 1))
+
+
+def test_failed_tasks_are_read_by_the_client(tmp_path, cluster):
+    dump = _dump(tmp_path / "dump.jsonl", "offline", 1500)
+    notes: list[str] = []
+    os.environ["WKCLI_CLUSTER_RANGE"] = RANGE
+    try:
+        runner = _WrongSizes(cluster, note=notes.append)
+        reader = Reader([str(dump)], options=ReadOptions(ranges=runner))
+        reader.count_into(Tally([]))
+        runner.close()
+    finally:
+        del os.environ["WKCLI_CLUSTER_RANGE"]
+    local = Reader([str(dump)])
+    local.count_into(Tally([]))
+    assert reader.stats == local.stats
+    assert runner.failed == runner.tasks - 1 > 3
+    assert len(notes) == 1 and "sees a different file" in notes[0]

@@ -35,6 +35,7 @@ class Reader:
         self.criteria = criteria or Criteria()
         self.diagnostics = diagnostics
         self.options = options or ReadOptions()
+        self._unexpanded: dict[str, str] = {}  # remote globs that matched nothing: why
         self.paths = self._expand(paths or ["-"])
         self.seen = Seen()  # what the time window saw, to say why nothing matched
         self._keep = build(self.criteria, self.seen)
@@ -118,8 +119,9 @@ class Reader:
 
         try:
             return expand(path)
-        except UnreadableInput:
-            return [path]  # read in its turn, where what is wrong is reported as for any file
+        except UnreadableInput as exc:
+            self._unexpanded[path] = str(exc)  # reported in its turn, as an unreadable file
+            return [path]
 
     def records(self) -> Iterator[tuple[Value, list[Item]]]:
         """Each webhook record read, with all its messages and presence entries (kept or not).
@@ -154,6 +156,8 @@ class Reader:
         input_format = self.options.input_format
         max_line = self.options.max_line
         try:
+            if path in self._unexpanded:
+                raise UnreadableInput(self._unexpanded[path])
             source = open_input(path)
         except UnreadableInput as exc:
             stats.unreadable += 1
