@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import io
+import logging
 import os
 import signal
 import socket
@@ -151,6 +152,9 @@ def test_the_ranges_are_read_by_the_cluster(tmp_path, cluster):
     local = Reader([str(dump)])
     local.count_into(Tally([]))
     assert reader.stats == local.stats
+    # Dask's logs (tracebacks when a connection drops) never reach the user's terminal.
+    for name in ("distributed", "distributed.client", "distributed.batched", "distributed.comm"):
+        assert logging.getLogger(name).getEffectiveLevel() >= logging.CRITICAL
     assert runner.tasks == len(plan_file(str(dump), 64 << 10)) > 5
     assert runner.failed == 0
 
@@ -293,3 +297,43 @@ def test_failed_tasks_are_read_by_the_client(tmp_path, cluster):
     assert reader.stats == local.stats
     assert runner.failed == runner.tasks - 1 > 3
     assert len(notes) == 1 and "sees a different file" in notes[0]
+
+
+CLUSTER_SCRIPT = """
+import logging, sys, time
+from distributed import LocalCluster
+cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                       silence_logs=logging.CRITICAL)
+print(cluster.scheduler_address, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_lost_scheduler_is_one_line_and_exit_2(tmp_path):
+    dump = _dump(tmp_path / "dump.jsonl", "offline", 6000)
+    own = subprocess.Popen(
+        [sys.executable, "-c", CLUSTER_SCRIPT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert own.stdout is not None
+        address = own.stdout.readline().decode().strip()
+        exe = Path(sys.executable).parent / "wkcli"
+        env = {**os.environ, "WKCLI_CLUSTER_RANGE": RANGE}
+        argv = [str(exe), "classify", "-o", "jsonl", str(dump), "--cluster", address]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.read(1)  # reading on the cluster, waiting for us to take its output
+        os.killpg(own.pid, signal.SIGKILL)
+        proc.stdout.read()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 2, err
+    finally:
+        if own.poll() is None:
+            os.killpg(own.pid, signal.SIGKILL)
+        own.wait()
+    lines = [line for line in err.splitlines() if not line.startswith(f"wkcli: {dump}:")]  # the dump's own
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"wkcli: error: --cluster {address}: lost the cluster: ")

@@ -66,14 +66,16 @@ class ClusterRunner:
             return self._client
         import logging
 
-        # The scheduler's and workers' own logs are not for the user: failures are said in one line.
-        for name in ("distributed", "tornado", "asyncio"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-        _redeliver_lost_signals()
         try:
             from distributed import Client, LocalCluster
         except ImportError:
             raise ClusterFailed("--cluster needs Dask: pip install 'wkcli[cluster]'") from None
+        # Dask's own logs (with tracebacks when a connection drops) are not for the user: failures
+        # are said in one line. Set after the import, which configures Dask's loggers.
+        for name in ("distributed", "tornado", "asyncio", *logging.root.manager.loggerDict):
+            if name.split(".")[0] in ("distributed", "tornado", "asyncio"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+        _redeliver_lost_signals()
         address = self.address
         try:
             if address == "local" or address.startswith("local:"):
