@@ -337,3 +337,20 @@ def test_a_lost_scheduler_is_one_line_and_exit_2(tmp_path):
     lines = [line for line in err.splitlines() if not line.startswith(f"wkcli: {dump}:")]  # the dump's own
     assert len(lines) == 1, err
     assert lines[0].startswith(f"wkcli: error: --cluster {address}: lost the cluster: ")
+
+
+def test_ctrl_c_on_a_terminal_with_a_local_cluster_prints_no_traceback(tmp_path):
+    dump = _dump(tmp_path / "dump.jsonl", "offline", 6000)
+    exe = Path(sys.executable).parent / "wkcli"
+    env = {**os.environ, "WKCLI_CLUSTER_RANGE": RANGE}
+    argv = [str(exe), "classify", "-o", "jsonl", str(dump), "--cluster", "local:1"]
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(1)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: wkcli and the workers it started
+    proc.stdout.read()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 130, err
+    assert "stopped by Ctrl-C" in err and "Traceback" not in err, err

@@ -82,12 +82,14 @@ class ClusterRunner:
                 workers = int(address[6:]) if address[6:] else default_jobs()
                 if workers < 1:
                     raise ValueError(f"{address}: local:N needs N of 1 or more")
-                self._cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",  # any free port: several clusters may run on one machine
-                    silence_logs=logging.CRITICAL,
+                self._cluster = _deaf_to_ctrl_c(
+                    lambda: LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",  # any free port: several clusters may run on one machine
+                        silence_logs=logging.CRITICAL,
+                    )
                 )
                 self._client = Client(self._cluster, set_as_default=False)
             else:
@@ -281,13 +283,29 @@ def _redeliver_lost_signals() -> None:
     sys.unraisablehook = hook
 
 
-def _unsignalled(start: Callable[[], Any]) -> Any:
+def _deaf_to_ctrl_c(start: Callable[[], Any]) -> Any:
+    """Start a local cluster whose processes ignore SIGINT: a terminal's Ctrl-C goes to the whole
+    process group, and workers stopped by it would print their tracebacks; wkcli cancels and
+    closes them itself. (Children inherit an ignored signal; Ctrl-C is ignored while they start.)"""
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: a library caller's business
+        return start()
+    try:
+        return _unsignalled(start, (signal.SIGINT,))  # SIGTERM stays: the nannies stop workers with it
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _unsignalled(start: Callable[[], Any], names: tuple[int, ...] | None = None) -> Any:
     """Call ``start`` with SIGINT and SIGTERM blocked, so the threads it starts never take them:
     the kernel then delivers Ctrl-C to the main thread, which stops at once (a signal taken by
     another thread would leave the main thread blocked in a write or a wait until it returns)."""
     import signal
 
-    signals = {signal.SIGINT, signal.SIGTERM}
+    signals = set(names) if names is not None else {signal.SIGINT, signal.SIGTERM}
     try:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     except (AttributeError, OSError, ValueError):  # no pthreads, or not the main thread
