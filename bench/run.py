@@ -139,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--wkcli", default=None, help="the wkcli executable (default: next to this Python)")
     parser.add_argument("--skip-slow", action="store_true", help="run jq and jaq once, not --repeat times")
+    parser.add_argument(
+        "--cluster", action="store_true", help="only the scale-out figures (bench/scaleout.py)"
+    )
     args = parser.parse_args(argv)
 
     wkcli = args.wkcli or str(Path(sys.executable).parent / "wkcli")
@@ -146,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         wkcli = shutil.which("wkcli") or "wkcli"
     extra = args.tools_dir
     plain, gz, one = ensure_data(args.messages, args.seed)
+    if args.cluster:
+        from scaleout import scale_out  # bench/ is on sys.path when run as a script
+
+        return scale_out(plain, wkcli, args.repeat)
     f = str(plain)
     size_mb = plain.stat().st_size / 1e6
 

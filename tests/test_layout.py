@@ -19,13 +19,14 @@ RANK = {
     "output": 3,
     "live": 3,
     "store": 3,
+    "cluster": 3,
     "read": 2,
     "webhook": 1,
     "errors": 0,
     "text": 0,
     "__init__": 0,
 }
-CORE = ("read", "webhook", "live", "store", "errors", "text")
+CORE = ("read", "webhook", "live", "store", "cluster", "errors", "text")
 UI_LIBRARIES = ("typer", "click", "rich", "textual")
 MAX_LINES = 400
 

@@ -118,6 +118,7 @@ def classify(
     follow: options.Follow = False,
     merge: options.Merge = False,
     jobs: options.Jobs = None,
+    cluster: options.Cluster = None,
 ) -> ExitCode:
     """Sort every message into CMD or chat: one row per message.
 
@@ -167,6 +168,7 @@ def classify(
         jobs=jobs,
         progress=not terminal.stdout_isatty,
         max_line=max_line,
+        cluster=cluster,
     )
     deduper = Deduper() if dedupe else None
     if deduper is None and extra is None and type(writer) is JsonlWriter:

@@ -84,6 +84,7 @@ def count(
     follow: options.Follow = False,
     merge: options.Merge = False,
     jobs: options.Jobs = None,
+    cluster: options.Cluster = None,
 ) -> ExitCode:
     """Count CMD and chat messages, presence entries and bad records.
 
@@ -116,7 +117,15 @@ def count(
     if follow:
         return _follow(session, paths, criteria, input_format, strict, jobs, tally, fmt, deduper, max_line)
     reader = session.reader(
-        paths, criteria, input_format, strict, jobs=jobs, progress=True, merge=merge, max_line=max_line
+        paths,
+        criteria,
+        input_format,
+        strict,
+        jobs=jobs,
+        progress=True,
+        merge=merge,
+        max_line=max_line,
+        cluster=cluster,
     )
     try:
         if deduper is None:

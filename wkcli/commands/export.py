@@ -92,6 +92,7 @@ def export(
     quiet: options.Quiet = False,
     utc: options.Utc = False,
     jobs: options.Jobs = None,
+    cluster: options.Cluster = None,
 ) -> ExitCode:
     """Write dumps as tables for SQL engines: messages, presence and problems.
 
@@ -115,7 +116,7 @@ def export(
     session = Session(color, quiet)
     criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     reader = session.reader(
-        paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line
+        paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line, cluster=cluster
     )
     try:
         target = Target(to, fmt, append=append, partition=partition is not None)

@@ -192,6 +192,19 @@ Jobs = Annotated[
         rich_help_panel=INPUT,
     ),
 ]
+Cluster = Annotated[
+    Optional[str],
+    typer.Option(
+        "--cluster",
+        metavar="ADDRESS",
+        envvar="WKCLI_CLUSTER",
+        help="Read on a Dask cluster: its scheduler (tcp://host:8786), or local[:N] to start N local "
+        "workers. Files are cut into byte ranges, one task each; results, output order and "
+        "file:line reports are those of a local run. Needs wkcli[cluster].",
+        rich_help_panel=INPUT,
+        show_default=False,
+    ),
+]
 DEFAULT_MAX_LINE = "64M"  # read.lines.MAX_LINE, as it appears in --help
 MaxLine = Annotated[
     str,

@@ -24,6 +24,7 @@ from wkcli.text import sanitize
 from wkcli.webhook.filters import Criteria
 
 if TYPE_CHECKING:
+    from wkcli.cluster.run import ClusterRunner
     from wkcli.output.base import Writer
     from wkcli.output.progress import ProgressLine
 
@@ -47,6 +48,7 @@ class Session:
         )
         self.last_reader: Reader | None = None
         self._progress: ProgressLine | None = None
+        self._cluster: ClusterRunner | None = None
         Session.current = self
 
     def reader(
@@ -64,6 +66,7 @@ class Session:
         jobs: int | None = None,
         progress: bool = False,
         max_line: str | None = None,
+        cluster: str | None = None,
     ) -> Reader:
         """The one place a command builds its Reader.
 
@@ -121,10 +124,20 @@ class Session:
             jobs=jobs,
             on_wait=on_wait,
             progress=update,
+            ranges=self._cluster_runner(cluster),
         )
         reader = Reader(paths or ["-"], criteria, self.diagnostics, options)
         self.last_reader = reader
         return reader
+
+    def _cluster_runner(self, address: str | None) -> Any:
+        """The runner that reads on the cluster at ``address`` (connected on first use), or None."""
+        if not address:
+            return None
+        from wkcli.cluster.run import ClusterRunner  # only with --cluster: Dask stays unimported
+
+        self._cluster = ClusterRunner(address, note=self.diagnostics.note)
+        return self._cluster
 
     def before_diagnostics(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` before each diagnostic line (e.g. to take a live view off the terminal)."""
@@ -134,6 +147,8 @@ class Session:
         """Take the progress line away (also when interrupted: the account follows on the same terminal)."""
         if self._progress is not None:
             self._progress.clear()
+        if self._cluster is not None:
+            self._cluster.close()  # after Ctrl-C too: the cluster's queued tasks are cancelled
 
     def _clear_the_way(self) -> None:
         for hook in self._before_diagnostics:
@@ -145,6 +160,11 @@ class Session:
         ``filtered`` says whether the user asked for a subset (then the number that matched is
         given); by default, whether the reader's criteria select anything.
         """
+        if self._cluster is not None and not self._cluster.asked:
+            self.diagnostics.note(
+                "--cluster: nothing was read on the cluster: these options need the general "
+                "reader, which runs here (the cluster reads count and classify -o jsonl)"
+            )
         self._account(reader, filtered)
         self.explain(reader)
         return reader.stats.exit_code

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wkcli.read.lines import MAX_LINE
 
@@ -43,3 +44,6 @@ class ReadOptions:
     # Told (name, bytes read, size) now and then while a large regular file is read.
     progress: Callable[[str, int, int], None] | None = None
     tuning: Tuning = field(default_factory=Tuning)
+    # Reads files the fast path takes as ranges elsewhere (``wkcli.cluster.run.ClusterRunner``:
+    # ``read(paths, path, source, scan, ledger, criteria)``); None: here.
+    ranges: Any = None

@@ -16,7 +16,7 @@ from wkcli.read import fast
 from wkcli.read.accounting import BulkTally, Diagnostics, Item, Ledger, Stats
 from wkcli.read.lines import NotText, TruncatedInput, iter_lines
 from wkcli.read.options import ReadOptions
-from wkcli.read.source import Input, open_input, progress_reporter
+from wkcli.read.source import Input, is_remote, open_input, progress_reporter
 from wkcli.read.values import Bad, Skip, Value, read_values
 from wkcli.webhook.filters import Criteria, Seen, build
 from wkcli.webhook.model import Message
@@ -35,6 +35,7 @@ class Reader:
         self.criteria = criteria or Criteria()
         self.diagnostics = diagnostics
         self.options = options or ReadOptions()
+        self._unexpanded: dict[str, str] = {}  # remote globs that matched nothing: why
         self.paths = self._expand(paths or ["-"])
         self.seen = Seen()  # what the time window saw, to say why nothing matched
         self._keep = build(self.criteria, self.seen)
@@ -95,12 +96,15 @@ class Reader:
                 yield from self.read_path(path)
 
     def _expand(self, paths: list[str]) -> list[str]:
-        """Directories become the files under them, in name order (hidden ones left out)."""
+        """Directories become the files under them, in name order (hidden ones left out); a remote
+        glob (``s3://bucket/dumps/*.jsonl``) the files it matches."""
         from wkcli.read.several import files_under
 
         out: list[str] = []
         for path in paths:
-            if path != "-" and os.path.isdir(path):
+            if is_remote(path):
+                out.extend(self._expand_remote(path))
+            elif path != "-" and os.path.isdir(path):
                 found = files_under(path)
                 if self.diagnostics is not None:
                     count = len(found)
@@ -109,6 +113,15 @@ class Reader:
             else:
                 out.append(path)
         return out
+
+    def _expand_remote(self, path: str) -> list[str]:
+        from wkcli.read.remote import expand  # fsspec, only when a remote path is named
+
+        try:
+            return expand(path)
+        except UnreadableInput as exc:
+            self._unexpanded[path] = str(exc)  # reported in its turn, as an unreadable file
+            return [path]
 
     def records(self) -> Iterator[tuple[Value, list[Item]]]:
         """Each webhook record read, with all its messages and presence entries (kept or not).
@@ -143,6 +156,8 @@ class Reader:
         input_format = self.options.input_format
         max_line = self.options.max_line
         try:
+            if path in self._unexpanded:
+                raise UnreadableInput(self._unexpanded[path])
             source = open_input(path)
         except UnreadableInput as exc:
             stats.unreadable += 1
@@ -163,6 +178,8 @@ class Reader:
                 if per_value is not None:
                     for value in read_values(self._lines(path, source), input_format, max_line):
                         yield from per_value(value, name)
+                elif scan is not None and self.options.ranges is not None:
+                    yield from self.options.ranges.read(self.paths, path, source, scan, ledger, self.criteria)
                 elif scan is not None and fast.worth_it(source, self.options.tuning):
                     yield from scan.scan(source, ledger)
                 else:

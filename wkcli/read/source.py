@@ -52,8 +52,18 @@ class Input:
             self.raw.close()
 
 
+def is_remote(path: str) -> bool:
+    """True for a URL read through fsspec (``s3://bucket/key``, ``https://...``)."""
+    return "://" in path and not path.startswith("file://")
+
+
 def open_input(path: str) -> Input:
-    """Open ``path`` (``-`` for stdin), recognising gzip by its magic bytes whatever the name."""
+    """Open ``path`` (``-`` for stdin, a URL through fsspec), recognising gzip by its magic bytes
+    whatever the name."""
+    if is_remote(path):
+        from wkcli.read.remote import open_remote  # fsspec, only when a remote path is named
+
+        return open_remote(path)
     if path == "-":
         raw: IO[bytes] = sys.stdin.buffer
         name = STDIN_NAME

@@ -1,0 +1,83 @@
+"""Cut inputs into cluster tasks: each file's byte ranges at line ends, as the local workers cut them."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wkcli.read.fast.pieces import cut_points
+from wkcli.read.remote import RemoteFile, is_remote
+from wkcli.read.source import GZIP_MAGIC
+
+# A range per this many bytes: small enough that a range's JSONL output is cheap to hold on the
+# client while it waits for its turn, large enough that the per-task overhead is noise.
+RANGE_BYTES = 32 << 20
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task: bytes ``start..end`` of ``path`` (``size`` bytes when planned); ``compressed``
+    files are one task, decompressed by the worker."""
+
+    path: str
+    start: int
+    end: int
+    size: int
+    compressed: bool = False
+
+
+def plan_file(path: str, range_bytes: int = RANGE_BYTES) -> list[Task]:
+    """The tasks for one file; none when it cannot be planned (the client then reads it itself,
+    and reports what is wrong with it in its turn)."""
+    if is_remote(path):
+        from wkcli.read.remote import filesystem
+
+        fs, inner = filesystem(path)
+        size = int(fs.size(inner))
+        remote = RemoteFile(path)
+        try:
+            return _plan(path, size, remote.read_at, None, range_bytes)
+        finally:
+            remote.close()
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return []
+        return _plan(path, info.st_size, lambda at, n: os.pread(fd, n, at), fd, range_bytes)
+    finally:
+        os.close(fd)
+
+
+def _plan(
+    path: str, size: int, read_at: Callable[[int, int], bytes], fd: int | None, range_bytes: int
+) -> list[Task]:
+    if size == 0:
+        return []
+    if read_at(0, len(GZIP_MAGIC)) == GZIP_MAGIC:
+        return [Task(path, 0, size, size, compressed=True)]  # gzip cannot be entered mid-stream
+    parts = max(1, -(-size // range_bytes))
+    points = cut_points(fd, size, parts) if fd is not None else cut_points_at(read_at, size, parts)
+    return [Task(path, start, end, size) for start, end in zip(points, points[1:], strict=False)]
+
+
+def cut_points_at(read_at: Callable[[int, int], bytes], size: int, parts: int) -> list[int]:
+    """``pieces.cut_points`` through ``read_at`` (a remote file): the same offsets for the same bytes."""
+    points = [0]
+    for i in range(1, parts):
+        pos = max(size * i // parts, points[-1])
+        while pos < size:
+            chunk = read_at(pos, 1 << 16)
+            if not chunk:
+                break
+            found = chunk.find(b"\n")
+            if found >= 0:
+                pos += found + 1
+                break
+            pos += len(chunk)
+        if points[-1] < pos < size:
+            points.append(pos)
+    points.append(size)
+    return points
