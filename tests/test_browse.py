@@ -326,3 +326,114 @@ def test_other_commands_do_not_import_textual():
     code = "import sys, wkcli.cli; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+# -- the index built in another process, codes, follow ---------------------------------------
+
+ARRAYS = (
+    "row_record",
+    "row_sub",
+    "kinds",
+    "events",
+    "times",
+    "rec_file",
+    "rec_offset",
+    "rec_size",
+    "rec_line",
+)
+
+
+def test_an_index_built_in_another_process_is_the_same():
+    paths = [PROBLEMS, str(SAMPLES / "broken.jsonl"), str(SAMPLES / "offline.json.gz")]
+    here = built(*paths)
+    there = Index(paths, process=True)
+    try:
+        there.build()
+        assert there.done and there.failure is None and there.count == here.count
+        for name in ARRAYS:
+            assert getattr(there, name).tobytes() == getattr(here, name).tobytes(), name
+        for name, field in here.fields.items():
+            assert there.fields[name].codes == field.codes and there.fields[name].values == field.values
+        assert there.errors == here.errors and there.names == here.names
+        # Rows read back, the gzip file's from the spool the other process wrote.
+        assert [there.where(r) for r in range(there.count)] == [here.where(r) for r in range(here.count)]
+        assert there.item(there.count - 1).data == here.item(here.count - 1).data
+        assert len(there.deliveries(0)) == 4
+    finally:
+        there.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "channel:g1",
+        "from:u1001,u1003",
+        "type:person",
+        "cmd:typing",
+        "ctype:text",
+        "ctype:99 kind:chat",
+        "channel:g2 ctype:1",
+    ],
+)
+def test_field_filters_by_code_keep_what_the_message_filters_keep(query):
+    from dataclasses import replace
+
+    from wkcli.webhook.filters import build
+    from wkcli.webhook.model import Message
+    from wkcli.webhook.query import matcher
+
+    index = built(PROBLEMS)
+    parsed = parse(query)
+    view = View(index, parsed, show_malformed=False)
+    view.advance()
+    keep, extra = build(parsed.criteria), matcher(replace(parsed, text=""))
+    expected = [
+        row
+        for row in range(index.count)
+        if type(index.item(row)) is Message
+        and keep(index.item(row))
+        and (extra is None or extra(index.item(row)))
+    ]
+    assert list(view.rows) == expected and expected
+
+
+def test_following_every_file_across_rotation_and_truncation(tmp_path):
+    import os
+    import threading
+
+    lines = (SAMPLES / "webhooks.jsonl").read_text().splitlines()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(lines[0] + "\n")
+    second.write_text(lines[1] + "\n")
+    index = Index([str(first), str(second)], follow=True)
+    thread = threading.Thread(target=index.build, daemon=True)
+    thread.start()
+
+    def wait(test) -> None:
+        deadline = time.monotonic() + 20
+        while not test() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert test()
+
+    try:
+        wait(lambda: len(index.names) == 2 and index.count >= 2)
+        at_start = index.count
+        with first.open("a") as out:  # the first file grows too, not only the last
+            out.write(lines[2] + "\n")
+        wait(lambda: index.count > at_start)
+        assert index.where(index.count - 1) == f"{first}:2"
+        os.rename(second, tmp_path / "b.jsonl.1")  # rotated: the new file's rows follow
+        second.write_text(lines[3] + "\n")
+        wait(lambda: len(index.names) == 3 and index.count > at_start + 1)
+        assert index.notices == [f"{second} was rotated: the new file's rows follow"]
+        assert index.where(index.count - 1) == f"{second}:1"
+        first.write_text(lines[4] + "\n")  # truncated in place: its rows start over
+        wait(lambda: len(index.names) == 4 and index.gone == [0])
+        assert index.notices[-1] == f"{first} was truncated: its rows start over"
+        view = View(index, parse(""))
+        wait(lambda: view.advance() == 0 and index.count > 0 and view.judged == index.count)
+        files = {index.rec_file[index.row_record[row]] for row in view.rows}
+        assert 0 not in files and {1, 2, 3} <= files
+    finally:
+        index.close()
+        thread.join(5)

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static
 
 from wkcli.browse.detail import detail_lines
@@ -72,6 +73,7 @@ class BrowseApp(App[int]):
         self.started = time.monotonic()
         self.view = View(index, parse("", self.base), self.show_malformed)
         self._threads: list[threading.Thread] = []
+        self._notices = 0
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -112,10 +114,23 @@ class BrowseApp(App[int]):
         self._start(self.view.run, "wkcli-filter")
 
     def _tick(self) -> None:
+        try:
+            self._update()
+        except NoMatches:
+            pass  # a last tick while the app closes: its widgets are already gone
+
+    def _update(self) -> None:
         failure = self.failure or self.index.failure
         if failure:
             self.failure = failure
             self.exit(3)
+            return
+        notices = self.index.notices
+        if len(notices) > self._notices:
+            self._notices = len(notices)
+            self.status = notices[-1]  # a followed file rotated or truncated: said in the header
+        if self.view.stale:
+            self._restart(self.view.query)  # the truncated file's rows go; what it holds now follows
             return
         self.list.sync()
         self._draw_top()

@@ -81,7 +81,7 @@ def browse(
         raise UsageError("wkcli browse needs a terminal (stdin is not one)")
     from wkcli.read.index import Index
 
-    index = Index(paths, input_format, follow)
+    index = Index(paths, input_format, follow, process=True)
     app = BrowseApp(index, base, to=to, utc=utc, timeout=timeout)
     try:
         app.run()
