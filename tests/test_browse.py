@@ -132,26 +132,26 @@ MAIN_80 = """\
 cmd 5  chat 15  presence 5  malformed 0  anomalies 2    samples/problems.jsonl
 filter (none: / to filter)
 07-30 08:00 █          ▄          ▄          ▁          ▂          ▁ 07-30 08:05
-time      kind   channel                 message id           payload
-08:00:00  chat   g1 (group)              1877505633800945664  text: hi
-08:00:01  chat   g1 (group)              1877505633800945665  image 1280x960
-08:00:01  cmd    g1 (group)              1877505633800945666  cmd channelUpda…
-08:00:00  chat   g1 (group)              1877505633800945664  text: hi
-08:00:01  chat   g1 (group)              1877505633800945665  image 1280x960
-08:00:01  cmd    g1 (group)              1877505633800945666  cmd channelUpda…
-08:01:00  chat   g1 (group)              1877505700011122688  cmd typing {"ch…
-08:01:01  cmd    g1 (group)              1877505700011122689  text: meeting a…
-08:01:02  cmd    u1005 (person)          1877505700011122690  friend apply: u…
-08:02:00  chat   u1001____cmd (person)   1877505766890123264  cmd unreadClear…
-08:02:01  chat   systemcmdonline (temp)  1877505766890123265  cmd onlineStatu…
-08:02:02  chat!  g1 (group)              1877505766890123266  text: ok
-08:02:03  chat!  g1 (group)              1877505766890123267  cmd messageRevo…
-08:01:00  cmd    g1 (group)              1877505884968357888  cmd typing {"ch…
-08:00:02  chat   g1 (group)              1877505633800945664  text: hi
-08:00:02  chat   g1 (group)              1877505633800945664  text: hi
-08:03:00  chat   g1 (group)              1877505900000000000  text: see you
-08:04:00  chat   g2 (group)              1877506000000000000  text: welcome, …
-08:04:00  chat   g2 (group)              1877506000000000000  text: welcome, …▇▇
+event    kind   channel                 from         to  message id
+notify   chat   g1 (group)              u1001            1877505633800945664
+notify   chat   g1 (group)              u1002            1877505633800945665
+notify   cmd    g1 (group)                               1877505633800945666
+notify   chat   g1 (group)              u1001            1877505633800945664
+notify   chat   g1 (group)              u1002            1877505633800945665
+notify   cmd    g1 (group)                               1877505633800945666
+notify   chat   g1 (group)              u1001            1877505700011122688
+notify   cmd    g1 (group)              u1003            1877505700011122689
+notify   cmd    u1005 (person)          u1004            1877505700011122690
+notify   chat   u1001____cmd (person)   ____system       1877505766890123264
+notify   chat   systemcmdonline (temp)                   1877505766890123265
+notify   chat!  g1 (group)              u1002            1877505766890123266
+notify   chat!  g1 (group)              u1003            1877505766890123267
+offline  cmd    g1 (group)              ____system    2  1877505884968357888
+offline  chat   g1 (group)              u1001         3  1877505633800945664
+offline  chat   g1 (group)              u1001         3  1877505633800945664
+offline  chat   g1 (group)              u1002         ?  1877505900000000000
+offline  chat   g2 (group)              u1001       512  1877506000000000000
+offline  chat   g2 (group)              u1001        88  1877506000000000000  ▇▇
  q quit  / filter  ⏎ detail  m malformed  y copy id  r replay  e export  ? keys
 """
 
@@ -159,7 +159,7 @@ MAIN_160 = """\
 cmd 5  chat 15  presence 5  malformed 0  anomalies 2    samples/problems.jsonl
 filter (none: / to filter)
 07-30 08:00 █                          ▃▁                         ▂▂                         ▁                          ▂                          ▁ 07-30 08:05
-time                 event    kind   channel                 from        to   message id           payload
+time                 event    kind   channel                 from         to  message id           payload
 2026-07-30 08:00:00  notify   chat   g1 (group)              u1001            1877505633800945664  text: hi
 2026-07-30 08:00:01  notify   chat   g1 (group)              u1002            1877505633800945665  image 1280x960
 2026-07-30 08:00:01  notify   cmd    g1 (group)                               1877505633800945666  cmd channelUpdate {"channel_id":"g1","channel_type":2}
@@ -177,7 +177,8 @@ async def test_main_screen_at_80x24(monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         text = screen_text(app)
-    # Narrow: times shorten to HH:MM:SS, then event, from and "to" give way; ids stay whole.
+    # Narrow: classify's priorities decide (the payload preview and the time give way first);
+    # ids stay whole, the recipient count is right-aligned.
     assert text == MAIN_80.rstrip("\n")
 
 
@@ -437,3 +438,38 @@ def test_following_every_file_across_rotation_and_truncation(tmp_path):
     finally:
         index.close()
         thread.join(5)
+
+
+@pytest.mark.parametrize("width", [60, 78, 100, 130, 160])
+def test_the_list_shows_the_columns_classify_shows(width):
+    from wkcli.browse.rows import Layout, cells
+    from wkcli.output.layout import table_lines
+    from wkcli.output.table import COLUMNS, message_cells
+
+    index = built(PROBLEMS)
+    messages = [row for row in range(index.count) if index.kinds[row] & 15 != 2]
+    layout = Layout()
+    for row in messages:
+        layout.measure(cells(index, row, False))
+    layout.fit(width)
+    header = "".join(text for text, _ in layout.header()).split()
+    table = [message_cells(index.item(row)) for row in messages]
+    assert header == table_lines(COLUMNS, table, width, color=False)[0].split()
+    row = next(row for row in messages if message_cells(index.item(row))[5][0] == "512")
+    line = "".join(text for text, _ in layout.line(cells(index, row, False)))
+    if "to" in header:  # right-aligned: the count ends where the header's "to" ends
+        end = "".join(text for text, _ in layout.header()).index("to  message") + 2
+        assert line[end - 4 : end] == " 512"
+
+
+def test_a_malformed_row_spans_the_columns_after_kind():
+    from wkcli.browse.rows import Layout, cells
+
+    index = built(str(SAMPLES / "broken.jsonl"))
+    bad = next(row for row in range(index.count) if index.kinds[row] == MALFORMED)
+    layout = Layout()
+    layout.fit(100)
+    line = "".join(text for text, _ in layout.line(cells(index, bad, False)))
+    where, reason = index.errors[bad]
+    assert line.split()[:2] == ["bad", f"{where}:"] and reason[:20] in line
+    assert len(line) <= 100
