@@ -473,3 +473,67 @@ def test_a_malformed_row_spans_the_columns_after_kind():
     where, reason = index.errors[bad]
     assert line.split()[:2] == ["bad", f"{where}:"] and reason[:20] in line
     assert len(line) <= 100
+
+
+# -- the end --------------------------------------------------------------------------------
+
+
+def test_a_crash_ends_the_app_with_one_line(capsys):
+    from textual.widgets import Static
+
+    from wkcli.browse.app import run_app
+
+    class Broken(Static):
+        def render(self):
+            raise RuntimeError("a widget that cannot draw")
+
+    class Crashing(BrowseApp):
+        def compose(self):
+            yield from super().compose()
+            yield Broken()
+
+    index = built(PROBLEMS)
+    failure = run_app(Crashing(index), headless=True, size=(80, 24))
+    assert failure == "RuntimeError: a widget that cannot draw"
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+
+
+def test_the_command_says_why_the_app_stopped(run, monkeypatch):
+    import io
+    from types import SimpleNamespace
+
+    import wkcli.browse.app as browse_app
+    import wkcli.commands.browse as command
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stderr = io.StringIO()
+    monkeypatch.setattr(command, "sys", SimpleNamespace(stdout=Tty(), stdin=Tty(), stderr=stderr))
+    monkeypatch.setattr(browse_app, "run_app", lambda app: "ValueError: bad\x1b[31m")
+    result = run("browse", PROBLEMS)
+    assert result.exit_code == 3
+    assert stderr.getvalue() == "wkcli: error: browse stopped: ValueError: bad\\x1b[31m\n"
+
+
+async def test_the_detail_has_its_own_keys():
+    app = BrowseApp(built(PROBLEMS))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "DetailScreen":
+                break
+        await pilot.pause(0.1)
+        footer = screen_text(app).splitlines()[-1]
+        assert "back" in footer and "copy id" in footer and "replay" in footer
+        assert "filter" not in footer and "malformed" not in footer and "export" not in footer
+        await pilot.press("m", "slash")  # keys of the list do nothing here
+        await pilot.pause(0.1)
+        assert app.show_malformed and type(app.screen).__name__ == "DetailScreen"
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert "m malformed" in screen_text(app).splitlines()[-1]
