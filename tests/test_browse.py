@@ -43,7 +43,7 @@ async def settle(app: BrowseApp, pilot, until=lambda: True, seconds: float = 10.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         await pilot.pause(0.05)
-        if app.index.done and app.view.complete and until():
+        if app.index.done and app.view.complete and not app.view.searching and until():
             break
     app._tick()  # noqa: SLF001
     await pilot.pause(0.05)
@@ -120,7 +120,9 @@ def test_view_filters_and_marks_free_text():
     index = built(PROBLEMS)
     view = View(index, parse('kind:cmd "channelUpdate"'))
     view.advance()
-    assert view.complete
+    assert view.complete and view.searching and not view.matches
+    view.search()
+    assert not view.searching
     assert view.totals.cmd == 5 and view.totals.chat == 0
     assert len(view.matches) == 2  # marked, not filtered
     assert len(view.rows) == 5
@@ -537,3 +539,18 @@ async def test_the_detail_has_its_own_keys():
         await pilot.press("escape")
         await pilot.pause(0.2)
         assert "m malformed" in screen_text(app).splitlines()[-1]
+
+
+async def test_a_new_filter_stops_the_search_for_free_text():
+    app = BrowseApp(built(PROBLEMS))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *'"hi"', "enter")
+        await settle(app, pilot)
+        searched = app.view
+        assert len(searched.matches) == 4 and not searched.searching
+        assert "4 rows hold the text" in screen_text(app)
+        await pilot.press("slash", "ctrl+u", *"kind:cmd", "enter")
+        await settle(app, pilot)
+        assert searched.stopped.is_set() and app.view is not searched
+        assert not app.view.matches and "cmd 5  chat 0" in screen_text(app)

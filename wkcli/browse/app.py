@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -166,6 +167,9 @@ class BrowseApp(App[int]):
             top.append(label, style="yellow")
         elif not view.complete:
             top.append(f"filtering {view.judged * 100 // max(index.count, 1)}%", style="yellow")
+        elif view.searching:
+            found = view.searched * 100 // max(len(view.rows), 1)
+            top.append(f"searching {found}%", style="yellow")
         top.append("  ")
         top.append(sanitize(", ".join(index.names) or ", ".join(index.paths)), style="dim")
         lines = [top]
@@ -217,6 +221,11 @@ class BrowseApp(App[int]):
         if event.input.id == "query" and self._apply(event.value):
             self.query_one("#bar").remove_class("open")
             self.list.focus()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.view.hold()  # reading rows again for free text waits while keys come
+        await super().on_event(event)
 
     def on_key(self, event: Any) -> None:
         if event.key == "escape" and self.query_one("#bar").has_class("open"):

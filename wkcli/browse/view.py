@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from wkcli.read.index import ANOMALY, COMMAND, MALFORMED, PRESENCE, Codes, Index
@@ -15,8 +17,10 @@ from wkcli.webhook.query import Query, field_tests, haystack, matcher
 
 BARS = " ▁▂▃▄▅▆▇█"
 _BATCH = 20_000  # rows judged by their codes between pauses (~20 ms)
-_BATCH_READING = 300  # rows read again (free text, ids) between pauses (~10 ms)
+_BATCH_READING = 100  # rows read again (free text, ids) between pauses (~3 ms)
 _PAUSE = 0.001
+_HELD = 0.05
+_DEFAULT_SWITCH = sys.getswitchinterval()
 _SAMPLE = 5_000  # rows sampled for the histogram: its shape, at a glance, not a count
 _RESAMPLE = 1.0  # seconds
 
@@ -58,6 +62,8 @@ class View:
         self.matches = array("I")  # positions in ``rows`` of the rows the free text is found in
         self._limit = criteria.limit
         self._text = query.text.lower()
+        self.held_until = 0.0  # reading rows again waits until then (``hold``)
+        self.searched = 0  # rows (positions in ``rows``) the free text was looked for in
 
     @property
     def complete(self) -> bool:
@@ -79,7 +85,6 @@ class View:
         want_kinds = self._kinds
         want_events = self._events
         extra = self._extra
-        text = self._text
         wanted = [(w.codes, w.update()) for w in self._codes]
         gone = set(index.gone)
         self._gone = len(gone)
@@ -95,8 +100,6 @@ class View:
             if kind == MALFORMED:
                 totals.malformed += 1
                 if self.show_malformed:
-                    if self._text and self._text in _error_text(index, row):
-                        self.matches.append(len(rows))
                     rows.append(row)
                 continue
             if want_events and names[events[row]] not in want_events:
@@ -124,10 +127,6 @@ class View:
                     continue
             if self._limit is not None and totals.cmd + totals.chat >= self._limit:
                 continue
-            if text:
-                item = item or index.item(row)
-                if type(item) is Message and text in haystack(item):
-                    self.matches.append(len(rows))
             rows.append(row)
             if kind == COMMAND:
                 totals.cmd += 1
@@ -143,25 +142,67 @@ class View:
         """True when a followed file was truncated since: its rows must go (a new view)."""
         return len(self.index.gone) > self._gone
 
-    def run(self, on_progress: Callable[[], None] | None = None) -> None:
-        """Judge rows until told to stop, keeping up with the index (on a thread).
+    def hold(self, seconds: float = 0.5) -> None:
+        """Hold back reading rows again for a while: the user is pressing keys."""
+        self.held_until = time.monotonic() + seconds
 
-        Small batches, and a pause after each: the thread gives the interpreter back to the screen
-        often (reading rows again for free text or an id costs ~30 µs a row).
+    @property
+    def searching(self) -> bool:
+        """True while the free text is still being looked for in rows already listed."""
+        return bool(self._text) and self.searched < len(self.rows)
+
+    def search(self, budget: int = 300) -> int:
+        """Look for the free text in up to ``budget`` more listed rows; returns how many were read."""
+        text = self._text
+        if not text:
+            return 0
+        index = self.index
+        rows = self.rows
+        start = self.searched
+        end = min(len(rows), start + budget)
+        for position in range(start, end):
+            if self.stopped.is_set():
+                end = position
+                break
+            row = rows[position]
+            if index.kinds[row] & 15 == MALFORMED:
+                found = text in _error_text(index, row)
+            else:
+                item = index.item(row)
+                found = type(item) is Message and text in haystack(item)
+            if found:
+                self.matches.append(position)
+        self.searched = end
+        return end - start
+
+    def run(self, on_progress: Callable[[], None] | None = None) -> None:
+        """List rows, then look for the free text in them, until told to stop (on a thread).
+
+        Rows are listed from the index's codes, fast; free text (and an id) needs each row read
+        again (~30 µs a row): that is done in small batches with a pause after each, and not at
+        all while keys are being pressed (``hold``), so the screen keeps the interpreter. A new
+        filter stops this one: ``stopped``.
         """
-        budget = _BATCH if self._extra is None and not self._text else _BATCH_READING
-        while not self.stopped.is_set():
-            judged = self.advance(budget)
-            time.sleep(_PAUSE)
-            if judged == 0:
-                if self.index.done and self.judged >= self.index.count:
+        reading = self._extra is not None or bool(self._text)
+        budget = _BATCH_READING if self._extra is not None else _BATCH
+        with _quick_switches(reading):
+            while not self.stopped.is_set():
+                if reading and time.monotonic() < self.held_until:
+                    time.sleep(_HELD)  # keys are being pressed: they come first
+                    continue
+                judged = self.advance(budget)
+                searched = self.search(_BATCH_READING)
+                time.sleep(_PAUSE)
+                if judged or searched:
+                    if on_progress is not None:
+                        on_progress()
+                    continue
+                if self.complete and not self.searching:
                     if on_progress is not None:
                         on_progress()
                     return
                 self.index.changed.wait(0.2)
                 self.index.changed.clear()
-            elif on_progress is not None:
-                on_progress()
 
     def _sample(self) -> list[tuple[float, int]]:
         """``(time, kind)`` of rows spread evenly over the view, malformed and timeless ones left out.
@@ -207,6 +248,31 @@ class View:
         """The first and last time among the rows (sampled as the histogram is)."""
         sample = self._sample()
         return (min(t for t, _ in sample), max(t for t, _ in sample)) if sample else None
+
+
+_switch_lock = threading.Lock()
+_readers = 0
+_SWITCH = 0.0005  # seconds a thread may hold the interpreter while the screen waits for it
+
+
+@contextmanager
+def _quick_switches(reading: bool) -> Iterator[None]:
+    """While rows are read again on a thread, the screen gets the interpreter back sooner."""
+    global _readers
+    if not reading:
+        yield
+        return
+    with _switch_lock:
+        _readers += 1
+        if _readers == 1:
+            sys.setswitchinterval(_SWITCH)
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _readers -= 1
+            if _readers == 0:
+                sys.setswitchinterval(_DEFAULT_SWITCH)
 
 
 class Wanted:
