@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from wkcli.read.index import ANOMALY, COMMAND, MALFORMED, PRESENCE, Codes, Index
+from wkcli.read.codes import Codes
+from wkcli.read.index import ANOMALY, COMMAND, MALFORMED, PRESENCE, Index
 from wkcli.webhook.model import Message
 from wkcli.webhook.query import Query, field_tests, haystack, matcher
 

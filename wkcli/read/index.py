@@ -15,6 +15,7 @@ import orjson
 
 from wkcli.errors import UnreadableInput
 from wkcli.read.accounting import Diagnostics, Ledger
+from wkcli.read.codes import FIELDS, Codes
 from wkcli.read.lines import IDLE, TruncatedInput, block_lines, iter_blocks
 from wkcli.read.offsets import TRUNCATED, Ending, Lines, file_blocks, spooled
 from wkcli.read.source import open_input
@@ -29,35 +30,6 @@ CHAT, COMMAND, PRESENCE, MALFORMED = 0, 1, 2, 3
 ANOMALY = 16
 _POLL = 0.25  # seconds between looks at a followed file that has not grown
 _SHIP = 0.05  # seconds between hand-overs to the app's process: the first screen should not wait
-# The fields a row keeps a code of, so that filtering on them reads no file.
-FIELDS = ("channel_id", "channel_type", "from_uid", "content_type", "cmd")
-_UNHASHABLE = ("\0unhashable",)  # stands for a list or object value: equal to no filter value
-
-
-class Codes:
-    """Each row's value of one field as a number into ``values`` (0: None, or no such field)."""
-
-    def __init__(self) -> None:
-        self.codes = array("I")
-        self.values: list[object] = [None]
-        self._known: dict[object, int] = {None: 0}
-
-    def add(self, value: object) -> None:
-        try:
-            code = self._known.get(value)
-        except TypeError:
-            value = _UNHASHABLE
-            code = self._known.get(value)
-        if code is None:
-            code = self._known[value] = len(self.values)
-            self.values.append(value)
-        self.codes.append(code)
-
-    def extend(self, values: list[object]) -> None:
-        """Take values coded elsewhere (in the indexing process), in their order."""
-        for value in values:
-            self._known[value] = len(self.values)
-            self.values.append(value)
 
 
 class _Nowhere:
