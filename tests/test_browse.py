@@ -554,3 +554,30 @@ async def test_a_new_filter_stops_the_search_for_free_text():
         await settle(app, pilot)
         assert searched.stopped.is_set() and app.view is not searched
         assert not app.view.matches and "cmd 5  chat 0" in screen_text(app)
+
+
+async def test_a_followed_file_cut_short_starts_its_rows_over(tmp_path):
+    lines = (SAMPLES / "webhooks.jsonl").read_text().splitlines()
+    dump = tmp_path / "grow.jsonl"
+    dump.write_text("\n".join(lines[:3]) + "\n")
+    app = BrowseApp(Index([str(dump)], follow=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+
+        async def until(test) -> None:
+            for _ in range(200):
+                await pilot.pause(0.05)
+                app._tick()  # noqa: SLF001
+                if test():
+                    return
+            raise AssertionError(
+                (app.index.notices, app.index.gone, app.index.count, app.status, app.index.names)
+            )
+
+        await until(lambda: app.view.rows)
+        before = set(app.view.rows)
+        dump.write_text(lines[3] + "\n")  # truncated in place (copytruncate), then written to
+        await until(lambda: "truncated" in app.status and app.view.rows)
+        assert app.status == f"{dump} was truncated: its rows start over"  # shown in the header
+        await until(lambda: app.view.judged >= app.index.count and app.view.rows)
+        assert not before & set(app.view.rows)
+        assert {app.index.where(row) for row in app.view.rows} == {f"{dump}:1"}

@@ -59,7 +59,7 @@ class View:
         self._sample_cache: list[tuple[float, int]] = []
         self._sampled_rows = 0
         self._sampled_at = 0.0
-        self._gone = 0  # how many of the index's truncated files the rows left out so far
+        self._gone = len(index.gone)  # how many of the index's truncated files the rows leave out
         self.matches = array("I")  # positions in ``rows`` of the rows the free text is found in
         self._limit = criteria.limit
         self._text = query.text.lower()
@@ -88,7 +88,6 @@ class View:
         extra = self._extra
         wanted = [(w.codes, w.update()) for w in self._codes]
         gone = set(index.gone)
-        self._gone = len(gone)
         row_record, rec_file = index.row_record, index.rec_file
         for row in range(start, end):
             if self.stopped.is_set():

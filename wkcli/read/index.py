@@ -318,7 +318,10 @@ class Index:
             text = data.strip()
             if text.endswith(b","):
                 text = text[:-1]
-            value = Value(line, orjson.loads(text), None, True)
+            try:
+                value = Value(line, orjson.loads(text), None, True)
+            except orjson.JSONDecodeError:
+                value = None  # the file changed under the index (a followed file cut short)
         else:
             for found in read_values(iter(block_lines(data)), self.input_format):
                 if type(found) is Value:
