@@ -364,6 +364,7 @@ def test_an_index_built_in_another_process_is_the_same():
         assert len(there.deliveries(0)) == 4
     finally:
         there.close()
+        here.close()
 
 
 @pytest.mark.parametrize(

@@ -109,10 +109,10 @@ class Index:
             if self._started:
                 return  # already built (or being built) by another caller
             self._started = True
-        if self.process and "-" not in self.paths:
+        if self.process:
             from wkcli.read.index_process import build_in_child
 
-            build_in_child(self)  # stdin cannot be handed to another process: it is read here
+            build_in_child(self)
             return
         try:
             self._build_here()

@@ -30,7 +30,7 @@ def build_in_child(index: Index) -> None:
             [sys.executable, "-m", __name__, str(write_end), index.input_format,
              "follow" if index.follow else "once", *index.paths],
             pass_fds=(write_end,),
-            stdin=subprocess.DEVNULL,
+            stdin=sys.stdin if "-" in index.paths else subprocess.DEVNULL,  # a dump piped in
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,  # the screen is the app's; a failure comes as a chunk
         )  # fmt: skip
