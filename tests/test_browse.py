@@ -43,7 +43,7 @@ async def settle(app: BrowseApp, pilot, until=lambda: True, seconds: float = 10.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         await pilot.pause(0.05)
-        if app.index.done and app.view.complete and until():
+        if app.index.done and app.view.complete and not app.view.searching and until():
             break
     app._tick()  # noqa: SLF001
     await pilot.pause(0.05)
@@ -120,7 +120,9 @@ def test_view_filters_and_marks_free_text():
     index = built(PROBLEMS)
     view = View(index, parse('kind:cmd "channelUpdate"'))
     view.advance()
-    assert view.complete
+    assert view.complete and view.searching and not view.matches
+    view.search()
+    assert not view.searching
     assert view.totals.cmd == 5 and view.totals.chat == 0
     assert len(view.matches) == 2  # marked, not filtered
     assert len(view.rows) == 5
@@ -132,26 +134,26 @@ MAIN_80 = """\
 cmd 5  chat 15  presence 5  malformed 0  anomalies 2    samples/problems.jsonl
 filter (none: / to filter)
 07-30 08:00 █          ▄          ▄          ▁          ▂          ▁ 07-30 08:05
-time      kind   channel                 message id           payload
-08:00:00  chat   g1 (group)              1877505633800945664  text: hi
-08:00:01  chat   g1 (group)              1877505633800945665  image 1280x960
-08:00:01  cmd    g1 (group)              1877505633800945666  cmd channelUpda…
-08:00:00  chat   g1 (group)              1877505633800945664  text: hi
-08:00:01  chat   g1 (group)              1877505633800945665  image 1280x960
-08:00:01  cmd    g1 (group)              1877505633800945666  cmd channelUpda…
-08:01:00  chat   g1 (group)              1877505700011122688  cmd typing {"ch…
-08:01:01  cmd    g1 (group)              1877505700011122689  text: meeting a…
-08:01:02  cmd    u1005 (person)          1877505700011122690  friend apply: u…
-08:02:00  chat   u1001____cmd (person)   1877505766890123264  cmd unreadClear…
-08:02:01  chat   systemcmdonline (temp)  1877505766890123265  cmd onlineStatu…
-08:02:02  chat!  g1 (group)              1877505766890123266  text: ok
-08:02:03  chat!  g1 (group)              1877505766890123267  cmd messageRevo…
-08:01:00  cmd    g1 (group)              1877505884968357888  cmd typing {"ch…
-08:00:02  chat   g1 (group)              1877505633800945664  text: hi
-08:00:02  chat   g1 (group)              1877505633800945664  text: hi
-08:03:00  chat   g1 (group)              1877505900000000000  text: see you
-08:04:00  chat   g2 (group)              1877506000000000000  text: welcome, …
-08:04:00  chat   g2 (group)              1877506000000000000  text: welcome, …▇▇
+event    kind   channel                 from         to  message id
+notify   chat   g1 (group)              u1001            1877505633800945664
+notify   chat   g1 (group)              u1002            1877505633800945665
+notify   cmd    g1 (group)                               1877505633800945666
+notify   chat   g1 (group)              u1001            1877505633800945664
+notify   chat   g1 (group)              u1002            1877505633800945665
+notify   cmd    g1 (group)                               1877505633800945666
+notify   chat   g1 (group)              u1001            1877505700011122688
+notify   cmd    g1 (group)              u1003            1877505700011122689
+notify   cmd    u1005 (person)          u1004            1877505700011122690
+notify   chat   u1001____cmd (person)   ____system       1877505766890123264
+notify   chat   systemcmdonline (temp)                   1877505766890123265
+notify   chat!  g1 (group)              u1002            1877505766890123266
+notify   chat!  g1 (group)              u1003            1877505766890123267
+offline  cmd    g1 (group)              ____system    2  1877505884968357888
+offline  chat   g1 (group)              u1001         3  1877505633800945664
+offline  chat   g1 (group)              u1001         3  1877505633800945664
+offline  chat   g1 (group)              u1002         ?  1877505900000000000
+offline  chat   g2 (group)              u1001       512  1877506000000000000
+offline  chat   g2 (group)              u1001        88  1877506000000000000  ▇▇
  q quit  / filter  ⏎ detail  m malformed  y copy id  r replay  e export  ? keys
 """
 
@@ -159,7 +161,7 @@ MAIN_160 = """\
 cmd 5  chat 15  presence 5  malformed 0  anomalies 2    samples/problems.jsonl
 filter (none: / to filter)
 07-30 08:00 █                          ▃▁                         ▂▂                         ▁                          ▂                          ▁ 07-30 08:05
-time                 event    kind   channel                 from        to   message id           payload
+time                 event    kind   channel                 from         to  message id           payload
 2026-07-30 08:00:00  notify   chat   g1 (group)              u1001            1877505633800945664  text: hi
 2026-07-30 08:00:01  notify   chat   g1 (group)              u1002            1877505633800945665  image 1280x960
 2026-07-30 08:00:01  notify   cmd    g1 (group)                               1877505633800945666  cmd channelUpdate {"channel_id":"g1","channel_type":2}
@@ -177,7 +179,8 @@ async def test_main_screen_at_80x24(monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         text = screen_text(app)
-    # Narrow: times shorten to HH:MM:SS, then event, from and "to" give way; ids stay whole.
+    # Narrow: classify's priorities decide (the payload preview and the time give way first);
+    # ids stay whole, the recipient count is right-aligned.
     assert text == MAIN_80.rstrip("\n")
 
 
@@ -326,3 +329,256 @@ def test_other_commands_do_not_import_textual():
     code = "import sys, wkcli.cli; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+# -- the index built in another process, codes, follow ---------------------------------------
+
+ARRAYS = (
+    "row_record",
+    "row_sub",
+    "kinds",
+    "events",
+    "times",
+    "rec_file",
+    "rec_offset",
+    "rec_size",
+    "rec_line",
+)
+
+
+def test_an_index_built_in_another_process_is_the_same():
+    paths = [PROBLEMS, str(SAMPLES / "broken.jsonl"), str(SAMPLES / "offline.json.gz")]
+    here = built(*paths)
+    there = Index(paths, process=True)
+    try:
+        there.build()
+        assert there.done and there.failure is None and there.count == here.count
+        for name in ARRAYS:
+            assert getattr(there, name).tobytes() == getattr(here, name).tobytes(), name
+        for name, field in here.fields.items():
+            assert there.fields[name].codes == field.codes and there.fields[name].values == field.values
+        assert there.errors == here.errors and there.names == here.names
+        # Rows read back, the gzip file's from the spool the other process wrote.
+        assert [there.where(r) for r in range(there.count)] == [here.where(r) for r in range(here.count)]
+        assert there.item(there.count - 1).data == here.item(here.count - 1).data
+        assert len(there.deliveries(0)) == 4
+    finally:
+        there.close()
+        here.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "channel:g1",
+        "from:u1001,u1003",
+        "type:person",
+        "cmd:typing",
+        "ctype:text",
+        "ctype:99 kind:chat",
+        "channel:g2 ctype:1",
+    ],
+)
+def test_field_filters_by_code_keep_what_the_message_filters_keep(query):
+    from dataclasses import replace
+
+    from wkcli.webhook.filters import build
+    from wkcli.webhook.model import Message
+    from wkcli.webhook.query import matcher
+
+    index = built(PROBLEMS)
+    parsed = parse(query)
+    view = View(index, parsed, show_malformed=False)
+    view.advance()
+    keep, extra = build(parsed.criteria), matcher(replace(parsed, text=""))
+    expected = [
+        row
+        for row in range(index.count)
+        if type(index.item(row)) is Message
+        and keep(index.item(row))
+        and (extra is None or extra(index.item(row)))
+    ]
+    assert list(view.rows) == expected and expected
+
+
+def test_following_every_file_across_rotation_and_truncation(tmp_path):
+    import os
+    import threading
+
+    lines = (SAMPLES / "webhooks.jsonl").read_text().splitlines()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(lines[0] + "\n")
+    second.write_text(lines[1] + "\n")
+    index = Index([str(first), str(second)], follow=True)
+    thread = threading.Thread(target=index.build, daemon=True)
+    thread.start()
+
+    def wait(test) -> None:
+        deadline = time.monotonic() + 20
+        while not test() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert test()
+
+    try:
+        wait(lambda: len(index.names) == 2 and index.count >= 2)
+        at_start = index.count
+        with first.open("a") as out:  # the first file grows too, not only the last
+            out.write(lines[2] + "\n")
+        wait(lambda: index.count > at_start)
+        assert index.where(index.count - 1) == f"{first}:2"
+        os.rename(second, tmp_path / "b.jsonl.1")  # rotated: the new file's rows follow
+        second.write_text(lines[3] + "\n")
+        wait(lambda: len(index.names) == 3 and index.count > at_start + 1)
+        assert index.notices == [f"{second} was rotated: the new file's rows follow"]
+        assert index.where(index.count - 1) == f"{second}:1"
+        first.write_text(lines[4] + "\n")  # truncated in place: its rows start over
+        wait(lambda: len(index.names) == 4 and index.gone == [0])
+        assert index.notices[-1] == f"{first} was truncated: its rows start over"
+        view = View(index, parse(""))
+        wait(lambda: view.advance() == 0 and index.count > 0 and view.judged == index.count)
+        files = {index.rec_file[index.row_record[row]] for row in view.rows}
+        assert 0 not in files and {1, 2, 3} <= files
+    finally:
+        index.close()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("width", [60, 78, 100, 130, 160])
+def test_the_list_shows_the_columns_classify_shows(width):
+    from wkcli.browse.rows import Layout, cells
+    from wkcli.output.layout import table_lines
+    from wkcli.output.table import COLUMNS, message_cells
+
+    index = built(PROBLEMS)
+    messages = [row for row in range(index.count) if index.kinds[row] & 15 != 2]
+    layout = Layout()
+    for row in messages:
+        layout.measure(cells(index, row, False))
+    layout.fit(width)
+    header = "".join(text for text, _ in layout.header()).split()
+    table = [message_cells(index.item(row)) for row in messages]
+    assert header == table_lines(COLUMNS, table, width, color=False)[0].split()
+    row = next(row for row in messages if message_cells(index.item(row))[5][0] == "512")
+    line = "".join(text for text, _ in layout.line(cells(index, row, False)))
+    if "to" in header:  # right-aligned: the count ends where the header's "to" ends
+        end = "".join(text for text, _ in layout.header()).index("to  message") + 2
+        assert line[end - 4 : end] == " 512"
+
+
+def test_a_malformed_row_spans_the_columns_after_kind():
+    from wkcli.browse.rows import Layout, cells
+
+    index = built(str(SAMPLES / "broken.jsonl"))
+    bad = next(row for row in range(index.count) if index.kinds[row] == MALFORMED)
+    layout = Layout()
+    layout.fit(100)
+    line = "".join(text for text, _ in layout.line(cells(index, bad, False)))
+    where, reason = index.errors[bad]
+    assert line.split()[:2] == ["bad", f"{where}:"] and reason[:20] in line
+    assert len(line) <= 100
+
+
+# -- the end --------------------------------------------------------------------------------
+
+
+def test_a_crash_ends_the_app_with_one_line(capsys):
+    from textual.widgets import Static
+
+    from wkcli.browse.app import run_app
+
+    class Broken(Static):
+        def render(self):
+            raise RuntimeError("a widget that cannot draw")
+
+    class Crashing(BrowseApp):
+        def compose(self):
+            yield from super().compose()
+            yield Broken()
+
+    index = built(PROBLEMS)
+    failure = run_app(Crashing(index), headless=True, size=(80, 24))
+    assert failure == "RuntimeError: a widget that cannot draw"
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+
+
+def test_the_command_says_why_the_app_stopped(run, monkeypatch):
+    import io
+    from types import SimpleNamespace
+
+    import wkcli.browse.app as browse_app
+    import wkcli.commands.browse as command
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stderr = io.StringIO()
+    monkeypatch.setattr(command, "sys", SimpleNamespace(stdout=Tty(), stdin=Tty(), stderr=stderr))
+    monkeypatch.setattr(browse_app, "run_app", lambda app: "ValueError: bad\x1b[31m")
+    result = run("browse", PROBLEMS)
+    assert result.exit_code == 3
+    assert stderr.getvalue() == "wkcli: error: browse stopped: ValueError: bad\\x1b[31m\n"
+
+
+async def test_the_detail_has_its_own_keys():
+    app = BrowseApp(built(PROBLEMS))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "DetailScreen":
+                break
+        await pilot.pause(0.1)
+        footer = screen_text(app).splitlines()[-1]
+        assert "back" in footer and "copy id" in footer and "replay" in footer
+        assert "filter" not in footer and "malformed" not in footer and "export" not in footer
+        await pilot.press("m", "slash")  # keys of the list do nothing here
+        await pilot.pause(0.1)
+        assert app.show_malformed and type(app.screen).__name__ == "DetailScreen"
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert "m malformed" in screen_text(app).splitlines()[-1]
+
+
+async def test_a_new_filter_stops_the_search_for_free_text():
+    app = BrowseApp(built(PROBLEMS))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *'"hi"', "enter")
+        await settle(app, pilot)
+        searched = app.view
+        assert len(searched.matches) == 4 and not searched.searching
+        assert "4 rows hold the text" in screen_text(app)
+        await pilot.press("slash", "ctrl+u", *"kind:cmd", "enter")
+        await settle(app, pilot)
+        assert searched.stopped.is_set() and app.view is not searched
+        assert not app.view.matches and "cmd 5  chat 0" in screen_text(app)
+
+
+async def test_a_followed_file_cut_short_starts_its_rows_over(tmp_path):
+    lines = (SAMPLES / "webhooks.jsonl").read_text().splitlines()
+    dump = tmp_path / "grow.jsonl"
+    dump.write_text("\n".join(lines[:3]) + "\n")
+    app = BrowseApp(Index([str(dump)], follow=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+
+        async def until(test) -> None:
+            for _ in range(200):
+                await pilot.pause(0.05)
+                app._tick()  # noqa: SLF001
+                if test():
+                    return
+            raise AssertionError(
+                (app.index.notices, app.index.gone, app.index.count, app.status, app.index.names)
+            )
+
+        await until(lambda: app.view.rows)
+        before = set(app.view.rows)
+        dump.write_text(lines[3] + "\n")  # truncated in place (copytruncate), then written to
+        await until(lambda: "truncated" in app.status and app.view.rows)
+        assert app.status == f"{dump} was truncated: its rows start over"  # shown in the header
+        await until(lambda: app.view.judged >= app.index.count and app.view.rows)
+        assert not before & set(app.view.rows)
+        assert {app.index.where(row) for row in app.view.rows} == {f"{dump}:1"}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from typing import Any
 
+from rich.console import Console
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static
 
 from wkcli.browse.detail import detail_lines
@@ -22,6 +26,8 @@ from wkcli.webhook.query import Query, QueryError, parse
 from wkcli.webhook.times import format_time
 
 _TICK = 0.2  # seconds between looks at what the background threads found
+_LIST_ACTIONS = frozenset({"filter", "detail", "next_match", "malformed", "export"})
+_ERROR_WIDTH = 400  # wide enough that the exception's own line is not wrapped
 
 
 class BrowseApp(App[int]):
@@ -72,6 +78,7 @@ class BrowseApp(App[int]):
         self.started = time.monotonic()
         self.view = View(index, parse("", self.base), self.show_malformed)
         self._threads: list[threading.Thread] = []
+        self._notices = 0
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -112,10 +119,23 @@ class BrowseApp(App[int]):
         self._start(self.view.run, "wkcli-filter")
 
     def _tick(self) -> None:
+        try:
+            self._update()
+        except NoMatches:
+            pass  # a last tick while the app closes: its widgets are already gone
+
+    def _update(self) -> None:
         failure = self.failure or self.index.failure
         if failure:
             self.failure = failure
-            self.exit(3)
+            self.exit(return_code=3)
+            return
+        notices = self.index.notices
+        if len(notices) > self._notices:
+            self._notices = len(notices)
+            self.status = notices[-1]  # a followed file rotated or truncated: said in the header
+        if self.view.stale:
+            self._restart(self.view.query)  # the truncated file's rows go; what it holds now follows
             return
         self.list.sync()
         self._draw_top()
@@ -147,6 +167,9 @@ class BrowseApp(App[int]):
             top.append(label, style="yellow")
         elif not view.complete:
             top.append(f"filtering {view.judged * 100 // max(index.count, 1)}%", style="yellow")
+        elif view.searching:
+            found = view.searched * 100 // max(len(view.rows), 1)
+            top.append(f"searching {found}%", style="yellow")
         top.append("  ")
         top.append(sanitize(", ".join(index.names) or ", ".join(index.paths)), style="dim")
         lines = [top]
@@ -174,6 +197,12 @@ class BrowseApp(App[int]):
             line.truncate(max(width, 1), overflow="ellipsis")
         self.query_one("#top", Static).update(Text("\n").join(lines))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Over a message's detail, keys that act on the list are neither shown nor run.
+        if action in _LIST_ACTIONS and isinstance(self.screen, DetailScreen):
+            return False
+        return True
+
     # -- the filter bar ---------------------------------------------------------------------
 
     def action_filter(self) -> None:
@@ -192,6 +221,11 @@ class BrowseApp(App[int]):
         if event.input.id == "query" and self._apply(event.value):
             self.query_one("#bar").remove_class("open")
             self.list.focus()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.view.hold()  # reading rows again for free text waits while keys come
+        await super().on_event(event)
 
     def on_key(self, event: Any) -> None:
         if event.key == "escape" and self.query_one("#bar").has_class("open"):
@@ -311,15 +345,29 @@ class BrowseApp(App[int]):
 
     # -- the end ----------------------------------------------------------------------------
 
-    def _handle_exception(self, error: Exception) -> None:
-        # One line on stderr (written by the command) instead of Textual's traceback screen.
-        self.failure = f"{type(error).__name__}: {error}"
-        self._return_code = 3
-        if self.is_headless and self._exception is None:
-            self._exception = error  # a test sees the real error
-            self._exception_event.set()
-        self._close_messages_no_wait()
-
     def on_unmount(self) -> None:
         self.view.stopped.set()
         self.index.stopping.set()
+
+
+def run_app(app: BrowseApp, headless: bool = False, size: tuple[int, int] | None = None) -> str | None:
+    """Run the app to its end; what stopped it, as one line (None: the user quit).
+
+    Textual ends the app on any exception a widget or handler raises and prints a traceback on
+    its error console; the app's error console keeps that text instead, and its last line (the
+    exception) is what the user is told.
+    """
+    buffer = io.StringIO()
+    app.error_console = Console(file=buffer, width=_ERROR_WIDTH, color_system=None, markup=False)
+    try:
+        app.run(headless=headless, size=size)
+    except Exception as exc:  # noqa: BLE001 - the app ends with one line, never a traceback
+        return f"{type(exc).__name__}: {exc}"
+    if app.failure:
+        return app.failure
+    if app.return_code:
+        # Textual shows the first error; a note on how many more there were may follow it.
+        lines = [line.strip() for line in buffer.getvalue().splitlines()]
+        lines = [line for line in lines if line and not line.startswith("NOTE:")]
+        return lines[-1] if lines else f"the app ended with status {app.return_code}"
+    return None

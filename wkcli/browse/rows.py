@@ -1,25 +1,19 @@
-"""The message list's cells (classify's columns) fitted to the width: identifiers whole or not at all."""
+"""The message list's cells and their layout: classify's columns, fitted by the one table layout engine."""
 
 from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
 
-from wkcli.output.style import KIND_STYLES
-from wkcli.output.table import EVENT_LABELS, recipient_count
+from wkcli.output.layout import ELLIPSIS, GAP, fit, natural_widths
+from wkcli.output.table import COLUMNS, message_cells
 from wkcli.read.index import MALFORMED, Index
-from wkcli.text import display, sanitize
-from wkcli.webhook.model import CMD, Message, channel_type_name
-from wkcli.webhook.payload import decode_payload, preview
-from wkcli.webhook.times import format_time
+from wkcli.text import sanitize
+from wkcli.webhook.model import Message
 
 Cell = tuple[str, str]  # text, style
-COLUMNS = ("time", "event", "kind", "channel", "from", "to", "message id", "payload")
-# Widths identifiers may grow to; a longer one is shown as "…" rather than cut (a cut id misleads).
-_CAPS = {"channel": 32, "from": 24, "to": 6, "message id": 24}
-_FIXED = {"time": 19, "event": 7, "kind": 5}
-_MIN_PREVIEW = 12
-# What gives way as the terminal narrows, in order; "time" first only shortens to HH:MM:SS.
-_DROP = ("time", "to", "event", "from", "channel", "message id")
+_KIND = [column.name for column in COLUMNS].index("kind")
+_PAYLOAD = len(COLUMNS) - 1
+_ROOMY = 10_000
 
 
 def cells(index: Index, row: int, utc: bool) -> list[Cell]:
@@ -39,94 +33,70 @@ def cells(index: Index, row: int, utc: bool) -> list[Cell]:
     item = index.item(row)
     if type(item) is not Message:
         return [("", "")] * len(COLUMNS)
-    data = item.data
-    channel = display(data.get("channel_id"))
-    ctype = data.get("channel_type")
-    if ctype is not None:
-        channel = f"{channel} ({channel_type_name(ctype)})"
-    decoded = decode_payload(data)
-    event = item.event
-    kind = item.kind
-    to_text, to_style = recipient_count(data)
-    return [
-        (format_time(item.time, utc), "dim"),
-        (EVENT_LABELS.get(event or "", display(event) if event else "?"), "cyan"),
-        (kind + "!", "bold red") if item.anomaly else (kind, KIND_STYLES[kind]),
-        (channel, ""),
-        (display(data.get("from_uid")), ""),
-        (to_text, to_style),
-        (item.id_text, "dim" if kind != CMD else ""),
-        (display(preview(decoded, 400)), "magenta" if decoded.cmd else ""),
-    ]
+    return message_cells(item, utc)
 
 
 class Layout:
-    """Column widths for a terminal width; identifier columns as wide as the widest value seen."""
+    """The columns of ``classify``'s table fitted to a width by the one layout engine.
+
+    Columns keep classify's priorities (identifiers whole or not at all, the payload preview takes
+    what is left); their widths follow the widest cells drawn so far, so columns move only when a
+    wider identifier scrolls into view.
+    """
 
     def __init__(self) -> None:
-        self.seen: dict[str, int] = {name: len(name) for name in _CAPS}
+        self.natural = natural_widths(COLUMNS, [])
+        self.natural[_PAYLOAD] = _ROOMY  # the preview takes whatever room the others leave
         self.width = 0
-        self.columns: list[tuple[int, int]] = []  # (column number, width), the last is the payload
-        self.short_time = False
+        self.widths: list[int] = [0] * len(COLUMNS)
 
     def measure(self, row_cells: list[Cell]) -> bool:
-        """Note a row's identifier widths; True when the layout must be worked out again."""
+        """Note a row's cell widths; True when the layout must be worked out again."""
+        if row_cells[_KIND][0] == "bad":
+            return False  # a malformed row's reason is laid over the columns: it sizes none
         grew = False
-        for number, name in enumerate(COLUMNS):
-            cap = _CAPS.get(name)
-            if cap is None:
-                continue
-            size = min(cell_len(row_cells[number][0]), cap)
-            if size > self.seen[name]:
-                self.seen[name] = size
+        natural = self.natural
+        for number, (text, _) in enumerate(row_cells):
+            size = cell_len(sanitize(text))
+            if size > natural[number] and number != _PAYLOAD:
+                natural[number] = size
                 grew = True
         return grew
 
     def fit(self, width: int) -> None:
         self.width = width
-        dropped: set[str] = set()
-        self.short_time = False
-        for step in (None, *_DROP):
-            if step == "time":
-                self.short_time = True
-            elif step is not None:
-                dropped.add(step)
-            names = [name for name in COLUMNS[:-1] if name not in dropped]
-            used = sum(self._width(name) + 2 for name in names)
-            if used + _MIN_PREVIEW <= width or step == _DROP[-1]:
-                break
-        self.columns = [(COLUMNS.index(name), self._width(name)) for name in names]
-        self.columns.append((len(COLUMNS) - 1, max(0, width - used)))
-
-    def _width(self, name: str) -> int:
-        if name == "time":
-            return 8 if self.short_time else _FIXED["time"]
-        return _FIXED.get(name) or self.seen[name]
+        self.widths = fit(COLUMNS, self.natural, width)
 
     def line(self, row_cells: list[Cell]) -> list[Cell]:
-        """The row laid out: (text, style) pieces, padded, two spaces apart, ``width`` cells in all."""
+        """The row laid out: (text, style) pieces, padded, two spaces apart, at most ``width`` cells."""
         out: list[Cell] = []
-        last = len(self.columns) - 1
-        wide = row_cells[2][0] == "bad"  # a malformed row's reason takes the identifiers' room too
-        for position, (number, width) in enumerate(self.columns):
-            text, style = row_cells[number]
+        used = 0
+        wide = row_cells[_KIND][0] == "bad"  # a malformed row's reason takes the columns after kind
+        for number, (column, width) in enumerate(zip(COLUMNS, self.widths, strict=True)):
+            if not width:
+                continue
+            spanned = wide and number > _KIND
+            text, style = row_cells[_PAYLOAD] if spanned else row_cells[number]
+            whole, right = column.whole and not spanned, column.right and not spanned
+            if spanned:
+                width = max(self.width - used - (GAP if out else 0), 0)
+            if out:
+                out.append((" " * GAP, ""))
+                used += GAP
             text = sanitize(text)
-            if number == 0 and self.short_time and len(text) >= 19:
-                text = text[11:19]
-            if wide and number > 2:
-                if position < last:
-                    continue
-                width = self.width - sum(w + 2 for n, w in self.columns if n <= 2)
-            if position < last and COLUMNS[number] in _CAPS:
-                if cell_len(text) > width:
-                    text = "…"  # whole or not at all
-            elif cell_len(text) > width:
-                text = set_cell_size(text, max(width - 1, 0)) + "…" if width else ""
-            out.append((set_cell_size(text, width), style))
-            if position < last:
-                out.append(("  ", ""))
+            size = cell_len(text)
+            if size > width:
+                if whole:
+                    text = ELLIPSIS  # an identifier is shown whole or not at all
+                else:
+                    text = set_cell_size(text, max(width - 1, 0)).rstrip() + ELLIPSIS if width else ""
+                size = cell_len(text)
+            pad = " " * max(width - size, 0)
+            out.append((pad + text, style) if right else (text + pad, style))
+            used += width
+            if spanned:
+                break
         return out
 
     def header(self) -> list[Cell]:
-        names = [(name, "bold") for name in COLUMNS]
-        return self.line(names)
+        return self.line([(column.name, "bold") for column in COLUMNS])

@@ -13,6 +13,7 @@ from wkcli.commands import options
 from wkcli.commands.session import guarded
 from wkcli.errors import ExitCode, UsageError
 from wkcli.read.values import INPUT_FORMATS
+from wkcli.text import sanitize
 from wkcli.webhook.query import parse
 
 EXIT_HELP = (
@@ -69,7 +70,7 @@ def browse(
     if timeout <= 0:
         raise UsageError("--timeout must be more than 0")
     try:
-        from wkcli.browse.app import BrowseApp
+        from wkcli.browse.app import BrowseApp, run_app
     except ImportError:
         raise UsageError(INSTALL) from None
     paths = list(paths or ["-"])
@@ -81,14 +82,14 @@ def browse(
         raise UsageError("wkcli browse needs a terminal (stdin is not one)")
     from wkcli.read.index import Index
 
-    index = Index(paths, input_format, follow)
+    index = Index(paths, input_format, follow, process=True)
     app = BrowseApp(index, base, to=to, utc=utc, timeout=timeout)
     try:
-        app.run()
+        failure = run_app(app)
     finally:
         index.close()
-    if app.failure:
-        sys.stderr.write(f"wkcli: error: browse stopped: {app.failure}\n")
+    if failure:
+        sys.stderr.write(f"wkcli: error: browse stopped: {sanitize(failure)}\n")
         return ExitCode.INTERNAL
     return ExitCode.OK
 

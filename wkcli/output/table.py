@@ -129,6 +129,11 @@ def _cells(message: Message, utc: bool) -> list[Cell]:
     ]
 
 
+def message_cells(message: Message, utc: bool = False) -> list[Cell]:
+    """A message's cells for ``COLUMNS``, as the table prints them (``wkcli browse`` shows the same)."""
+    return _cells(message, utc)
+
+
 def recipient_count(data: dict[str, Any]) -> tuple[str, str]:
     """msg.offline recipients: a count, "?" when unknown (v1/v2 gzip), "!" when unreadable."""
     if "to_uids" not in data and "compress_to_uids" not in data:

@@ -9,24 +9,27 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Iterator
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
 from wkcli.errors import UnreadableInput
 from wkcli.read.accounting import Diagnostics, Ledger
-from wkcli.read.lines import BOM, LineSplitter, LongLine, TruncatedInput, block_lines, iter_blocks
-from wkcli.read.source import Input, open_input
+from wkcli.read.codes import FIELDS, Codes
+from wkcli.read.lines import IDLE, TruncatedInput, block_lines, iter_blocks
+from wkcli.read.offsets import TRUNCATED, Ending, Lines, file_blocks, spooled
+from wkcli.read.source import open_input
 from wkcli.read.unwrap import unwrap
 from wkcli.read.values import Value, read_values
 from wkcli.webhook.dedupe import identity
 from wkcli.webhook.model import CMD, Message, PresenceEntry
+from wkcli.webhook.payload import decode_payload
 
 # Row kinds (the low bits of ``Index.kinds``); ANOMALY is or-ed in.
 CHAT, COMMAND, PRESENCE, MALFORMED = 0, 1, 2, 3
 ANOMALY = 16
-BLOCK = 1 << 20
 _POLL = 0.25  # seconds between looks at a followed file that has not grown
+_SHIP = 0.05  # seconds between hand-overs to the app's process: the first screen should not wait
 
 
 class _Nowhere:
@@ -48,10 +51,14 @@ class Index:
     are complete (another thread reads the arrays while ``build`` appends to them).
     """
 
-    def __init__(self, paths: list[str], input_format: str = "auto", follow: bool = False) -> None:
+    def __init__(
+        self, paths: list[str], input_format: str = "auto", follow: bool = False, process: bool = False
+    ) -> None:
         self.paths = paths or ["-"]
         self.input_format = input_format
         self.follow = follow
+        # Built in another process, so that the app's own keeps the interpreter for the screen.
+        self.process = process
         self.names: list[str] = []  # per file: the name errors and rows show
         self._readable: list[str] = []  # per file: the path offsets refer to (a spool for gzip/stdin)
         self._fds: dict[int, int] = {}
@@ -69,7 +76,11 @@ class Index:
         self.times = array("d")  # NaN: no time known
         self.idents = array("q")  # a hash of the message identity (0: none), to find its deliveries
         self.event_names: list[str | None] = [None]
+        self.fields = {name: Codes() for name in FIELDS}
         self.errors: dict[int, tuple[str, str]] = {}  # malformed row -> (file:line, reason)
+        self.error_rows: list[int] = []  # the keys of ``errors`` in the order they came
+        self.gone: list[int] = []  # files truncated while followed: their rows are no more
+        self.notices: list[str] = []  # what happened to followed files (rotated, truncated)
         self.count = 0
         self.bytes_read = 0
         self.bytes_total = 0
@@ -80,6 +91,9 @@ class Index:
         self._started = False
         self.changed = threading.Event()  # set whenever rows were added
         self._spools: list[str] = []
+        self.ship: Callable[[], None] | None = None  # hands new rows over, when built elsewhere
+        self._last_ship = 0.0
+        self.child: Any = None  # the indexing process, when there is one
         self._record_cache: tuple[int, Value | None, list[Message | PresenceEntry]] | None = None
         self._pending_errors: list[tuple[str, str]] = []
         self._diagnostics = Diagnostics(_Nowhere(), quiet=True, max_shown=0)  # type: ignore[arg-type]
@@ -95,19 +109,60 @@ class Index:
             if self._started:
                 return  # already built (or being built) by another caller
             self._started = True
+        if self.process:
+            from wkcli.read.index_process import build_in_child
+
+            build_in_child(self)
+            return
         try:
-            for number, path in enumerate(self.paths):
-                follow = self.follow and number == len(self.paths) - 1
-                self._build_file(number, path, follow)
-                if self.stopping.is_set():
-                    break
+            self._build_here()
         except Exception as exc:  # noqa: BLE001 - told to the app, which ends cleanly
             self.failure = f"{type(exc).__name__}: {exc}"
         finally:
             self.done = True
             self.changed.set()
+            self._shipped()
 
-    def _build_file(self, number: int, path: str, follow: bool) -> None:
+    def _build_here(self) -> None:
+        files = [self._file(path) for path in self.paths]
+        if not self.follow:
+            for file in files:
+                for _ in file:
+                    pass
+            return
+        # Followed: each file is read to its end in turn, then all are polled, round and round.
+        while files and not self.stopping.is_set():
+            for file in list(files):
+                try:
+                    next(file)
+                except StopIteration:
+                    files.remove(file)
+            self.changed.set()
+            self._shipped(force=True)
+            self.stopping.wait(_POLL)
+
+    def stopped(self) -> bool:
+        return self.stopping.is_set()
+
+    def _file(self, path: str) -> Iterator[None]:
+        """Index one path; followed, yields where it has nothing new and starts over when it does."""
+        if self.follow and path != "-":
+            while not os.path.exists(path) and not self.stopping.is_set():
+                yield  # a followed file that does not exist yet is waited for
+        while not self.stopping.is_set():
+            ending = Ending()
+            number = len(self.names)
+            yield from self._build_file(number, path, self.follow, ending)
+            if ending.how is None:
+                return
+            name = self.names[number]
+            if ending.how == TRUNCATED:
+                self.gone.append(number)  # its rows point at bytes that are no longer there
+                self.notices.append(f"{name} was truncated: its rows start over")
+            else:
+                self.notices.append(f"{name} was rotated: the new file's rows follow")
+
+    def _build_file(self, number: int, path: str, follow: bool, ending: Ending) -> Iterator[None]:
         try:
             source = open_input(path)
         except UnreadableInput as exc:
@@ -121,23 +176,27 @@ class Index:
                 self._readable.append(path)
                 self._bad(number, 0, 0, 0, "binary data, not JSON text (a binary file, or UTF-16?)")
                 return
+            base = self.bytes_read
             self.bytes_total += source.size or 0
             if source.compressed or source.interactive:
                 spool = self._spool()
                 self._readable.append(spool.name)
-                lines = _Lines(_spooled(iter_blocks(source), spool, source, self), spooled=True)
+                lines = Lines(spooled(iter_blocks(source), spool, source, self, base), spooled=True)
             else:
                 self._readable.append(path)
-                lines = _Lines(_file_blocks(source, follow, self))
+                lines = Lines(file_blocks(source, path, follow, self, ending, base))
             try:
-                self._read_lines(number, source.name, lines)
+                yield from self._read_lines(number, source.name, lines)
             except TruncatedInput as exc:
                 self._bad(number, 0, 0, 0, str(exc))
 
-    def _read_lines(self, number: int, name: str, lines: _Lines) -> None:
+    def _read_lines(self, number: int, name: str, lines: Lines) -> Iterator[None]:
         for value in read_values(iter(lines), self.input_format):
             if self.stopping.is_set():
                 return
+            if value is IDLE:
+                yield
+                continue
             items = self.ledger.account(value, name)
             line = value.line
             if type(value) is Value:
@@ -152,6 +211,16 @@ class Index:
             self._pending_errors.clear()
             lines.forget()
             self.changed.set()
+            self._shipped()
+
+    def _shipped(self, force: bool = False) -> None:
+        """Hand what was added to ``ship`` (another process's index), every 50 ms or when told."""
+        if self.ship is None:
+            return
+        now = time.monotonic()
+        if force or self.done or now - self._last_ship >= _SHIP:
+            self._last_ship = now
+            self.ship()
 
     def _spool(self) -> IO[bytes]:
         spool = tempfile.NamedTemporaryFile(prefix="wkcli-browse-", suffix=".jsonl", delete=False)
@@ -174,9 +243,19 @@ class Index:
                 code |= ANOMALY
             ident = identity(item)
             self.idents.append(hash(ident) if ident is not None else 0)
+            data = item.data
+            fields = self.fields
+            fields["channel_id"].add(data.get("channel_id"))
+            fields["channel_type"].add(data.get("channel_type"))
+            fields["from_uid"].add(data.get("from_uid"))
+            decoded = decode_payload(data)
+            fields["content_type"].add(decoded.content_type)
+            fields["cmd"].add(decoded.cmd)
         else:
             code = PRESENCE
             self.idents.append(0)
+            for field in self.fields.values():
+                field.codes.append(0)
         self.kinds.append(code)
         self.events.append(self._event_code(item.event))
         moment = item.time
@@ -188,12 +267,15 @@ class Index:
         if where is None:
             where = f"{self.names[file]}:{line}" if line else self.names[file]
         self.errors[self.count] = (where, reason)
+        self.error_rows.append(self.count)
         self.row_record.append(0)
         self.row_sub.append(0)
         self.kinds.append(MALFORMED)
         self.events.append(0)
         self.times.append(math.nan)
         self.idents.append(0)
+        for field in self.fields.values():
+            field.codes.append(0)
         self.count += 1
         self.changed.set()
 
@@ -236,7 +318,10 @@ class Index:
             text = data.strip()
             if text.endswith(b","):
                 text = text[:-1]
-            value = Value(line, orjson.loads(text), None, True)
+            try:
+                value = Value(line, orjson.loads(text), None, True)
+            except orjson.JSONDecodeError:
+                value = None  # the file changed under the index (a followed file cut short)
         else:
             for found in read_values(iter(block_lines(data)), self.input_format):
                 if type(found) is Value:
@@ -254,6 +339,13 @@ class Index:
         if fd is None:
             fd = self._fds[file] = os.open(self._readable[file], os.O_RDONLY)
         return fd
+
+    def open_file(self, file: int) -> None:
+        """Open a file's rows for reading now (a followed file may be renamed away later)."""
+        try:
+            self._fd(file)
+        except OSError:
+            pass  # gone already: its rows say so when read
 
     def where(self, row: int) -> str:
         """``file:line`` of a row."""
@@ -280,116 +372,20 @@ class Index:
             start = at + 1
         return found or [row]
 
-    def close(self) -> None:
+    def close(self, keep_spools: bool = False) -> None:
         self.stopping.set()
+        if self.child is not None:
+            from wkcli.read.index_process import stop_child
+
+            stop_child(self)
         for fd in self._fds.values():
             try:
                 os.close(fd)
             except OSError:
                 pass
         self._fds.clear()
-        for name in self._spools:
+        for name in [] if keep_spools else self._spools:
             try:
                 os.unlink(name)
             except OSError:
                 pass
-
-
-class _Lines:
-    """The lines of a stream of ``(offset, block)`` pairs, remembering where recent lines start."""
-
-    def __init__(self, blocks: Iterator[tuple[int, bytes]], spooled: bool = False) -> None:
-        self.blocks = blocks
-        self.spooled = spooled  # an over-long line stands in a spool as an empty line
-        self.starts: dict[int, int] = {}
-        self.lineno = 0
-        self.end = 0
-
-    def __iter__(self) -> Iterator[bytes]:
-        starts = self.starts
-        for offset, block in self.blocks:
-            position = offset
-            for line in block_lines(block):
-                self.lineno += 1
-                starts[self.lineno] = position
-                if type(line) is LongLine:
-                    position += 1 if self.spooled else line.size + 1
-                else:
-                    position += len(line) + 1
-                self.end = position
-                yield line
-
-    def start_of(self, line: int) -> int:
-        return self.starts.get(line, self.end)
-
-    def forget(self) -> None:
-        """Keep only the current line: it may begin a value that is still being read."""
-        if len(self.starts) > 1:
-            current = self.starts.get(self.lineno)
-            self.starts.clear()
-            if current is not None:
-                self.starts[self.lineno] = current
-
-
-def _file_blocks(source: Input, follow: bool, index: Index) -> Iterator[tuple[int, bytes]]:
-    """A regular file's blocks of whole lines with their offsets; with ``follow``, waits for more."""
-    raw = source.raw
-    fd = raw.fileno()
-    position = 0
-    head = os.pread(fd, len(BOM), 0)
-    if head == BOM:
-        position = len(BOM)  # offsets stay true to the file; the mark itself is no line
-    splitter = LineSplitter(at_start=False)
-    while not index.stopping.is_set():
-        chunk = os.pread(fd, BLOCK, position)
-        if not chunk:
-            if follow:
-                size = os.fstat(fd).st_size
-                if size < position:  # truncated: what is indexed no longer exists; start over is not offered
-                    return
-                index.changed.set()
-                time.sleep(_POLL)
-                continue
-            break
-        start = position - splitter.pending
-        position += len(chunk)
-        index.bytes_read = position
-        if follow:
-            index.bytes_total = max(index.bytes_total, position)
-        for block in splitter.feed(chunk):
-            yield start, block
-            start += block.size + 1 if type(block) is LongLine else len(block)
-    rest = splitter.rest()
-    if rest and not index.stopping.is_set():
-        if type(rest) is LongLine:
-            yield position - rest.size, rest
-        else:
-            yield position - len(rest), rest + b"\n"
-
-
-def _spooled(
-    blocks: Iterator[bytes], spool: IO[bytes], source: Input, index: Index
-) -> Iterator[tuple[int, bytes]]:
-    """Blocks of a stream that cannot be read at an offset, copied into ``spool`` as they pass."""
-    position = 0
-    tell: Callable[[], int] | None = None
-    if source.size is not None:
-        tell = source.raw.tell
-    try:
-        for block in blocks:
-            if type(block) is LongLine:
-                # Not kept (that is the point of the cap): it stands in the spool as an empty line.
-                spool.write(b"\n")
-                spool.flush()
-                yield position, block
-                position += 1
-                continue
-            if not block.endswith(b"\n"):
-                block += b"\n"
-            spool.write(block)
-            spool.flush()  # rows are read back from the spool while it is still being written
-            yield position, block
-            position += len(block)
-            index.bytes_read = tell() if tell is not None else position
-    finally:
-        spool.close()

@@ -179,6 +179,33 @@ def matcher(query: Query) -> Callable[[Message], bool] | None:
     return lambda m: all(test(m) for test in tests)
 
 
+def field_tests(query: Query) -> list[tuple[str, Callable[[object], bool]]]:
+    """``(field, test of its value)`` for what can be judged from one field of a message alone.
+
+    Fields are those of the message (``channel_id``, ``channel_type``, ``from_uid``) and of its
+    decoded payload (``content_type``, ``cmd``); a caller that keeps each row's values (the
+    browse index) tests each distinct value once. A message passes when every test passes.
+    """
+    c = query.criteria
+    tests: list[tuple[str, Callable[[object], bool]]] = []
+    for name, wanted in (
+        ("channel_id", c.channels),
+        ("channel_type", c.channel_types),
+        ("from_uid", c.senders),
+        ("cmd", query.cmds),
+    ):
+        if wanted:
+            tests.append((name, frozenset(wanted).__contains__))
+    if query.content_types:
+        ctypes = frozenset(value.lower() for value in query.content_types)
+
+        def content_type(value: object) -> bool:
+            return str(value).lower() in ctypes or content_type_name(value).lower() in ctypes
+
+        tests.append(("content_type", content_type))
+    return tests
+
+
 def haystack(message: Message) -> str:
     """What free text is looked for in: ids, uids, channel and the decoded payload, lower-cased."""
     data = message.data
