@@ -47,17 +47,22 @@ def set_hash(uids: Iterable[str]) -> int:
 class Paths:
     """File names as small numbers, so an origin fits in six bytes."""
 
-    __slots__ = ("numbers", "names")
+    __slots__ = ("numbers", "names", "last", "last_number")
 
     def __init__(self) -> None:
         self.numbers: dict[str, int] = {}
         self.names: list[str] = []
+        self.last = ""  # the path asked for last: most messages come from the file before's
+        self.last_number = -1
 
     def number(self, path: str) -> int:
+        if path is self.last:
+            return self.last_number
         found = self.numbers.get(path)
         if found is None:
             found = self.numbers[path] = len(self.names)
             self.names.append(path)
+        self.last, self.last_number = path, found
         return found
 
 
@@ -95,16 +100,18 @@ class Table:
                 return entry
             slot = (slot + 1) & mask
 
-    def add(self, key: int, path: int, line: int, origin: Origin, recipients: int) -> None:
-        """Add ``key``, known to be absent."""
+    def add(self, key: int, path: int, line: int, origin: Origin, recipients: int, slot: int = -1) -> None:
+        """Add ``key``, known to be absent; ``slot`` is the free slot a lookup just ended at, if any."""
         entry = len(self.keys)
         if (entry + 1) * 10 > len(self.index) * 7:
             self._grow()
-        index, mask = self.index, self.mask
-        slot = key & mask
-        while index[slot] != _EMPTY:
-            slot = (slot + 1) & mask
-        index[slot] = entry
+            slot = -1
+        if slot < 0:
+            index, mask = self.index, self.mask
+            slot = key & mask
+            while index[slot] != _EMPTY:
+                slot = (slot + 1) & mask
+        self.index[slot] = entry
         self.keys.append(key)
         if path >= _BIG_PATH or line > _MAX_LINE:
             self.big[entry] = origin
@@ -138,22 +145,26 @@ class Exact:
 
     def __init__(self, budget: int = EXACT_UIDS) -> None:
         self.budget = budget // 2
-        self.young: dict[int, set[str]] = {}
-        self.old: dict[int, set[str]] = {}
+        self.young: dict[int, frozenset[str]] = {}
+        self.old: dict[int, frozenset[str]] = {}
         self.uids = 0  # in young
 
-    def get(self, key: int) -> set[str] | None:
+    def get(self, key: int) -> frozenset[str] | None:
         found = self.young.get(key)
         return found if found is not None else self.old.get(key)
 
-    def put(self, key: int, uids: set[str]) -> None:
+    def put(self, key: int, uids: frozenset[str]) -> None:
         if self.uids >= self.budget:
             self.old, self.young, self.uids = self.young, {}, 0
         self.young[key] = uids
         self.uids += len(uids)
 
-    def grew(self, count: int) -> None:
-        self.uids += count
+    def union(self, key: int, before: frozenset[str], uids: list[str]) -> None:
+        """Another chunk's recipients join the message's (frozen sets: cheap to hash, rarely grown)."""
+        both = before.union(uids)
+        generation = self.young if key in self.young else self.old
+        generation[key] = both
+        self.uids += len(both) - len(before)
 
 
 class Deliveries:
@@ -177,23 +188,27 @@ class Deliveries:
 
     def see(self, ident: str, origin: Origin, uids: list[str] | None) -> tuple[int, Origin | None]:
         """What this delivery is (``FIRST``, ``CHUNK`` …) and where the message was first seen."""
-        key = identity_hash(ident)
+        key = hash(ident) & _MASK64
+        # Table.find, inlined: this runs once per message.
         table = self.young
-        entry = table.find(key)
-        if entry < 0 and self.old is not None:
-            table = self.old
-            entry = table.find(key)
-        chunked = self.chunked and bool(uids)
-        if entry < 0:
-            self._add(key, origin, uids if chunked else None)
-            return FIRST, None
+        index, keys, mask = table.index, table.keys, table.mask
+        slot = key & mask
+        while True:
+            entry = index[slot]
+            if entry == _EMPTY or keys[entry] == key:
+                break
+            slot = (slot + 1) & mask
+        if entry == _EMPTY:
+            old = self.old
+            entry = -1 if old is None else old.find(key)
+            if old is None or entry < 0:
+                self._add(key, origin, uids if self.chunked else None, slot)
+                return FIRST, None
+            table = old
         first = table.origin(entry, self.paths)
         stored = table.sets[entry] if table.sets is not None else 0
-        if not stored:
+        if not stored or not uids:
             return DUPLICATE, first
-        if not chunked:
-            return DUPLICATE, first
-        assert uids is not None  # chunked: there are recipients
         exact = self.exact.get(key)
         if exact is not None:
             disjoint = exact.isdisjoint(uids)
@@ -204,20 +219,19 @@ class Deliveries:
         if not disjoint:
             return OVERLAP, first
         if exact is not None:
-            before = len(exact)
-            exact.update(uids)
-            self.exact.grew(len(exact) - before)
+            self.exact.union(key, exact, uids)
         later = table.more.setdefault(entry, [])
         later.append(this)
         return (SECOND_CHUNK if len(later) == 1 else CHUNK), first
 
-    def _add(self, key: int, origin: Origin, uids: list[str] | None) -> None:
+    def _add(self, key: int, origin: Origin, uids: list[str] | None, slot: int) -> None:
         if self.half is not None and len(self.young) >= self.half:
             self.forgotten += len(self.old) if self.old is not None else 0
             self.old, self.young = self.young, Table(self.chunked, len(self.young.index))
+            slot = -1  # the free slot was the old generation's
         recipients = 0
         if uids:
-            exact = set(uids)
-            recipients = set_hash(exact)
+            exact = frozenset(uids)
+            recipients = (hash(exact) & 0xFFFFFFFF) or 1  # set_hash
             self.exact.put(key, exact)
-        self.young.add(key, self.paths.number(origin.path), origin.line, origin, recipients)
+        self.young.add(key, self.paths.number(origin.path), origin.line, origin, recipients, slot)
