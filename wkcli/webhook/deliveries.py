@@ -1,18 +1,4 @@
-"""Every delivery of every message remembered in about 20-30 bytes, to tell retries from v3's chunks.
-
-``check`` must remember each message it has seen (per event) to spot the same one again, so
-its memory grows with the dump. A dict of id strings and ``Origin``s costs some 150 bytes a
-message (and more for the recipient sets of ``msg.offline``); here a message is a 64-bit hash
-of its identity, the line and file it was first seen at, and a 32-bit hash of its first
-chunk's recipients, in flat arrays: about 20-25 bytes (``msg.notify``) or 24-30 bytes (other
-events). Two different identities share a hash with a chance of about n^2 / 2^65 (1 in 30
-million for a million messages).
-
-Recipient sets themselves (to tell a chunk from a redelivery whose recipients overlap) are kept
-exactly only for the newest messages, within a budget of uids; beyond it, a redelivery is one
-whose recipients equal those of an earlier chunk (what a retry sends), and a partial overlap with
-a chunk that old counts as another chunk.
-"""
+"""Every delivery of every message remembered in about 25 bytes, to tell retries from v3's chunks."""
 
 from __future__ import annotations
 
@@ -168,7 +154,21 @@ class Exact:
 
 
 class Deliveries:
-    """The messages seen in one event, in one or two generations (``remember`` bounds them)."""
+    """The messages seen in one event, in one or two generations (``remember`` bounds them).
+
+    ``check`` must remember each message it has seen (per event) to spot the same one again, so
+    its memory grows with the dump. A dict of id strings and ``Origin``s costs some 150 bytes a
+    message (and more for the recipient sets of ``msg.offline``); here a message is a 64-bit hash
+    of its identity, the line and file it was first seen at, and a 32-bit hash of its first
+    chunk's recipients, in flat arrays: about 21-26 bytes (``msg.notify``) or 25-30 bytes (other
+    events). Two different identities share a hash with a chance of about n^2 / 2^65 (1 in 30
+    million for a million messages).
+
+    Recipient sets themselves (to tell a chunk from a redelivery whose recipients overlap) are kept
+    exactly only for the newest messages, within a budget of uids; beyond it, a redelivery is one
+    whose recipients equal those of an earlier chunk (what a retry sends), and a partial overlap
+    with a chunk that old counts as another chunk.
+    """
 
     __slots__ = ("chunked", "half", "young", "old", "exact", "paths", "forgotten")
 
@@ -234,4 +234,16 @@ class Deliveries:
             exact = frozenset(uids)
             recipients = (hash(exact) & 0xFFFFFFFF) or 1  # set_hash
             self.exact.put(key, exact)
-        self.young.add(key, self.paths.number(origin.path), origin.line, origin, recipients, slot)
+        young = self.young
+        path, line = self.paths.number(origin.path), origin.line
+        entry = len(young.keys)
+        if slot < 0 or (entry + 1) * 10 > len(young.index) * 7 or path >= _BIG_PATH or line > _MAX_LINE:
+            young.add(key, path, line, origin, recipients, slot)
+            return
+        # Table.add's common case, inlined: this runs once per new message.
+        young.index[slot] = entry
+        young.keys.append(key)
+        young.paths.append(path)
+        young.lines.append(line)
+        if young.sets is not None:
+            young.sets.append(recipients)
