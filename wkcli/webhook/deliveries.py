@@ -59,11 +59,12 @@ class Table:
     an entry costs 14 bytes, 18 with a recipients hash.
     """
 
-    __slots__ = ("index", "mask", "keys", "lines", "paths", "sets", "more", "big")
+    __slots__ = ("index", "mask", "limit", "keys", "lines", "paths", "sets", "more", "big")
 
     def __init__(self, chunked: bool, size: int = 1024) -> None:
         self.index = array("I", [_EMPTY]) * size
         self.mask = size - 1
+        self.limit = size * 7 // 10  # entries before the index grows
         self.keys = array("Q")
         self.lines = array("I")
         self.paths = array("H")
@@ -89,7 +90,7 @@ class Table:
     def add(self, key: int, path: int, line: int, origin: Origin, recipients: int, slot: int = -1) -> None:
         """Add ``key``, known to be absent; ``slot`` is the free slot a lookup just ended at, if any."""
         entry = len(self.keys)
-        if (entry + 1) * 10 > len(self.index) * 7:
+        if entry >= self.limit:
             self._grow()
             slot = -1
         if slot < 0:
@@ -117,6 +118,7 @@ class Table:
         size = len(self.index) * 2
         index = self.index = array("I", [_EMPTY]) * size
         mask = self.mask = size - 1
+        self.limit = size * 7 // 10
         for entry, key in enumerate(self.keys):
             slot = key & mask
             while index[slot] != _EMPTY:
@@ -225,22 +227,25 @@ class Deliveries:
         return (SECOND_CHUNK if len(later) == 1 else CHUNK), first
 
     def _add(self, key: int, origin: Origin, uids: list[str] | None, slot: int) -> None:
-        if self.half is not None and len(self.young) >= self.half:
+        young = self.young
+        entry = len(young.keys)
+        if self.half is not None and entry >= self.half:
             self.forgotten += len(self.old) if self.old is not None else 0
-            self.old, self.young = self.young, Table(self.chunked, len(self.young.index))
-            slot = -1  # the free slot was the old generation's
+            self.old = young
+            young = self.young = Table(self.chunked, len(young.index))
+            entry, slot = 0, -1  # the free slot was the old generation's
         recipients = 0
         if uids:
             exact = frozenset(uids)
             recipients = (hash(exact) & 0xFFFFFFFF) or 1  # set_hash
             self.exact.put(key, exact)
-        young = self.young
-        path, line = self.paths.number(origin.path), origin.line
-        entry = len(young.keys)
-        if slot < 0 or (entry + 1) * 10 > len(young.index) * 7 or path >= _BIG_PATH or line > _MAX_LINE:
+        # What follows inlines Paths.number and Table.add's common case: it runs once per new message.
+        paths = self.paths
+        path = paths.last_number if origin.path is paths.last else paths.number(origin.path)
+        line = origin.line
+        if slot < 0 or entry >= young.limit or path >= _BIG_PATH or line > _MAX_LINE:
             young.add(key, path, line, origin, recipients, slot)
             return
-        # Table.add's common case, inlined: this runs once per new message.
         young.index[slot] = entry
         young.keys.append(key)
         young.paths.append(path)
