@@ -13,7 +13,7 @@ import orjson
 from wkcli.store.schema import TABLES, Column
 
 BATCH_ROWS = 50_000
-MEMORY_LIMIT = "256MB"
+MEMORY_LIMIT = "160MB"
 # A message's to_uids can be long (v3 chunks hold 512, v1/v2 bodies any number): above DuckDB's
 # default 16 MB per JSON object. DuckDB reserves twice this for its read buffer.
 _MAX_OBJECT = 1 << 26

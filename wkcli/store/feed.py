@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from wkcli.read.accounting import Diagnostics
+from wkcli.webhook.checks import Known
 from wkcli.webhook.dedupe import Deduper
 from wkcli.webhook.model import Message, PresenceEntry
 from wkcli.webhook.rows import RowChecker, malformed_row, message_row, presence_row
@@ -38,13 +39,22 @@ def feed(
     problems = checker.rows if checker is not None else []
     add = loader.add
     for item in items:
-        if checker is not None:
-            checker.add(item)
-            if problems:
-                for row in problems:
-                    add("problems", row)
-                problems.clear()
+        known = None
+        row = None
         if type(item) is PresenceEntry:
-            add("presence", presence_row(item))
-        elif deduper is None or deduper.first(item):  # type: ignore[arg-type]
-            add("messages", message_row(item))  # type: ignore[arg-type]
+            table = "presence"
+            row = presence_row(item)
+        else:
+            table = "messages"
+            if deduper is None or deduper.first(item):  # type: ignore[arg-type]
+                known = Known()
+                row = message_row(item, known)  # type: ignore[arg-type]
+        if checker is not None:
+            # The checker reuses what the row decoded: decoding is most of either's work.
+            checker.add(item, known)
+            if problems:
+                for problem in problems:
+                    add("problems", problem)
+                problems.clear()
+        if row is not None:
+            add(table, row)

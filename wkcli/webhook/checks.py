@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wkcli.webhook.dedupe import identity
+from wkcli.webhook.deliveries import CHUNK, FIRST, OVERLAP, SECOND_CHUNK, Deliveries, Paths
 from wkcli.webhook.model import (
     CHAT,
     CMD,
@@ -19,7 +20,6 @@ from wkcli.webhook.model import (
     MSG_NOTIFY,
     MSG_OFFLINE,
     Message,
-    Origin,
     PresenceEntry,
     classify,
     json_quote,
@@ -202,17 +202,6 @@ class Known:
         self.presence = presence
 
 
-class _Chunks:
-    """A msg.offline message's recipients so far, to tell v3's chunks from redeliveries."""
-
-    __slots__ = ("origin", "uids", "chunks")
-
-    def __init__(self, origin: Origin, uids: set[str]) -> None:
-        self.origin = origin
-        self.uids = uids
-        self.chunks = 1
-
-
 class Checker:
     """Feed it items with ``add``; ``findings()`` lists what it found, warnings first."""
 
@@ -225,13 +214,12 @@ class Checker:
         self.max_examples = max_examples
         self.on_note = on_note  # told (code, item) for every problem found, as it is found
         self._found: dict[str, Finding] = {}
-        # event -> message identity -> where it was first seen (the Origin, shared by a whole
-        # batch, so a big dump costs little more than its ids); _Chunks when it had recipients.
-        self._deliveries: dict[str, dict[str, Origin | _Chunks]] = {}
+        # event -> the messages seen in it, a few bytes each (see deliveries.py).
+        self._deliveries: dict[str, Deliveries] = {}
+        self._paths = Paths()
         # With ``remember``, only the newest messages per event are kept (between remember / 2 and
         # remember), so memory is bounded; a redelivery later than that is not seen as one.
         self.remember = remember
-        self.forgotten = 0
         self.messages = 0
         self.presence = 0
 
@@ -322,44 +310,28 @@ class Checker:
 
         self._duplicates(message, found.uids if found.status != NONE else None)
 
+    @property
+    def forgotten(self) -> int:
+        """Messages dropped from memory (with ``remember``): a redelivery of one is not seen."""
+        return sum(seen.forgotten for seen in self._deliveries.values())
+
     def _duplicates(self, message: Message, uids: list[str] | None) -> None:
         ident = identity(message)
         event = message.event
         if ident is None or event is None:
             return
-        seen_in_event = self._deliveries.get(event)
-        if seen_in_event is None:
-            seen_in_event = self._deliveries[event] = {}
-        seen = seen_in_event.get(ident)
+        seen = self._deliveries.get(event)
         if seen is None:
-            if self.remember is not None and len(seen_in_event) >= self.remember:
-                seen_in_event = self._forget(event)
-            if uids and event != MSG_NOTIFY:
-                seen_in_event[ident] = _Chunks(message.origin, set(uids))
-            else:
-                seen_in_event[ident] = message.origin
+            seen = self._deliveries[event] = Deliveries(event != MSG_NOTIFY, self._paths, self.remember)
+        what, first = seen.see(ident, message.origin, uids)
+        if what == FIRST or what == CHUNK:
             return
-        if isinstance(seen, _Chunks):
-            if uids and seen.uids.isdisjoint(uids):
-                seen.uids.update(uids)
-                seen.chunks += 1
-                if seen.chunks == 2:
-                    self._note("offline-chunks", message, f"first chunk at {seen.origin}")
-                return
-            first = seen.origin
-            why = "recipients overlap those of the delivery" if uids else "delivered before"
+        if what == SECOND_CHUNK:
+            self._note("offline-chunks", message, f"first chunk at {first}")
+        elif what == OVERLAP:
+            self._note("duplicate", message, f"recipients overlap those of the delivery at {first}")
         else:
-            first = seen
-            why = "delivered before"
-        self._note("duplicate", message, f"{why} at {first}")
-
-    def _forget(self, event: str) -> dict[str, Origin | _Chunks]:
-        """Drop the older half of the messages remembered for ``event`` (dicts keep insertion order)."""
-        seen = list(self._deliveries[event].items())
-        half = len(seen) // 2
-        self.forgotten += half
-        kept = self._deliveries[event] = dict(seen[half:])
-        return kept
+            self._note("duplicate", message, f"delivered before at {first}")
 
     def _presence(self, entry: PresenceEntry, known: Known | None) -> None:
         try:

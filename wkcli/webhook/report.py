@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left
 from datetime import datetime, timezone
 from typing import Any
 
@@ -222,8 +223,7 @@ class Report:
             self.fanout_unreadable += 1
             return
         count = len(found.uids)
-        index = next((i for i, bound in enumerate(FANOUT_BINS) if count <= bound), len(FANOUT_BINS))
-        self.fanout[index] += 1
+        self.fanout[bisect_left(FANOUT_BINS, count)] += 1  # the first bin whose bound is >= count
         largest = self._largest
         if len(largest) < self.top or count > largest[0][0]:
             self._seq += 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from wkcli.webhook.checks import RULES, Checker
+from wkcli.webhook.checks import RULES, Checker, Known
 from wkcli.webhook.model import Message, Origin, PresenceEntry, channel_type_name
 from wkcli.webhook.payload import JSON, TEXT, decode_payload, preview, setting_flags
 from wkcli.webhook.presence import PresenceError, parse_presence
@@ -31,11 +31,12 @@ def micros(seconds: float | None) -> int | None:
     return round(seconds * 1_000_000)
 
 
-def message_row(message: Message) -> dict[str, Any]:
+def message_row(message: Message, known: Known | None = None) -> dict[str, Any]:
     """One message delivery as flat typed values, in the order of ``store.schema`` ``messages``.
 
     Numbers keep their exact integer values (never a float); a value of the wrong JSON type for
     its column is null there, and ``sync_once_raw`` keeps the sync_once that was sent as JSON text.
+    The decoded payload and recipients are left in ``known`` when given, for the checker.
     """
     data = message.data
     header = data.get("header", _MISSING)
@@ -47,13 +48,15 @@ def message_row(message: Message) -> dict[str, Any]:
         sync_once = data.get("sync_once", _MISSING) if header is _MISSING or header is None else _MISSING
         no_persist = red_dot = None
     decoded = decode_payload(data)
+    found = recipients(data)
+    if known is not None:
+        known.decoded, known.recipients = decoded, found
     value = decoded.value
     if decoded.status == JSON:
         text = value.get("content") if type(value) is dict else None
         text = text if type(text) is str else None
     else:
         text = value if decoded.status == TEXT else None
-    found = recipients(data)
     listed = found.status != NONE
     channel_type = data.get("channel_type")
     setting = data.get("setting")
