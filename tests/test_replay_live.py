@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import select
 import signal
 import subprocess
 import time
@@ -202,12 +204,18 @@ def test_follow_replays_appended_records_and_stops_cleanly_on_ctrl_c(tmp_path: P
 
 def test_follow_stops_on_sigterm_with_the_summary(tmp_path: Path) -> None:
     dump = tmp_path / "growing.jsonl"
-    dump.write_bytes(b"")
+    body = [{"header": {"sync_once": 0}, "message_id": 1, "client_msg_no": "a", "channel_id": "g1"}]
+    dump.write_bytes(b'{"event": "msg.notify", "data": ' + json.dumps(body).encode() + b"}\n")
     proc = subprocess.Popen(
         [wkcli_executable(), "replay", "--follow", str(dump), "--to", "http://127.0.0.1:9/"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ},
     )  # fmt: skip
-    time.sleep(0.5)
+    # Its first request's line says it is running (and so has its signal handlers), however
+    # slowly a loaded machine started it.
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 30)
+    assert ready, "replay printed nothing within 30 s"
+    proc.stdout.readline()
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 143
