@@ -78,6 +78,7 @@ class Scan:
 
     tally: BulkTally | None = None
     out: BinaryIO | None = None
+    render: Any = None  # what turns grouped counts' keys into the tally's (groups.FastGroups)
 
     def __init__(self, criteria: Criteria, options: ReadOptions) -> None:
         self.options = options
@@ -152,8 +153,9 @@ class Scan:
             return None
         return fd, points
 
-    def _flush(self) -> None:
-        """Write pending output, then add pending counts to the ledger (before the general path runs)."""
+    def _flush(self, settle: bool = True) -> None:
+        """Write pending output, then add pending counts to the ledger (before the general path
+        runs); grouped counts only when ``settle`` (not after every block)."""
         if self.pending:
             data = b"".join(self.pending)
             self.pending = []
@@ -161,7 +163,7 @@ class Scan:
                 self.out.write(data)  # type: ignore[union-attr]
             except OSError as exc:
                 raise OutputFailed(exc) from None
-        self._counts.fold(self._ledger, self.keep, self.tally)
+        self._counts.fold(self._ledger, self.keep, self.tally, self.render, settle)
 
     def _general(self, name: str, lines: Iterator[bytes], lineno: int) -> Iterator[Item]:
         """The general path for everything from line ``lineno`` (the first of ``lines``) on."""
@@ -217,7 +219,7 @@ class Scan:
                 else:
                     yield from self._ledger.take(Value(lineno, value), name)
                 i = j + 1
-            self._flush()
+            self._flush(settle=False)
             if self._report is not None:
                 self._report()
         return lineno, False
