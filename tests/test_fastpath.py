@@ -497,3 +497,33 @@ def test_count_by_fields_strict_stops_with_the_same_account(tmp_path, monkeypatc
             reader.count_into(tally)
         results.append((str(stopped.value), reader.stats.as_dict(), tally.rows()))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("kinds", [[], ["cmd"]])
+def test_a_writing_worker_leaves_bad_lines_to_the_main_process_and_goes_on(tmp_path, monkeypatch, kinds):
+    """classify -o jsonl: the worker's output is cut around the lines it left, in exact order."""
+    out = io.BytesIO()
+    generate.write(out, "offline", 3000, seed=11)
+    lines = out.getvalue().split(b"\n")
+    for at in (2900, 2500, 2499, 2000, 1700):  # all in the worker's half
+        lines.insert(at, b'{"header":{"sync_once":"1"},"message_id":5}')
+    lines.insert(2200, b'{"header":{"sync_once":1},"message_id":')
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    scan = _same(str(path), "jsonl", monkeypatch, Criteria(kinds=kinds), jobs=2, tuning=RANGES).fast
+    assert scan.forked == 1
+    assert scan.workers_stopped == 0
+    assert scan.lines_left == 6
+
+
+def test_a_writing_worker_that_leaves_too_many_lines_stops_with_its_block_taken_back(tmp_path, monkeypatch):
+    out = io.BytesIO()
+    generate.write(out, "offline", 3000, seed=11)
+    lines = out.getvalue().split(b"\n")
+    for at in range(2990, 1600, -40):
+        lines.insert(at, b'{"header":{"sync_once":"1"},"message_id":5}')
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    tuning = Tuning(fast_min_bytes=0, parallel_min_bytes=0, block=4096, left_lines=7)
+    scan = _same(str(path), "jsonl", monkeypatch, jobs=2, tuning=tuning).fast
+    assert scan.workers_stopped == 1

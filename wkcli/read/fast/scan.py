@@ -230,7 +230,7 @@ class Scan:
         block = self.tuning.block
         max_line = self.options.max_line
         workers: list[Worker] = []
-        leave = 0 if self.out is not None or self.options.strict else self.tuning.left_lines
+        leave = 0 if self.options.strict else self.tuning.left_lines
         try:
             for start, end in zip(points[1:-1], points[2:], strict=True):
                 workers.append(
@@ -261,10 +261,15 @@ class Scan:
                 self.lines_left += len(left)
                 self._counts.merge(Counts.from_state(state))
                 self._flush()
-                if output is not None:
-                    self._copy(output)
-                for offset, line in left:
+                done = 0  # bytes of the worker's output written
+                for offset, line, at in left:
+                    if output is not None:
+                        self._copy(output, done, at)
+                        done = at
                     yield from self._general(name, iter((line,)), lineno + offset)
+                    self._flush()
+                if output is not None:
+                    self._copy(output, done, None)
                 lineno += lines
                 if stop is not None:
                     self.workers_stopped += 1
@@ -283,15 +288,18 @@ class Scan:
             for worker in workers:
                 worker.close()
 
-    def _copy(self, parked: IO[bytes]) -> None:
-        """Write out what a worker parked in its (unnamed) temporary file."""
+    def _copy(self, parked: IO[bytes], start: int, end: int | None) -> None:
+        """Write out bytes ``start..end`` (None: to the end) of what a worker parked in its
+        (unnamed) temporary file."""
         out = self.out
-        parked.seek(0)
+        parked.seek(start)
+        left = -1 if end is None else end - start
         try:
-            while True:
-                data = parked.read(self.tuning.block)
+            while left:
+                data = parked.read(self.tuning.block if left < 0 else min(left, self.tuning.block))
                 if not data:
                     break
                 out.write(data)  # type: ignore[union-attr]
+                left -= len(data) if left > 0 else 0
         except OSError as exc:
             raise OutputFailed(exc) from None
