@@ -110,3 +110,20 @@ def test_read_ahead_never_returns_more_than_asked_and_stops_early():
     early = ReadAhead(gzip_module().GzipFile(fileobj=io.BytesIO(gzip.compress(data))), "gzip")
     early.read(10)
     early.close()  # the inflating thread ends though its queue is full
+
+
+def test_closing_does_not_wait_for_a_quiet_pipe():
+    import os
+    import time
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, gzip.compress(b'{"a":1}\n' * 10)[:20])  # a gzip stream not ended yet
+    raw = open(read_end, "rb")  # noqa: SIM115 - closed once the writer is gone
+    stream = ReadAhead(gzip_module().GzipFile(fileobj=raw), "gzip")
+    started = time.monotonic()
+    stream.close()
+    assert time.monotonic() - started < 30
+    os.close(write_end)  # the inflating thread sees the end, and goes
+    stream._thread.join(timeout=30)
+    assert not stream._thread.is_alive()
+    raw.close()

@@ -205,7 +205,11 @@ class ReadAhead:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join()
+        # A thread waiting on a quiet pipe (compressed stdin) cannot be woken: it is a daemon,
+        # and goes with the process; its stream is left to it.
+        self._thread.join(timeout=1.0)
+        if self._thread.is_alive():
+            return
         try:
             self._stream.close()
         except Exception:  # noqa: BLE001, S110 - closing a broken stream says nothing new
