@@ -149,7 +149,10 @@ def _read(
     out = io.BytesIO()
     if mode.startswith("count"):
         reader = Reader([path], criteria, diagnostics, ReadOptions(jobs=jobs, tuning=tuning, **kw))
-        tally = Tally(["event", "kind"] if mode == "count-by" else None)
+        if mode.startswith("count-field:"):
+            tally = Tally(mode.split(":", 1)[1].split(","))
+        else:
+            tally = Tally(["event", "kind"] if mode == "count-by" else None)
         reader.count_into(tally)
         produced = (tally.cmd, tally.chat, tally.presence, tally.rows())
     else:
@@ -420,3 +423,107 @@ def test_a_counting_worker_leaves_bad_lines_to_the_main_process_and_goes_on(tmp_
     assert scan.forked == 1
     assert scan.workers_stopped == 0
     assert scan.lines_left == 4
+
+
+# Group keys the fast path for count --by fields must render as the general path does, or leave to it.
+FIELD_LINES = [
+    b'{"header":{"sync_once":1,"red_dot":1},"channel_id":"g1","channel_type":2,"from_uid":"u1"}',
+    b'{"header":{"sync_once":0},"channel_id":3.5,"channel_type":2.0}',
+    b'{"header":{"sync_once":0},"channel_id":-0,"channel_type":1e2}',
+    b'{"header":{"sync_once":0},"channel_id":18446744073709551616,"channel_type":-9223372036854775809}',
+    b'{"header":{"sync_once":0},"channel_id":9223372036854775807,"channel_type":18446744073709551615}',
+    b'{"header":{"sync_once":1,"red_dot":true},"channel_id":true,"channel_type":false}',
+    b'{"header":{"sync_once":1,"red_dot":null},"channel_id":null,"channel_type":null}',
+    b'{"header":{"sync_once":1,"red_dot":{"a":1}},"channel_id":{"b":[1,2]},"channel_type":[]}',
+    b'{"header":{"sync_once":1,"red_dot":"x","red_dot":"y"},"channel_id":"a","channel_id":"b"}',
+    b'{"header":{"sync_once":1},"channel_id":"caf\\u00e9 \\ud83d\\ude00","from_uid":"\\ud800"}',
+    b'{"header":{"sync_once":1},"channel_id":"\xe4\xbd\xa0\xe5\xa5\xbd"}',
+    b'{"header":{"sync_once":1},"from_uid":"u2"}',
+    b'{"header":null,"channel_id":"g9"}',
+    b'[{"header":{"sync_once":1},"channel_id":"n1"},{"header":{"sync_once":0},"channel_id":7}]',
+    b'[{"header":{"sync_once":1},"channel_id":"n1"},{"header":{"sync_once":0},"channel_id":7.5}]',
+    b'["u1-1-1-1-1-1","u2-1-1-1-1-1"]',
+    b'{"event":"msg.notify","data":[{"header":{"sync_once":1},"channel_id":"e1"}]}',
+]
+
+BY_FIELDS = [
+    "channel_id",
+    "channel_type,kind",
+    "event,header.red_dot",
+    "from_uid,channel_id,kind,event",
+    "header.no_persist",
+]
+
+
+@pytest.mark.parametrize("by", BY_FIELDS)
+@pytest.mark.parametrize("shape", ["offline", "notify", "mixed"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_count_by_fields_matches_the_general_path(tmp_path, monkeypatch, by, shape, jobs):
+    data = _dump(shape, 1500, seed=len(by))
+    lines = data.split(b"\n")
+    for i, line in enumerate(FIELD_LINES):
+        lines.insert((i + 1) * len(lines) // (len(FIELD_LINES) + 2), line)
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    reader = _same(str(path), f"count-field:{by}", monkeypatch, jobs=jobs, tuning=RANGES)
+    assert type(reader.fast).__name__ == "FastGroups"
+    _same(str(path), f"count-field:{by}", monkeypatch, Criteria(kinds=["cmd"]), jobs=jobs, tuning=RANGES)
+
+
+@pytest.mark.parametrize("by", ["header", "minute", "channel_id,day", "payload.x", "timestamp", "file"])
+def test_count_by_other_fields_takes_the_general_path(tmp_path, monkeypatch, by):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(_dump("offline", 300, seed=1))
+    reader = _same(str(path), f"count-field:{by}", monkeypatch)
+    assert reader.fast is None
+
+
+def test_count_by_fields_strict_stops_with_the_same_account(tmp_path, monkeypatch):
+    from wkcli.errors import StrictStop
+
+    out = io.BytesIO()
+    generate.write(out, "offline", 1200, seed=3)
+    lines = out.getvalue().split(b"\n")
+    lines.insert(900, b'{"header":{"sync_once":1},"message_id":')
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    results = []
+    for fast in (True, False):
+        monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
+        tally = Tally(["channel_id"])
+        options = ReadOptions(strict=True, jobs=2 if fast else 1, tuning=RANGES)
+        reader = Reader([str(path)], None, Diagnostics(io.StringIO()), options)
+        with pytest.raises(StrictStop) as stopped:
+            reader.count_into(tally)
+        results.append((str(stopped.value), reader.stats.as_dict(), tally.rows()))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("kinds", [[], ["cmd"]])
+def test_a_writing_worker_leaves_bad_lines_to_the_main_process_and_goes_on(tmp_path, monkeypatch, kinds):
+    """classify -o jsonl: the worker's output is cut around the lines it left, in exact order."""
+    out = io.BytesIO()
+    generate.write(out, "offline", 3000, seed=11)
+    lines = out.getvalue().split(b"\n")
+    for at in (2900, 2500, 2499, 2000, 1700):  # all in the worker's half
+        lines.insert(at, b'{"header":{"sync_once":"1"},"message_id":5}')
+    lines.insert(2200, b'{"header":{"sync_once":1},"message_id":')
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    scan = _same(str(path), "jsonl", monkeypatch, Criteria(kinds=kinds), jobs=2, tuning=RANGES).fast
+    assert scan.forked == 1
+    assert scan.workers_stopped == 0
+    assert scan.lines_left == 6
+
+
+def test_a_writing_worker_that_leaves_too_many_lines_stops_with_its_block_taken_back(tmp_path, monkeypatch):
+    out = io.BytesIO()
+    generate.write(out, "offline", 3000, seed=11)
+    lines = out.getvalue().split(b"\n")
+    for at in range(2990, 1600, -40):
+        lines.insert(at, b'{"header":{"sync_once":"1"},"message_id":5}')
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    tuning = Tuning(fast_min_bytes=0, parallel_min_bytes=0, block=4096, left_lines=7)
+    scan = _same(str(path), "jsonl", monkeypatch, jobs=2, tuning=tuning).fast
+    assert scan.workers_stopped == 1

@@ -7,9 +7,9 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wkcli.read.compressed import MAGIC_BYTES, detect
 from wkcli.read.fast.pieces import cut_points
 from wkcli.read.remote import RemoteFile, is_remote
-from wkcli.read.source import GZIP_MAGIC
 
 # A range per this many bytes: small enough that a range's JSONL output is cheap to hold on the
 # client while it waits for its turn, large enough that the per-task overhead is noise.
@@ -56,8 +56,8 @@ def _plan(
 ) -> list[Task]:
     if size == 0:
         return []
-    if read_at(0, len(GZIP_MAGIC)) == GZIP_MAGIC:
-        return [Task(path, 0, size, size, compressed=True)]  # gzip cannot be entered mid-stream
+    if detect(read_at(0, MAGIC_BYTES)) is not None:
+        return [Task(path, 0, size, size, compressed=True)]  # a compressed stream cannot be entered mid-way
     parts = max(1, -(-size // range_bytes))
     points = cut_points(fd, size, parts) if fd is not None else cut_points_at(read_at, size, parts)
     return [Task(path, start, end, size) for start, end in zip(points, points[1:], strict=False)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 import tempfile
 from typing import IO
 
 from wkcli.cluster.plan import Task
+from wkcli.read.compressed import MAGIC_BYTES, decompressor, detect
 from wkcli.read.fast.counts import Counts
 from wkcli.read.fast.ranges import RangeResult, RangeSpec, read_range
 from wkcli.read.lines import BINARY_PEEK
@@ -27,11 +27,13 @@ def run_task(spec: RangeSpec, task: Task, storage: dict[str, str]) -> RangeResul
 
     if task.compressed:
         with _opened(task.path) as raw, tempfile.TemporaryFile() as plain:
-            _copy(gzip.GzipFile(fileobj=raw, mode="rb"), plain, None)  # type: ignore[arg-type]
+            fmt = detect(raw.read(MAGIC_BYTES))
+            raw.seek(0)
+            _copy(decompressor(fmt or "gzip", raw), plain, None)
             plain.flush()
             size = plain.tell()
             if b"\0" in os.pread(plain.fileno(), BINARY_PEEK, 0):
-                # Binary inside gzip: the client's line splitter says so, as for a local file.
+                # Binary in the stream: the client's line splitter says so, as for a local file.
                 return Counts().state(), 0, 0, [], b""
             return read_range(spec, plain.fileno(), 0, size)
     if is_remote(task.path):

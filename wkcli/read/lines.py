@@ -57,7 +57,7 @@ class NotText(Exception):
 
 
 class TruncatedInput(Exception):
-    """The byte stream ended badly (a truncated or corrupt gzip file)."""
+    """The byte stream ended badly (a truncated or corrupt compressed file)."""
 
 
 class _Restart(bytes):
@@ -102,10 +102,13 @@ class LineSplitter:
 
     __slots__ = ("max_line", "at_start", "parts", "held", "skipped", "binary_check")
 
-    def __init__(self, max_line: int = MAX_LINE, at_start: bool = True, binary_check: bool = False) -> None:
+    def __init__(
+        self, max_line: int = MAX_LINE, at_start: bool = True, binary_check: bool | str = False
+    ) -> None:
         self.max_line = max_line
         self.at_start = at_start  # False: the stream is read from the middle (no BOM there)
-        self.binary_check = binary_check  # check the first bytes for a NUL (decompressed input)
+        # Check the first bytes for a NUL (decompressed input); a string names the compression.
+        self.binary_check = binary_check
         self.parts: list[bytes] = []  # the start of a line that continues in the next chunk
         self.held = 0  # bytes in parts
         self.skipped = -1  # >= 0: bytes of an over-long line read so far (not kept)
@@ -126,7 +129,8 @@ class LineSplitter:
             if chunk.startswith(BOM):
                 chunk = chunk[len(BOM) :]
             if self.binary_check and b"\0" in chunk[:BINARY_PEEK]:
-                raise NotText("binary data after gzip decompression, not JSON text")
+                what = self.binary_check if type(self.binary_check) is str else "gzip"
+                raise NotText(f"binary data after {what} decompression, not JSON text")
         out: list[bytes] = []
         if self.skipped >= 0:
             nl = chunk.find(b"\n")
@@ -244,7 +248,8 @@ def iter_blocks(
     stream = source.stream
     read = getattr(stream, "read1", stream.read)
     wait = on_wait if (on_wait is not None and source.interactive) else None
-    splitter = LineSplitter(max_line, binary_check=source.compressed)
+    compression = getattr(source, "compression", None)
+    splitter = LineSplitter(max_line, binary_check=compression or source.compressed)
     feed = splitter.feed
     size = splitter.read_size(size)
     try:
@@ -256,10 +261,14 @@ def iter_blocks(
                 break
             for block in feed(chunk):
                 yield block
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+    except (EOFError, gzip.BadGzipFile, zlib.error, TruncatedInput) as exc:
+        # Compressed inputs raise TruncatedInput (compressed.ReadAhead); a bare gzip stream
+        # its own errors.
         rest = splitter.rest()
         if rest:
             yield rest
+        if isinstance(exc, TruncatedInput):
+            raise
         raise TruncatedInput(_gzip_reason(exc)) from None
     rest = splitter.rest()
     if rest:

@@ -46,10 +46,15 @@ class Reader:
     def count_into(self, tally: BulkTally) -> None:
         """Add every kept item to ``tally`` (``tally.add``).
 
-        Totals, and counts grouped by event and kind only, take a fast path where one applies.
+        Totals, counts grouped by event and kind, and by top-level or header fields, take a fast
+        path where one applies.
         """
-        if tally.bulk and fast.usable(self.criteria, self.options):
-            self.fast = fast.FastCount(tally, self.criteria, self.options)
+        paths = getattr(tally, "paths", None)
+        if fast.usable(self.criteria, self.options):
+            if tally.bulk:
+                self.fast = fast.FastCount(tally, self.criteria, self.options)
+            elif paths is not None and fast.groups_usable(paths):
+                self.fast = fast.FastGroups(tally, paths, self.criteria, self.options)
         for item in self:
             tally.add(item)
 
@@ -178,7 +183,7 @@ class Reader:
                 if per_value is not None:
                     for value in read_values(self._lines(path, source), input_format, max_line):
                         yield from per_value(value, name)
-                elif scan is not None and self.options.ranges is not None:
+                elif scan is not None and self.options.ranges is not None and scan.ranges_ok:
                     yield from self.options.ranges.read(self.paths, path, source, scan, ledger, self.criteria)
                 elif scan is not None and fast.worth_it(source, self.options.tuning):
                     yield from scan.scan(source, ledger)

@@ -6,8 +6,9 @@ import os
 from typing import Any
 
 from wkcli.errors import UnreadableInput
+from wkcli.read.compressed import MissingDecompressor, ReadAhead, decompressor, detect
 from wkcli.read.lines import BINARY_PEEK
-from wkcli.read.source import GZIP_MAGIC, Input, is_remote  # noqa: F401 - is_remote re-exported
+from wkcli.read.source import Input, is_remote  # noqa: F401 - is_remote re-exported
 
 # Read ahead this much per request: one S3 GET per block rather than one per read() call.
 BLOCK = 8 << 20
@@ -56,7 +57,7 @@ def expand(path: str) -> list[str]:
 
 
 def open_remote(path: str) -> Input:
-    """Open a URL as an ``Input`` (gzip told by its bytes, as for local files)."""
+    """Open a URL as an ``Input`` (compression told by its bytes, as for local files)."""
     fs, inner = filesystem(path)
     try:
         size = int(fs.size(inner))
@@ -67,11 +68,16 @@ def open_remote(path: str) -> Input:
         raise UnreadableInput(f"{path}: {_reason(exc)}") from None
     source = Input(path, raw, interactive=False)
     source.size = size
-    if head.startswith(GZIP_MAGIC):
-        import gzip
-
-        source.stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+    fmt = detect(head)
+    if fmt is not None:
+        try:
+            stream = decompressor(fmt, raw)
+        except MissingDecompressor as exc:
+            raw.close()
+            raise UnreadableInput(f"{path}: {exc}") from None
+        source.stream = ReadAhead(stream, fmt)  # type: ignore[assignment]
         source.compressed = True
+        source.compression = fmt
     else:
         source.binary = b"\0" in head
     return source

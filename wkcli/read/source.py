@@ -1,4 +1,4 @@
-"""Open dumps (files, stdin, gzip): ``open_input`` and the ``Input`` it gives.
+"""Open dumps (files, stdin, gzip, zstd, bzip2, xz): ``open_input`` and the ``Input`` it gives.
 
 ``lines`` cuts an input's bytes into lines (its names used with inputs are re-exported here),
 and ``values.read_values`` turns the lines into JSON values.
@@ -6,7 +6,6 @@ and ``values.read_values`` turns the lines into JSON values.
 
 from __future__ import annotations
 
-import gzip
 import os
 import stat
 import sys
@@ -14,6 +13,7 @@ from collections.abc import Callable
 from typing import IO
 
 from wkcli.errors import UnreadableInput
+from wkcli.read.compressed import MAGIC_BYTES, MissingDecompressor, ReadAhead, decompressor, detect
 from wkcli.read.lines import (  # noqa: F401 - re-exported: how an input is cut into lines
     BINARY_PEEK,
     BOM,
@@ -26,7 +26,6 @@ from wkcli.read.lines import (  # noqa: F401 - re-exported: how an input is cut 
 )
 
 STDIN_NAME = "<stdin>"
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 class Input:
@@ -38,6 +37,7 @@ class Input:
         self.interactive = interactive  # a pipe or terminal: reads may block
         self.stream: IO[bytes] = raw
         self.compressed = False
+        self.compression: str | None = None  # "gzip", "zstd", "bzip2" or "xz"
         self.binary = False  # starts with bytes no JSON text holds
         self.size: int | None = None  # bytes on disk (compressed for gzip), for regular files
 
@@ -48,6 +48,8 @@ class Input:
         self.close()
 
     def close(self) -> None:
+        if self.stream is not self.raw:
+            self.stream.close()  # stops the inflating thread before the file goes
         if self.raw is not sys.stdin.buffer:
             self.raw.close()
 
@@ -58,8 +60,8 @@ def is_remote(path: str) -> bool:
 
 
 def open_input(path: str) -> Input:
-    """Open ``path`` (``-`` for stdin, a URL through fsspec), recognising gzip by its magic bytes
-    whatever the name."""
+    """Open ``path`` (``-`` for stdin, a URL through fsspec), recognising compression by its
+    magic bytes whatever the name."""
     if is_remote(path):
         from wkcli.read.remote import open_remote  # fsspec, only when a remote path is named
 
@@ -84,14 +86,20 @@ def open_input(path: str) -> Input:
     source = Input(name, raw, interactive)
     if info is not None and not interactive:
         source.size = info.st_size
-    head = _peek(raw, 2)
-    if head.startswith(GZIP_MAGIC):
-        source.stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+    fmt = detect(_peek(raw, MAGIC_BYTES))
+    if fmt is not None:
+        try:
+            stream = decompressor(fmt, raw)
+        except MissingDecompressor as exc:
+            source.close()
+            raise UnreadableInput(f"{name}: {exc}") from None
+        source.stream = ReadAhead(stream, fmt)  # type: ignore[assignment]
         source.compressed = True
+        source.compression = fmt
     else:
         # JSON text never holds a NUL byte; a binary file (or UTF-16 text) does, early on.
-        # (Inside gzip the line splitter checks the first decompressed bytes: peeking here would
-        # swallow a corrupt stream's error.)
+        # (Inside compressed data the line splitter checks the first decompressed bytes: peeking
+        # here would swallow a corrupt stream's error.)
         source.binary = b"\0" in _peek(raw, BINARY_PEEK)
     return source
 
@@ -114,5 +122,5 @@ def progress_reporter(
     if progress is None or total is None or total < min_bytes:
         return None
     name = source.name
-    tell = source.raw.tell  # compressed bytes for gzip: a fair measure of the way through
+    tell = source.raw.tell  # compressed bytes when compressed: a fair measure of the way through
     return lambda: progress(name, tell(), total)

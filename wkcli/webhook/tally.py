@@ -73,6 +73,19 @@ class Tally:
             self.groups[key] += count
 
     @property
+    def paths(self) -> list[tuple[str, ...]]:
+        """The ``by`` fields as paths (``header.sync_once`` is ``("header", "sync_once")``)."""
+        return list(self._paths)
+
+    def add_group(self, kind: str, key: tuple[Any, ...], count: int) -> None:
+        """Add ``count`` messages of ``kind`` whose group key is ``key`` (as ``add`` renders it)."""
+        if kind == CMD:
+            self.cmd += count
+        else:
+            self.chat += count
+        self.groups[key] += count
+
+    @property
     def messages(self) -> int:
         return self.cmd + self.chat
 

@@ -6,7 +6,8 @@ with ``scan(source, ledger)``. Nothing here imports the Reader: what is read is 
 through the ``Ledger`` it is given, and what is kept is decided by the same criteria.
 
 Module map: ``scan`` (the driver), ``workers`` (the fork protocol), ``pieces`` (lines and byte
-ranges), ``counts`` (bulk counts), ``count`` and ``jsonl`` (the two hot loops), ``decode``
+ranges), ``counts`` (bulk counts), ``count``, ``groups`` (``count --by`` fields) and ``jsonl`` (the hot
+loops), ``decode``
 (msgspec structs). The thresholds are ``options.Tuning``.
 """
 
@@ -15,13 +16,24 @@ from __future__ import annotations
 import os
 
 from wkcli.read.fast.count import FastCount
+from wkcli.read.fast.groups import FastGroups
+from wkcli.read.fast.groups import fast_paths as groups_usable
 from wkcli.read.fast.jsonl import FastJsonl
 from wkcli.read.fast.scan import OutputFailed, Scan
 from wkcli.read.options import ReadOptions, Tuning
 from wkcli.read.source import Input
 from wkcli.webhook.filters import Criteria
 
-__all__ = ["FastCount", "FastJsonl", "OutputFailed", "Scan", "usable", "worth_it"]
+__all__ = [
+    "FastCount",
+    "FastGroups",
+    "FastJsonl",
+    "groups_usable",
+    "OutputFailed",
+    "Scan",
+    "usable",
+    "worth_it",
+]
 
 FAST_FORMATS = ("auto", "jsonl", "log")
 

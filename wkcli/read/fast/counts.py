@@ -6,6 +6,9 @@ quick to pickle), and reach the stats only through ``Ledger.add_bulk``.
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 from wkcli.read.accounting import BulkGroup, BulkTally, KindEventTest, Ledger
 from wkcli.webhook.model import CHAT, CMD, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
 
@@ -13,7 +16,7 @@ EVENTS = (None, MSG_OFFLINE, MSG_NOTIFY)  # the events of message slots, by inde
 KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
 FAILED = object()  # returned for a line the fast path cannot take and did not parse
 
-CountsState = tuple[int, int, int, int, list[int], dict[str | None, list[int]]]
+CountsState = tuple[int, int, int, int, list[int], dict[str | None, list[int]], Counter[Any]]
 
 
 class Counts:
@@ -21,10 +24,11 @@ class Counts:
 
     ``slots`` holds message counts by kind and event: index ``k + 2 * e`` with ``k`` 0 (chat) or
     1 (cmd) and ``e`` indexing ``EVENTS``. ``by_event`` holds ``[chat, cmd, presence]`` for
-    enveloped bodies; ``presence`` counts bare user.onlinestatus entries.
+    enveloped bodies; ``presence`` counts bare user.onlinestatus entries. ``groups`` holds
+    message counts by ``(slot, values)`` for ``count --by`` fields (``groups.FastGroups``).
     """
 
-    __slots__ = ("records", "empty", "presence", "matched", "slots", "by_event")
+    __slots__ = ("records", "empty", "presence", "matched", "slots", "by_event", "groups")
 
     def __init__(self) -> None:
         self.records = 0
@@ -33,14 +37,23 @@ class Counts:
         self.matched = 0  # only where the caller decides what is kept as it goes (JSONL)
         self.slots = [0, 0, 0, 0, 0, 0]
         self.by_event: dict[str | None, list[int]] = {}
+        self.groups: Counter[Any] = Counter()
 
     def state(self) -> CountsState:
-        return (self.records, self.empty, self.presence, self.matched, self.slots, self.by_event)
+        return (self.records, self.empty, self.presence, self.matched, self.slots, self.by_event, self.groups)
 
     @classmethod
     def from_state(cls, state: CountsState) -> Counts:
         counts = cls()
-        counts.records, counts.empty, counts.presence, counts.matched, counts.slots, counts.by_event = state
+        (
+            counts.records,
+            counts.empty,
+            counts.presence,
+            counts.matched,
+            counts.slots,
+            counts.by_event,
+            counts.groups,
+        ) = state
         return counts
 
     def merge(self, other: Counts) -> None:
@@ -54,9 +67,21 @@ class Counts:
             mine = self.by_event.setdefault(event, [0, 0, 0])
             for i, n in enumerate(counts):
                 mine[i] += n
+        self.groups.update(other.groups)
 
-    def fold(self, ledger: Ledger, keep: KindEventTest, tally: BulkTally | None) -> None:
-        """Add everything to the ledger (with a tally, also what ``keep`` keeps), then start over."""
+    def fold(
+        self,
+        ledger: Ledger,
+        keep: KindEventTest,
+        tally: BulkTally | None,
+        render: Any = None,
+        settle: bool = True,
+    ) -> None:
+        """Add everything to the ledger (with a tally, also what ``keep`` keeps), then start over.
+
+        Grouped counts (``render`` turns their keys into the tally's) wait until ``settle``:
+        they are folded once per run of fast blocks, not once per block, where there are many.
+        """
         slots = self.slots
         groups: list[BulkGroup] = [
             (event, slots[2 * e], slots[2 * e + 1], 0) for e, event in enumerate(EVENTS)
@@ -65,7 +90,27 @@ class Counts:
             groups.append((USER_ONLINESTATUS, 0, 0, self.presence))
         groups.extend((event, chat, cmd, entries) for event, (chat, cmd, entries) in self.by_event.items())
         ledger.add_bulk(self.records, self.empty, self.matched, groups, tally, keep)
+        held = self.groups
+        if held and settle:
+            self._fold_groups(ledger, keep, tally, render)
+            held = Counter()
         self.__init__()  # type: ignore[misc]
+        self.groups = held
+
+    def _fold_groups(self, ledger: Ledger, keep: KindEventTest, tally: BulkTally | None, render: Any) -> None:
+        """Grouped message counts: to the ledger as the general path accounts each message, and
+        the kept ones to ``tally`` (``Tally.add_group``) under their key."""
+        slots = [0] * 6
+        matched = 0
+        add_group = getattr(tally, "add_group", None)
+        for (slot, values), count in self.groups.items():
+            slots[slot] += count
+            e, k = divmod(slot, 2)
+            if add_group is not None and keep(KINDS[k], EVENTS[e]):
+                matched += count
+                add_group(KINDS[k], render(slot, values), count)
+        groups = [(event, slots[2 * e], slots[2 * e + 1], 0) for e, event in enumerate(EVENTS)]
+        ledger.add_bulk(0, 0, matched, groups)
 
 
 def valid_utf8(block: bytes) -> bool:

@@ -9,7 +9,6 @@ order, and from where a range stopped the main process reads on itself.
 
 from __future__ import annotations
 
-import functools
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from wkcli.read.accounting import Item, Ledger
 from wkcli.read.fast.counts import Counts, CountsState
 from wkcli.read.fast.pieces import Piece
-from wkcli.read.fast.scan import OutputFailed, Scan
+from wkcli.read.fast.scan import Scan
 from wkcli.read.fast.workers import LeftLine, work
 from wkcli.read.lines import BOM, LineSplitter, LongLine, block_lines
 from wkcli.read.options import ReadOptions
@@ -156,34 +155,12 @@ def merge(
     range stopped, and once the general path has read to the end of the file (a value spanning
     lines) the remaining results are dropped. ``on_range(end)`` is told each range merged.
     """
-    # The state ``Scan.scan`` sets up before it reads, so its own loop can read on from a stop.
-    scan.prepare()
-    scan._ledger = ledger
-    scan._counts = Counts()
-    scan.pending = []
-    scan._pos = [0]
-    scan._fast_lines = scan._general_lines = 0
-    scan._report = None
+    scan.start_merge(ledger)
     lineno = 0
-    for _start, end, (state, lines, stop, left, output) in results:
-        scan.lines_left += len(left)
-        scan._counts.merge(Counts.from_state(state))
-        scan._flush()
-        if output:
-            try:
-                scan.out.write(output)  # type: ignore[union-attr]
-            except OSError as exc:
-                raise OutputFailed(exc) from None
-        for offset, line in left:
-            yield from scan._general(name, iter((line,)), lineno + offset)
-        lineno += lines
-        if stop is not None:
-            scan.workers_stopped += 1
-            lineno, switched = yield from scan._scan_blocks(
-                name, pieces_from(stop, end), lineno, functools.partial(pieces_from, end, size)
-            )
-            if switched:
-                break
+    for _start, end, result in results:
+        lineno, switched = yield from scan.merge_range(name, result, lineno, pieces_from, end, size)
+        if switched:
+            break
         if on_range is not None:
             on_range(end)
-    scan._flush()
+    scan.finish_merge()

@@ -21,9 +21,9 @@ from itertools import chain
 from typing import IO, Any, BinaryIO
 
 from wkcli.read.accounting import BulkTally, Item, KindEventTest, Ledger
-from wkcli.read.fast.counts import FAILED, Counts
+from wkcli.read.fast.counts import FAILED, Counts, CountsState
 from wkcli.read.fast.pieces import Piece, cut_points, file_pieces, lines_of, pieces, starts_multiline
-from wkcli.read.fast.workers import Worker, fork
+from wkcli.read.fast.workers import LeftLine, Worker, WorkerResult, fork
 from wkcli.read.lines import CHUNK, iter_blocks
 from wkcli.read.options import ReadOptions
 from wkcli.read.source import Input, progress_reporter
@@ -78,6 +78,10 @@ class Scan:
 
     tally: BulkTally | None = None
     out: BinaryIO | None = None
+    render: Any = None  # what turns grouped counts' keys into the tally's (groups.FastGroups)
+
+    # Whether its ranges can be read in other processes and merged (``fast/ranges.py``, a cluster).
+    ranges_ok = True
 
     def __init__(self, criteria: Criteria, options: ReadOptions) -> None:
         self.options = options
@@ -152,8 +156,9 @@ class Scan:
             return None
         return fd, points
 
-    def _flush(self) -> None:
-        """Write pending output, then add pending counts to the ledger (before the general path runs)."""
+    def _flush(self, settle: bool = True) -> None:
+        """Write pending output, then add pending counts to the ledger (before the general path
+        runs); grouped counts only when ``settle`` (not after every block)."""
         if self.pending:
             data = b"".join(self.pending)
             self.pending = []
@@ -161,7 +166,7 @@ class Scan:
                 self.out.write(data)  # type: ignore[union-attr]
             except OSError as exc:
                 raise OutputFailed(exc) from None
-        self._counts.fold(self._ledger, self.keep, self.tally)
+        self._counts.fold(self._ledger, self.keep, self.tally, self.render, settle)
 
     def _general(self, name: str, lines: Iterator[bytes], lineno: int) -> Iterator[Item]:
         """The general path for everything from line ``lineno`` (the first of ``lines``) on."""
@@ -217,7 +222,7 @@ class Scan:
                 else:
                     yield from self._ledger.take(Value(lineno, value), name)
                 i = j + 1
-            self._flush()
+            self._flush(settle=False)
             if self._report is not None:
                 self._report()
         return lineno, False
@@ -228,7 +233,7 @@ class Scan:
         block = self.tuning.block
         max_line = self.options.max_line
         workers: list[Worker] = []
-        leave = 0 if self.out is not None or self.options.strict else self.tuning.left_lines
+        leave = 0 if self.options.strict else self.tuning.left_lines
         try:
             for start, end in zip(points[1:-1], points[2:], strict=True):
                 workers.append(
@@ -255,41 +260,94 @@ class Scan:
             for worker in workers:
                 if switched:
                     break
-                state, lines, stop, left, output = worker.result()
-                self.lines_left += len(left)
-                self._counts.merge(Counts.from_state(state))
-                self._flush()
-                if output is not None:
-                    self._copy(output)
-                for offset, line in left:
-                    yield from self._general(name, iter((line,)), lineno + offset)
-                lineno += lines
-                if stop is not None:
-                    self.workers_stopped += 1
-                    end = worker.end
-                    lineno, switched = yield from self._scan_blocks(
-                        name,
-                        file_pieces(fd, stop, end, block, max_line, track=self._pos),
-                        lineno,
-                        lambda end=end: file_pieces(fd, end, size, block, max_line, track=self._pos),  # type: ignore[misc]
-                    )
-                else:
-                    self._pos[0] = worker.end
-                    if self._report is not None:
-                        self._report()
+                end = worker.end
+
+                def read_on(start: int, stop: int) -> Iterator[Piece]:
+                    return file_pieces(fd, start, stop, block, max_line, track=self._pos)
+
+                lineno, switched = yield from self.merge_range(
+                    name, worker.result(), lineno, read_on, end, size
+                )
+                self._pos[0] = max(self._pos[0], end)
+                if self._report is not None:
+                    self._report()
         finally:
             for worker in workers:
                 worker.close()
 
-    def _copy(self, parked: IO[bytes]) -> None:
-        """Write out what a worker parked in its (unnamed) temporary file."""
+    def start_merge(self, ledger: Ledger) -> None:
+        """Get ready to merge range results read elsewhere (``merge_range``), as ``scan`` gets
+        ready for its own workers' results."""
+        self.prepare()
+        self._ledger = ledger
+        self._counts = Counts()
+        self.pending = []
+        self._pos = [0]
+        self._fast_lines = self._general_lines = 0
+        self._report = None
+
+    def finish_merge(self) -> None:
+        """Write what is pending and settle the counts, once every range was merged."""
+        self._flush()
+
+    def merge_range(
+        self,
+        name: str,
+        result: WorkerResult | tuple[CountsState, int, int | None, list[LeftLine], bytes],
+        lineno: int,
+        read_on: Callable[[int, int], Iterator[Piece]],
+        end: int,
+        size: int,
+    ) -> Generator[Item, None, tuple[int, bool]]:
+        """Merge one range's result (a forked worker's, or one read in another process) in file
+        order: its counts, its output with the lines it left read by the general path in their
+        places, and, where it stopped, the rest of the range read here (``read_on(start, stop)``).
+
+        Returns the line number reached and whether the general path read on to the end of the
+        file (a value spanning lines), after which later ranges are not merged.
+        """
+        state, lines, stop, left, output = result
+        if isinstance(output, bytes) and not output:
+            output = None  # a range read elsewhere that wrote nothing (counting, or nothing kept)
+        self.lines_left += len(left)
+        self._counts.merge(Counts.from_state(state))
+        self._flush()
+        done = 0  # bytes of the range's output written
+        for offset, line, at in left:
+            if output is not None:
+                self._write_parked(output, done, at)
+                done = at
+            yield from self._general(name, iter((line,)), lineno + offset)
+            self._flush()
+        if output is not None:
+            self._write_parked(output, done, None)
+        lineno += lines
+        if stop is None:
+            return lineno, False
+        self.workers_stopped += 1
+        return (yield from self._scan_blocks(name, read_on(stop, end), lineno, lambda: read_on(end, size)))
+
+    def _write_parked(self, output: IO[bytes] | bytes, start: int, end: int | None) -> None:
+        if isinstance(output, bytes):
+            try:
+                self.out.write(output[start:end])  # type: ignore[union-attr]
+            except OSError as exc:
+                raise OutputFailed(exc) from None
+        else:
+            self._copy(output, start, end)
+
+    def _copy(self, parked: IO[bytes], start: int, end: int | None) -> None:
+        """Write out bytes ``start..end`` (None: to the end) of what a worker parked in its
+        (unnamed) temporary file."""
         out = self.out
-        parked.seek(0)
+        parked.seek(start)
+        left = -1 if end is None else end - start
         try:
-            while True:
-                data = parked.read(self.tuning.block)
+            while left:
+                data = parked.read(self.tuning.block if left < 0 else min(left, self.tuning.block))
                 if not data:
                     break
                 out.write(data)  # type: ignore[union-attr]
+                left -= len(data) if left > 0 else 0
         except OSError as exc:
             raise OutputFailed(exc) from None

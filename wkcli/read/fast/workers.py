@@ -3,8 +3,9 @@
 A worker inherits the open file and everything the fast path set up (no pickling of decoders).
 It sends back, through a pipe, its counts, how many lines it read, where it stopped (the offset
 of the first block it could not take, or None) and the lines it left to the main process; its
-JSONL output waits in an unnamed temporary file. A worker that fails in any way is treated as
-having stopped at its first byte: the main process reads its range itself.
+JSONL output waits in an unnamed temporary file, cut (by offsets sent with the lines left) where
+the main process writes what the general path makes of those lines. A worker that fails in
+any way is treated as having stopped at its first byte: the main process reads its range itself.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import IO, Any, Protocol
 from wkcli.read.fast.counts import Counts, CountsState
 from wkcli.read.fast.pieces import file_pieces, starts_multiline
 
-# (line number within the range, line): a line a counting worker left to the main process.
-LeftLine = tuple[int, bytes]
+# (line number within the range, line, offset in the worker's output where its own output goes;
+# 0 without output): a line a worker left to the main process.
+LeftLine = tuple[int, bytes, int]
 # (counts, lines read, offset where it stopped or None, lines left, its output file or None)
 WorkerResult = tuple[CountsState, int, "int | None", list[LeftLine], "IO[bytes] | None"]
 
@@ -142,11 +144,11 @@ def work(
 ) -> tuple[CountsState, int, int | None, list[LeftLine]]:
     """In a worker: the fast path over ``start..end`` until a block needs the general path.
 
-    When only counting (no ``output``) and ``leave`` is above 0, output order does not matter:
-    a line the fast path cannot take is left to the main process (with its line number, for the
-    general path to read and report in file order) and the worker goes on, so a dump with a few
-    bad lines keeps both cores. A line that starts a multi-line value, or more than ``leave``
-    such lines, stop the worker as before.
+    With ``leave`` above 0, a line the fast path cannot take is left to the main process (with
+    its line number, for the general path to read and report in file order, and with output,
+    the offset in the output file where what the general path writes for it goes) and the
+    worker goes on, so a dump with a few bad lines keeps both cores. A line that starts a
+    multi-line value, or more than ``leave`` such lines, stop the worker as before.
     """
     counts = Counts()
     total = Counts()
@@ -156,18 +158,29 @@ def work(
     left: list[LeftLine] = []
     take_lines = reader.take_lines
     sink = open(os.dup(output.fileno()), "wb") if output is not None else None  # noqa: SIM115
+    pending = reader.pending
     try:
         for lines, text, used in file_pieces(fd, start, end, block, max_line):
             ok = reader.text_ok(text)
+            block_start = sink.tell() if sink is not None else 0
             j, _ = take_lines(lines, 0, counts, ok)
-            if sink is None:
-                while j < len(lines) and len(left) < leave and not starts_multiline(input_format, lines[j]):
-                    left.append((lines_done + j + 1, lines[j]))
-                    j, _ = take_lines(lines, j + 1, counts, ok)
+            while j < len(lines) and len(left) < leave and not starts_multiline(input_format, lines[j]):
+                at = 0
+                if sink is not None:
+                    # The output of the lines before this one, then a cut for the main process.
+                    sink.write(b"".join(pending))
+                    pending.clear()
+                    at = sink.tell()
+                left.append((lines_done + j + 1, lines[j], at))
+                j, _ = take_lines(lines, j + 1, counts, ok)
             if j < len(lines):
                 stop = pos
-                # The main process reads this whole block again: its lines are not left.
+                # The main process reads this whole block again: its lines are not left, and
+                # the output written for it is taken back.
                 left = [entry for entry in left if entry[0] <= lines_done]
+                if sink is not None:
+                    sink.seek(block_start)
+                    sink.truncate()
                 break
             total.merge(counts)
             counts = Counts()
