@@ -138,3 +138,27 @@ def test_every_command_help_leads_with_an_example(run, name):
     assert text[0].startswith("Usage: wkcli " + name)
     assert text[2].startswith("Example: wkcli " + name), text[:4]
     assert "Exit status" in result.stdout
+
+
+def test_running_one_command_loads_only_that_command(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    dump = tmp_path / "one.jsonl"
+    dump.write_bytes(b'{"header": {"sync_once": 1}}\n')
+    code = (
+        "import sys\n"
+        f"sys.argv = ['wkcli', 'count', '-q', {str(dump)!r}]\n"
+        "from wkcli.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('wkcli.commands.'))\n"
+        "sys.stderr.write(' '.join(loaded))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    loaded = result.stderr.decode().split()
+    assert "wkcli.commands.count" in loaded
+    assert not {"wkcli.commands.browse", "wkcli.commands.sql", "wkcli.commands.capture"} & set(loaded)
+    assert b'"cmd":1' in result.stdout

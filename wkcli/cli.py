@@ -2,55 +2,61 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Optional
 
 import typer
 
 from wkcli import __version__
-from wkcli.commands import (
-    browse,
-    capture,
-    check,
-    classify,
-    count,
-    export,
-    presence,
-    replay,
-    report,
-    show,
-    sql,
-    trigger,
-)
 from wkcli.commands.group import WkcliGroup
 from wkcli.commands.options import EXIT_CODES_HELP
 from wkcli.errors import ExitCode, Terminated
 
-app = typer.Typer(
-    name="wkcli",
-    cls=WkcliGroup,
-    help="Triage captured WuKongIM webhook traffic: which messages are CMDs, which are chat.\n\n"
-    "Example: wkcli classify samples/webhooks.jsonl",
-    epilog=EXIT_CODES_HELP,
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# Each command: its module in wkcli.commands, and the name of its --help epilog there (None: the
+# shared one). Modules are imported when their command is registered, so that ``wkcli count``
+# loads what count needs and not the browser's, the SQL engine's or the server's code.
+COMMANDS: dict[str, str | None] = {
+    "classify": None,
+    "count": None,
+    "presence": None,
+    "show": "EXIT_HELP",
+    "check": "EXIT_HELP",
+    "report": None,
+    "capture": "EXIT_HELP",
+    "replay": "EXIT_HELP",
+    "trigger": "EXIT_HELP",
+    "export": None,
+    "sql": None,
+    "browse": "EXIT_HELP",
+}
 
-app.command("classify", epilog=EXIT_CODES_HELP)(classify.classify)
-app.command("count", epilog=EXIT_CODES_HELP)(count.count)
-app.command("presence", epilog=EXIT_CODES_HELP)(presence.presence)
-app.command("show", epilog=show.EXIT_HELP)(show.show)
-app.command("check", epilog=check.EXIT_HELP)(check.check)
-app.command("report", epilog=EXIT_CODES_HELP)(report.report)
-app.command("capture", epilog=capture.EXIT_HELP)(capture.capture)
-app.command("replay", epilog=replay.EXIT_HELP)(replay.replay)
-app.command("trigger", epilog=trigger.EXIT_HELP)(trigger.trigger)
-app.command("export", epilog=EXIT_CODES_HELP)(export.export)
-app.command("sql", epilog=EXIT_CODES_HELP)(sql.sql)
-app.command("browse", epilog=browse.EXIT_HELP)(browse.browse)
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The command line with every command, or with ``only`` that one (the one being run)."""
+    import importlib
+
+    app = typer.Typer(
+        name="wkcli",
+        cls=WkcliGroup,
+        help="Triage captured WuKongIM webhook traffic: which messages are CMDs, which are chat.\n\n"
+        "Example: wkcli classify samples/webhooks.jsonl",
+        epilog=EXIT_CODES_HELP,
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="markdown",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for name, epilog in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        module = importlib.import_module(f"wkcli.commands.{name}")
+        app.command(name, epilog=getattr(module, epilog) if epilog else EXIT_CODES_HELP)(
+            getattr(module, name)
+        )
+    app.callback()(_root)
+    return app
 
 
 def _version(value: bool) -> None:
@@ -59,7 +65,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         Optional[bool],
@@ -69,9 +74,20 @@ def _root(
     """Triage captured WuKongIM webhook traffic: which messages are CMDs, which are chat."""
 
 
+def __getattr__(name: str) -> typer.Typer:
+    # ``wkcli.cli.app``, every command registered: for tests and tools that drive the whole CLI.
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
+
+
 def main() -> None:
+    # Running one command: only it is registered (help, completion and the rest see them all).
+    word = sys.argv[1] if len(sys.argv) > 1 else None
+    completing = any(key.startswith("_WKCLI_COMPLETE") for key in os.environ)
+    only = word if word in COMMANDS and not completing else None
     try:
-        app(prog_name="wkcli")
+        build_app(only)(prog_name="wkcli")
     except Terminated:
         sys.exit(ExitCode.TERMINATED)
     except KeyboardInterrupt:
