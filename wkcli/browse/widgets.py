@@ -41,8 +41,10 @@ KEYS = (
 )
 
 
-class MessageList(ScrollView, can_focus=True):
+class MessageList(ScrollView):
     """The rows of a view; a row is read from its file and laid out only when it is drawn."""
+
+    can_focus = True
 
     BINDINGS = [
         Binding("up", "move(-1)", "up", show=False),
@@ -75,12 +77,13 @@ class MessageList(ScrollView, can_focus=True):
     def sync(self) -> None:
         """Take in rows the view found since the last call; at the end, stay at the end."""
         count = len(self.view.rows)
-        at_end = self.cursor >= max(self.virtual_size.height - 1, 0)
+        size: Size = self.virtual_size  # type: ignore[has-type,unused-ignore]  # Any without Textual
+        at_end = self.cursor >= max(size.height - 1, 0)
         width = self.scrollable_content_region.width or self.size.width
         if self.layout_.width != width:
             self.layout_.fit(width)
             self._changed()
-        if self.virtual_size.height != count:
+        if size.height != count:
             self.virtual_size = Size(width, count)
             if at_end and self.virtual_size.height and self.view.index.follow and count:
                 self.cursor = count - 1
