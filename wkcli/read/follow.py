@@ -11,6 +11,8 @@ from wkcli.read.lines import CHUNK, IDLE, MAX_LINE, RESTART, LineSplitter, block
 from wkcli.read.source import Input
 
 POLL_SECONDS = 0.25
+# How a followed file changed under its name.
+ROTATED, TRUNCATED = "rotated", "truncated"
 
 
 def follow_lines(
@@ -46,7 +48,7 @@ def follow_lines(
         return
     stream: IO[bytes] = source.raw
     try:
-        identity = _identity(os.fstat(stream.fileno()))
+        identity = identity_of(stream.fileno())
         offset = stream.tell()
     except (OSError, ValueError):
         yield from iter_lines(source, on_wait, max_line=max_line)
@@ -71,17 +73,14 @@ def follow_lines(
                 drained = False
                 continue  # check for more before deciding the file is idle
             # At the end of the file: has it been truncated or replaced?
-            try:
-                current = os.stat(path)
-            except OSError:
-                current = None  # renamed away and not yet created again: keep waiting
-            if current is not None:
-                if _identity(current) != identity and not drained:
+            change = file_change(path, identity, offset)
+            if change is not None:
+                if change == ROTATED and not drained:
                     # A writer may have appended to the old file just before renaming it: read it
                     # to its end once more before moving on.
                     drained = True
                     continue
-                if _identity(current) != identity:
+                if change == ROTATED:
                     # Rotated: the old file was read to its end above; a cut-off last line ends there.
                     rest = splitter.rest()
                     if rest:
@@ -94,12 +93,12 @@ def follow_lines(
                         if owned is not None:
                             owned.close()
                         owned = stream = fresh
-                        identity = _identity(os.fstat(fresh.fileno()))
+                        identity = identity_of(fresh.fileno())
                         offset = 0
                         splitter.restart()
                         yield RESTART  # line numbers count from the new file's start
                         continue
-                elif current.st_size < offset:
+                else:
                     # Truncated in place: what was there is gone; start over from the top.
                     stream.seek(0)
                     offset = 0
@@ -120,6 +119,26 @@ def follow_lines(
     finally:
         if owned is not None:
             owned.close()
+
+
+def file_change(path: str, identity: tuple[int, int], offset: int) -> str | None:
+    """How the file now under ``path`` differs from the one being read (``identity``, read up to
+    ``offset``): ``ROTATED`` (another file), ``TRUNCATED`` (cut shorter), or None (the same, or
+    renamed away and not created again yet: keep waiting)."""
+    try:
+        current = os.stat(path)
+    except OSError:
+        return None
+    if _identity(current) != identity:
+        return ROTATED
+    if current.st_size < offset:
+        return TRUNCATED
+    return None
+
+
+def identity_of(fd: int) -> tuple[int, int]:
+    """What tells one file from another (device and inode) for an open descriptor."""
+    return _identity(os.fstat(fd))
 
 
 def _identity(info: os.stat_result) -> tuple[int, int]:

@@ -6,12 +6,11 @@ import os
 from collections.abc import Callable, Iterator
 from typing import IO, Protocol
 
+from wkcli.read.follow import ROTATED, TRUNCATED, file_change, identity_of
 from wkcli.read.lines import BOM, IDLE, LineSplitter, LongLine, block_lines
 from wkcli.read.source import Input
 
 BLOCK = 1 << 20
-# How a followed file ended (``Ending.how``): it did not, or it was replaced or cut under its name.
-ROTATED, TRUNCATED = "rotated", "truncated"
 
 
 class Progress(Protocol):
@@ -89,24 +88,21 @@ def file_blocks(
     if head == BOM:
         position = len(BOM)  # offsets stay true to the file; the mark itself is no line
     splitter = LineSplitter(at_start=False)
-    identity = _identity(os.fstat(fd))
+    identity = identity_of(fd)
     drained = False  # a replaced file is read to its end once more before it is left
     while not progress.stopped():
         chunk = os.pread(fd, BLOCK, position)
         if not chunk:
             if not follow:
                 break
-            try:
-                current: os.stat_result | None = os.stat(path)
-            except OSError:
-                current = None  # renamed away and not yet created again: keep waiting
-            if current is not None and _identity(current) != identity:
+            change = file_change(path, identity, position)
+            if change == ROTATED:
                 if not drained:
                     drained = True  # a writer may have appended just before renaming it
                     continue
                 ending.how = ROTATED
                 break
-            if current is not None and current.st_size < position:
+            if change == TRUNCATED:
                 ending.how = TRUNCATED  # what was read is gone: no cut-off last line to give
                 return
             progress.bytes_total = max(progress.bytes_total, base + position)
@@ -153,7 +149,3 @@ def spooled(
             progress.bytes_read = base + (tell() if tell is not None else position)
     finally:
         spool.close()
-
-
-def _identity(info: os.stat_result) -> tuple[int, int]:
-    return (info.st_dev, info.st_ino)
