@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wkcli.webhook.model import MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
+from wkcli.webhook.model import MSG_NOTIFY, USER_ONLINESTATUS
 
 # internal/options/options.go: Webhook.MsgNotifyEventRetryMaxCount defaults to 5. A batch that
 # fails is counted against each of its messages; at the 5th failure a message is dropped, so a
@@ -14,13 +14,11 @@ MAX_ATTEMPTS = 5
 RETRY_WAIT = 1.0
 # The v3 http.Client: Dialer.Timeout 5 s, Transport.ResponseHeaderTimeout 10 s, Client.Timeout 30 s.
 CONNECT_TIMEOUT = 5.0
-HEADER_TIMEOUT = 10.0
-TOTAL_TIMEOUT = 30.0
+HEADER_TIMEOUT = 10.0  # (and 30 s for the whole exchange: replay's own --timeout default)
 
 # Events WuKongIM sends again after a failure. msg.offline goes through TriggerEvent, which only
 # logs a failed send: never retried.
 RETRIED_EVENTS = frozenset((MSG_NOTIFY, USER_ONLINESTATUS))
-NOT_RETRIED = frozenset((MSG_OFFLINE,))
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,3 @@ def group(*parts: Table | Cell) -> RenderableType:
     from rich.console import Group
 
     return Group(*(part.rich if isinstance(part, Table) else cell(part) for part in parts))
-
-
-def print_all(console: Console, *parts: Table | Cell) -> None:
-    for part in parts:
-        console.print(part.rich if isinstance(part, Table) else cell(part))

@@ -104,10 +104,6 @@ class Diagnostics:
         self._before_emit: list[Callable[[], None]] = [before_emit] if before_emit is not None else []
         self._error_listeners: list[Callable[[str, str], None]] = []
 
-    def run_before_emit(self, hook: Callable[[], None]) -> None:
-        """Call ``hook`` before each warning or error is written (after the hooks given before)."""
-        self._before_emit.append(hook)
-
     def on_error(self, listener: Callable[[str, str], None]) -> None:
         """Tell ``listener(where, reason)`` of every error, also those past the number shown."""
         self._error_listeners.append(listener)

@@ -51,20 +51,6 @@ class Query:
     text: str = ""
     criteria: Criteria = field(default_factory=Criteria)
 
-    @property
-    def needs_message(self) -> bool:
-        """True when rows must be decoded to be judged (more than kind, event and time)."""
-        c = self.criteria
-        return bool(
-            c.channels
-            or c.channel_types
-            or c.senders
-            or self.ids
-            or self.cmds
-            or self.content_types
-            or self.text
-        )
-
 
 def tokens(text: str) -> list[tuple[int, str | None, str]]:
     """``(position, key or None, value)`` for each word; quoted words are free text (key None)."""
