@@ -147,7 +147,22 @@ def _read(
     errors = io.StringIO()
     diagnostics = Diagnostics(errors, max_shown=10**9)
     out = io.BytesIO()
-    if mode.startswith("count"):
+    if mode.startswith("check") or mode == "rows":
+        from wkcli.webhook.checks import Checker
+        from wkcli.webhook.rows import RowChecker
+
+        examples = int(mode.split(":", 1)[1]) if ":" in mode else 3
+        reader = Reader([path], criteria, diagnostics, ReadOptions(jobs=jobs, tuning=tuning, **kw))
+        checker = RowChecker() if mode == "rows" else Checker(max_examples=examples)
+        rows: list = []
+        kept = getattr(checker, "rows", [])  # notes, as they are made (RowChecker)
+        for item in reader.check_into(checker):
+            checker.add(item)
+            rows.extend(kept)
+            kept.clear()
+        rows.extend(kept)  # those of the fast path's last records
+        produced = (checker.report(), checker.forgotten, rows)
+    elif mode.startswith("count"):
         reader = Reader([path], criteria, diagnostics, ReadOptions(jobs=jobs, tuning=tuning, **kw))
         if mode.startswith("count-field:"):
             tally = Tally(mode.split(":", 1)[1].split(","))
@@ -182,7 +197,7 @@ def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, 
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl"])
+@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl", "check"])
 def test_every_shape_with_odd_and_broken_lines(tmp_path, monkeypatch, shape, mode):
     path = tmp_path / f"{shape}.jsonl"
     path.write_bytes(_dump(shape, 1500, seed=len(shape)))
@@ -199,7 +214,7 @@ def test_line_endings_bom_gzip_and_formats(tmp_path, monkeypatch, mode, variant)
     _same(str(path), mode, monkeypatch, input_format=fmt)
 
 
-@pytest.mark.parametrize("mode", ["count", "jsonl"])
+@pytest.mark.parametrize("mode", ["count", "jsonl", "check"])
 @pytest.mark.parametrize(
     "kinds,events",
     [
@@ -216,7 +231,7 @@ def test_kind_and_event_filters(tmp_path, monkeypatch, mode, kinds, events):
     _same(str(path), mode, monkeypatch, Criteria(kinds=kinds, events=events))
 
 
-@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl"])
+@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl", "check"])
 @pytest.mark.parametrize("jobs", [2, 3])
 @pytest.mark.parametrize("variant", ["mixed", "plain", "crlf-bom", "pretty-late"])
 def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs, variant):
@@ -239,6 +254,73 @@ def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs,
         _same(str(path), mode, monkeypatch, Criteria(kinds=["cmd"]), jobs=jobs, tuning=RANGES),
     ]
     assert sum(reader.fast.forked for reader in readers) == 2 * (jobs - 1)
+
+
+def _redelivered(n: int, seed: int) -> bytes:
+    """A dump with what check looks for among deliveries: retries (the same line again, later),
+    v3 chunks (the same message, other recipients), overlapping recipients, ids only in
+    client_msg_no, and CMDs and senders among recipients the per-message rules find."""
+    import random
+
+    rng = random.Random(seed)
+    offline, notify = io.BytesIO(), io.BytesIO()
+    generate.write(offline, "offline", n, seed=seed, cmd_ratio=0.3)
+    generate.write(notify, "notify", n // 4, seed=seed + 1)
+    lines = offline.getvalue().splitlines() + notify.getvalue().splitlines()
+    rng.shuffle(lines)
+    lines[len(lines) // 3 : len(lines) // 3] = ODD_LINES[:20]  # a few for the general path
+    out: list[bytes] = []
+    late = len(lines) // 2  # most findings start in a worker's range: their examples come from there
+    for index, line in enumerate(lines):
+        out.append(line)
+        if index > late and rng.random() < 0.08:
+            out.append(lines[rng.randrange(index - 300, index)])  # a retry of a recent one
+        if index > late and rng.random() < 0.05:
+            mid = 7_000_000 + index
+            head = b'{"header":{"sync_once":%d},"message_id":%d,"message_idstr":"%d","from_uid":"u1"' % (
+                rng.random() < 0.3, mid, mid)  # fmt: skip
+            for uids in (b'["a","b"]', b'["c"]', b'["b","d"]', b'["u1","e"]', b'["c"]'):
+                if rng.random() < 0.8:
+                    out.append(head + b',"timestamp":1785398400,"to_uids":' + uids + b"}")
+        if rng.random() < 0.02:
+            no_id = b'{"header":{"sync_once":0},"message_id":0,"client_msg_no":"c%d","to_uids":[]}'
+            out.append(no_id % (index % 7))
+        if index > late and rng.random() < 0.02:
+            out.append(b'[{"header":{"sync_once":0},"message_id":%d,"channel_id":"x____cmd"},'
+                       b'{"header":{"sync_once":1},"message_id":%d}]' % (index % 11, index % 13))  # fmt: skip
+    return b"\n".join(out)
+
+
+@pytest.mark.parametrize("examples", [0, 1, 3, 50])
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_check_finds_the_same_duplicates_and_examples(tmp_path, monkeypatch, examples, jobs):
+    """check's fast path: the same findings, counts and examples (file:line, id, detail) as the
+    general path, with workers on byte ranges and duplicates across their borders."""
+    path = tmp_path / "retries.jsonl"
+    path.write_bytes(_redelivered(2500, seed=examples + jobs))
+    reader = _same(str(path), f"check:{examples}", monkeypatch, jobs=jobs, tuning=RANGES)
+    assert reader.fast is not None and reader.fast.forked == jobs - 1
+    report = _read(str(path), True, f"check:{examples}", monkeypatch, jobs=jobs, tuning=RANGES)[0][0]
+    codes = {finding["code"] for finding in report["findings"]}
+    assert {"duplicate", "offline-chunks", "cmd-in-offline", "sender-in-recipients"} <= codes
+
+
+def test_every_rule_has_its_place_in_checks_fast_path():
+    """A new finding must be judged by the fast path too, or be one it never meets."""
+    from wkcli.read.fast import check
+    from wkcli.webhook.rules import RULES
+
+    places = [check.JUDGED, check.FROM_RECORDS, check.NEVER_PLAIN]
+    assert set().union(*places) == set(RULES)
+    assert sum(len(place) for place in places) == len(RULES)
+
+
+def test_check_rows_keep_every_finding(tmp_path, monkeypatch):
+    """A checker that keeps every finding (export's problems table) gets each one, in order, with
+    the fast path too: messages with a finding are left to the general path."""
+    path = tmp_path / "retries.jsonl"
+    path.write_bytes(_redelivered(2000, seed=5))
+    _same(str(path), "rows", monkeypatch, jobs=2, tuning=RANGES)
 
 
 def test_the_fast_path_is_taken_and_counts_right(tmp_path, monkeypatch):

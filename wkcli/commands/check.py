@@ -74,7 +74,7 @@ def check(
 
     checker = Checker(max_examples=examples)
     reader = session.reader(paths, criteria, input_format, strict, max_line=max_line)
-    for item in reader:
+    for item in reader.check_into(checker):
         checker.add(item)
     writer = FINDINGS.open(fmt, terminal)
     writer.write(Checked(checker, reader.stats))

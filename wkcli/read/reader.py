@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from wkcli.errors import StrictStop, UnreadableInput
 from wkcli.read import fast
@@ -20,6 +20,9 @@ from wkcli.read.source import Input, is_remote, open_input, progress_reporter
 from wkcli.read.values import Bad, Skip, Value, read_values
 from wkcli.webhook.filters import Criteria, Seen, build
 from wkcli.webhook.model import Message
+
+if TYPE_CHECKING:
+    from wkcli.webhook.checks import Checker
 
 
 class Reader:
@@ -57,6 +60,15 @@ class Reader:
                 self.fast = fast.FastGroups(tally, paths, self.criteria, self.options)
         for item in self:
             tally.add(item)
+
+    def check_into(self, checker: Checker) -> Iterator[Item]:
+        """The kept items, with plain messages checked by ``checker`` on a fast path where one
+        applies (``fast.FastCheck``): give every item yielded to ``checker.add``."""
+        if fast.usable(self.criteria, self.options):
+            from wkcli.read.fast.check import FastCheck  # only for the commands that check
+
+            self.fast = FastCheck(checker, self.criteria, self.options)
+        return iter(self)
 
     def pass_plain_jsonl(self, out: BinaryIO) -> None:
         """Let iteration write plain messages straight to ``out`` as the JSONL writer would.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wkcli.webhook.dedupe import identity
-from wkcli.webhook.deliveries import CHUNK, FIRST, OVERLAP, SECOND_CHUNK, Deliveries, Paths
+from wkcli.webhook.deliveries import CHUNK, FIRST, OVERLAP, SECOND_CHUNK, Delivered, Deliveries, Paths
 from wkcli.webhook.model import (
     CHAT,
     CMD,
@@ -20,6 +20,7 @@ from wkcli.webhook.model import (
     MSG_NOTIFY,
     MSG_OFFLINE,
     Message,
+    Origin,
     PresenceEntry,
     classify,
     json_quote,
@@ -28,121 +29,8 @@ from wkcli.webhook.model import (
 from wkcli.webhook.payload import JSON, Decoded, decode_payload
 from wkcli.webhook.presence import Presence, PresenceError, parse_presence
 from wkcli.webhook.recipients import NONE, TOO_LARGE, UNKNOWN, UNREADABLE, Recipients, recipients
+from wkcli.webhook.rules import INFO, RULES, WARNING, Rule
 from wkcli.webhook.times import looks_like_milliseconds
-
-WARNING = "warning"
-INFO = "info"
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    level: str
-    title: str
-    meaning: str
-
-
-RULES: dict[str, Rule] = {
-    rule.code: rule
-    for rule in (
-        Rule(
-            "cmd-payload-as-chat", WARNING,
-            "CMD payload (type 99) in a message whose header says chat",
-            "Clients go by the payload type and run it as a command; WuKongIM and its webhooks go "
-            "by header.sync_once, so the server stores it and pushes it like a chat message (an "
-            "offline push notification for a command). Send CMDs with header.sync_once = 1.",
-        ),
-        Rule(
-            "sync-once-not-cmd", WARNING,
-            "sync_once 1 on a payload that is not a CMD",
-            "WuKongIM treats the message as a command (synced once, no chat push) while clients "
-            "show its content. If it was meant as chat, its header should say sync_once 0.",
-        ),
-        Rule(
-            "sync-once-system", INFO,
-            "sync_once 1 on a system message (type 1000-2000)",
-            "TangSengDaoDao sends friend apply (1000) and friend accepted (1004) this way and the "
-            "docs advise it for some system messages: a CMD by the rule, expected.",
-        ),
-        Rule(
-            "cmd-channel-as-chat", WARNING,
-            "command channel (____cmd / systemcmdonline) on a message marked chat",
-            "v2 sends commands through channels ending in ____cmd and through systemcmdonline; a "
-            "message there without sync_once 1 is handled as chat (stored, pushed).",
-        ),
-        Rule(
-            "sync-once-invalid", WARNING,
-            "sync_once (or header) that WuKongIM never sends",
-            "WuKongIM sends header.sync_once as the integer 0 or 1. Only the number 1 marks a CMD, "
-            'so "1", true, 2 or a non-object header are all handled as chat: usually a business '
-            "server building the header by hand.",
-        ),
-        Rule(
-            "timestamp-milliseconds", WARNING,
-            "timestamp in milliseconds",
-            "WuKongIM sends timestamp in Unix seconds. Milliseconds there mean a business server "
-            "or a capture tool rewrote the message: its time is not used.",
-        ),
-        Rule(
-            "cmd-in-offline", INFO,
-            "CMD message inside msg.offline",
-            "v3 never sends CMDs in msg.offline; v1/v2 do (even typing), so this is a sign of an "
-            "old server or a hand-made payload. Skip CMDs before sending push notifications.",
-        ),
-        Rule(
-            "duplicate", WARNING,
-            "the same message delivered more than once in the same event",
-            "WuKongIM retries a webhook until it gets exactly HTTP 200: a receiver answering "
-            "201/204/500, or too slow to answer (timeout), gets the same message again and again "
-            '(the often-reported "same offline message again and again"). Answer 200 at once, '
-            "work asynchronously, and deduplicate by message_id.",
-        ),
-        Rule(
-            "offline-chunks", INFO,
-            "one message delivered in several msg.offline chunks",
-            "v3 splits large recipient lists into chunks of 512: the same message arrives in "
-            "several msg.offline bodies with disjoint recipients. Not duplicates.",
-        ),
-        Rule(
-            "sender-in-recipients", WARNING,
-            "sender listed among its own offline recipients",
-            "A server bug in some versions: the sender would get a push notification for its own "
-            "message. Drop from_uid from the recipients before pushing.",
-        ),
-        Rule(
-            "recipients-unreadable", WARNING,
-            "recipients that cannot be unpacked",
-            "to_uids should be an array of uids; compress_to_uids standard base64 of gzip of a "
-            "JSON array of uids. These are neither.",
-        ),
-        Rule(
-            "recipients-too-large", WARNING,
-            "recipients too large to unpack",
-            "compress_to_uids unpacks to more uids (or bytes) than WuKongIM ever packs into one "
-            "body (v3 sends at most 512 per chunk): a hand-made or hostile payload. Not unpacked.",
-        ),
-        Rule(
-            "recipients-unknown", INFO,
-            "recipients unknown: compress_to_uids is a truncated gzip",
-            "WuKongIM v1/v2 read the compressor's bytes before closing it, so compress_to_uids is "
-            "usually only the 10-byte gzip header: the recipient list is simply not in the webhook. "
-            "What real servers send, not a broken record. Turn compression off or upgrade to v3.",
-        ),
-        Rule(
-            "presence-malformed", WARNING,
-            "presence strings that do not parse",
-            "user.onlinestatus entries are uid-deviceFlag-status-connId-deviceOnlineCount-"
-            "totalOnlineCount (split from the right: uids may contain '-'), or the old "
-            "uid-deviceFlag-status.",
-        ),
-        Rule(
-            "unknown-event", INFO,
-            "event names WuKongIM does not send",
-            "WuKongIM sends msg.notify, msg.offline and user.onlinestatus; these records were "
-            "read by their body's shape.",
-        ),
-    )
-}  # fmt: skip
 
 SYSTEM_TYPES = range(1000, 2001)
 CMD_CHANNEL_SUFFIX = "____cmd"
@@ -202,14 +90,32 @@ class Known:
         self.presence = presence
 
 
+class Delivery:
+    """A message as a fast path hands it over for duplicate detection: where it is, what it is."""
+
+    __slots__ = ("id_text", "origin", "event", "time")
+
+    received = None
+
+    def __init__(self, id_text: str, origin: Origin, event: str, time: float | None) -> None:
+        self.id_text = id_text
+        self.origin = origin
+        self.event = event
+        self.time = time
+
+
 class Checker:
     """Feed it items with ``add``; ``findings()`` lists what it found, warnings first."""
+
+    # True when every finding is kept (a subclass's ``_note``), not only counts and examples: a
+    # fast path then leaves each message with a finding to ``add``.
+    every_note = False
 
     def __init__(
         self,
         max_examples: int = 3,
         remember: int | None = None,
-        on_note: Callable[[str, Message | PresenceEntry], None] | None = None,
+        on_note: Callable[[str, Message | Delivery | PresenceEntry], None] | None = None,
     ) -> None:
         self.max_examples = max_examples
         self.on_note = on_note  # told (code, item) for every problem found, as it is found
@@ -324,8 +230,36 @@ class Checker:
         if seen is None:
             seen = self._deliveries[event] = Deliveries(event != MSG_NOTIFY, self._paths, self.remember)
         what, first = seen.see(ident, message.origin, uids)
-        if what == FIRST or what == CHUNK:
-            return
+        if what != FIRST and what != CHUNK:
+            self._delivery(what, first, message)
+
+    def delivered(self, event: str, run: list[Delivered], path: str) -> list[tuple[int, int, Origin | None]]:
+        """Messages a fast path checked but for their duplicates (``read.fast.check``), each
+        ``(identity hash, line, recipients)``: ``(position, what, first)`` of those that were
+        delivered before, for ``note_delivery``. Counted in ``messages`` by the caller."""
+        seen = self._deliveries.get(event)
+        if seen is None:
+            seen = self._deliveries[event] = Deliveries(event != MSG_NOTIFY, self._paths, self.remember)
+        return seen.see_many(run, path)
+
+    def note_delivery(self, what: int, first: Origin | None, delivery: Delivery) -> None:
+        """Note what ``delivered`` found of one message (a duplicate, another chunk)."""
+        if what != FIRST and what != CHUNK:
+            self._delivery(what, first, delivery)
+
+    def examples_full(self, code: str) -> bool:
+        """True when the finding ``code`` holds all the examples it shows."""
+        finding = self._found.get(code)
+        return finding is not None and len(finding.examples) >= self.max_examples
+
+    def count(self, code: str, count: int) -> None:
+        """Count ``count`` more of finding ``code`` found elsewhere, after its examples are full."""
+        finding = self._found.get(code)
+        if finding is None:
+            finding = self._found[code] = Finding(RULES[code])
+        finding.count += count
+
+    def _delivery(self, what: int, first: Origin | None, message: Message | Delivery) -> None:
         if what == SECOND_CHUNK:
             self._note("offline-chunks", message, f"first chunk at {first}")
         elif what == OVERLAP:
@@ -343,7 +277,7 @@ class Checker:
             detail = f"entry {entry.index + 1} {json_quote(entry.text)}: {exc}"
             self._note("presence-malformed", entry, detail)
 
-    def _note(self, code: str, item: Message | PresenceEntry, detail: str | None) -> None:
+    def _note(self, code: str, item: Message | Delivery | PresenceEntry, detail: str | None) -> None:
         finding = self._found.get(code)
         if finding is None:
             finding = self._found[code] = Finding(RULES[code])
@@ -351,7 +285,7 @@ class Checker:
         if self.on_note is not None:
             self.on_note(code, item)
         if len(finding.examples) < self.max_examples:
-            ident = item.id_text if isinstance(item, Message) else None
+            ident = None if isinstance(item, PresenceEntry) else item.id_text
             finding.examples.append(Example(str(item.origin), ident or None, item.event, detail))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 
+import orjson
+
 from wkcli.webhook.model import Origin
 
 _EMPTY = 0xFFFFFFFF  # an unused slot of the index
@@ -28,6 +30,11 @@ def identity_hash(ident: str) -> int:
 def set_hash(uids: Iterable[str]) -> int:
     """The recipients as an order-free 32-bit number, never 0 (0 means no recipients)."""
     return (hash(frozenset(uids)) & 0xFFFFFFFF) or 1
+
+
+# Recipients as a fast path sends them ahead, unparsed: (set_hash, how many, a JSON array of them).
+Packed = tuple[int, int, bytes]
+Delivered = tuple[int, int, "Packed | None"]  # a fast path's delivery: (identity hash, line, recipients)
 
 
 class Paths:
@@ -133,19 +140,26 @@ class Exact:
 
     def __init__(self, budget: int = EXACT_UIDS) -> None:
         self.budget = budget // 2
-        self.young: dict[int, frozenset[str]] = {}
-        self.old: dict[int, frozenset[str]] = {}
+        self.young: dict[int, frozenset[str] | bytes] = {}
+        self.old: dict[int, frozenset[str] | bytes] = {}
         self.uids = 0  # in young
 
     def get(self, key: int) -> frozenset[str] | None:
-        found = self.young.get(key)
-        return found if found is not None else self.old.get(key)
+        generation = self.young
+        found = generation.get(key)
+        if found is None:
+            generation = self.old
+            found = generation.get(key)
+        if type(found) is bytes:  # sent ahead as JSON by a fast path: made a set when first asked
+            found = generation[key] = frozenset(orjson.loads(found))
+        return found  # type: ignore[return-value]
 
-    def put(self, key: int, uids: frozenset[str]) -> None:
+    def put(self, key: int, uids: frozenset[str] | bytes, count: int) -> None:
+        """Remember ``count`` uids (a set, or a JSON array of them) as the recipients of ``key``."""
         if self.uids >= self.budget:
             self.old, self.young, self.uids = self.young, {}, 0
         self.young[key] = uids
-        self.uids += len(uids)
+        self.uids += count
 
     def union(self, key: int, before: frozenset[str], uids: list[str]) -> None:
         """Another chunk's recipients join the message's (frozen sets: cheap to hash, rarely grown)."""
@@ -190,7 +204,60 @@ class Deliveries:
 
     def see(self, ident: str, origin: Origin, uids: list[str] | None) -> tuple[int, Origin | None]:
         """What this delivery is (``FIRST``, ``CHUNK`` …) and where the message was first seen."""
-        key = hash(ident) & _MASK64
+        return self.see_key(hash(ident) & _MASK64, origin, uids)
+
+    def see_many(self, run: list[Delivered], path: str) -> list[tuple[int, int, Origin | None]]:
+        """``see_key`` for deliveries read from ``path``, each ``(key, line, packed)``: returns
+        ``(position in run, what, first)`` for each one that is not ``FIRST``.
+
+        A new message with room for it in the young table (nearly every one) is added here
+        inline; anything else takes ``see_key``.
+        """
+        out: list[tuple[int, int, Origin | None]] = []
+        path_no = self.paths.number(path)
+        chunked = self.chunked
+        put = self.exact.put
+        half = self.half
+        for pos, (key, line, packed) in enumerate(run):
+            young = self.young
+            index, keys, mask = young.index, young.keys, young.mask
+            slot = key & mask
+            while True:
+                entry = index[slot]
+                if entry == _EMPTY or keys[entry] == key:
+                    break
+                slot = (slot + 1) & mask
+            entry = len(keys)
+            old = self.old
+            if (
+                index[slot] != _EMPTY
+                or (old is not None and old.find(key) >= 0)
+                or entry >= young.limit
+                or (half is not None and entry >= half)
+                or line > _MAX_LINE
+                or path_no >= _BIG_PATH
+            ):
+                what, first = self.see_key(key, Origin(path, line), None, packed)
+                if what != FIRST:
+                    out.append((pos, what, first))
+                continue
+            index[slot] = entry
+            keys.append(key)
+            young.paths.append(path_no)
+            young.lines.append(line)
+            if chunked:
+                recipients = 0
+                if packed is not None and packed[1]:
+                    recipients = packed[0]
+                    put(key, packed[2], packed[1])
+                young.sets.append(recipients)  # type: ignore[union-attr]  # chunked: it has sets
+        return out
+
+    def see_key(
+        self, key: int, origin: Origin, uids: list[str] | None, packed: Packed | None = None
+    ) -> tuple[int, Origin | None]:
+        """``see`` with the identity's hash given, and the recipients as ``uids`` or ``packed``
+        (a fast path's, unparsed until a redelivery needs them)."""
         # Table.find, inlined: this runs once per message.
         table = self.young
         index, keys, mask = table.index, table.keys, table.mask
@@ -204,19 +271,27 @@ class Deliveries:
             old = self.old
             entry = -1 if old is None else old.find(key)
             if old is None or entry < 0:
-                self._add(key, origin, uids if self.chunked else None, slot)
+                if self.chunked:
+                    self._add(key, origin, uids, packed, slot)
+                else:
+                    self._add(key, origin, None, None, slot)
                 return FIRST, None
             table = old
         first = table.origin(entry, self.paths)
         stored = table.sets[entry] if table.sets is not None else 0
-        if not stored or not uids:
+        if packed is not None:
+            if not stored or not packed[1]:
+                return DUPLICATE, first
+            uids = orjson.loads(packed[2])
+        elif not stored or not uids:
             return DUPLICATE, first
+        assert uids is not None
         exact = self.exact.get(key)
         if exact is not None:
             disjoint = exact.isdisjoint(uids)
-            this = set_hash(uids) if disjoint else 0
+            this = (packed[0] if packed is not None else set_hash(uids)) if disjoint else 0
         else:
-            this = set_hash(uids)
+            this = packed[0] if packed is not None else set_hash(uids)
             disjoint = this != stored and this not in table.more.get(entry, ())
         if not disjoint:
             return OVERLAP, first
@@ -226,7 +301,9 @@ class Deliveries:
         later.append(this)
         return (SECOND_CHUNK if len(later) == 1 else CHUNK), first
 
-    def _add(self, key: int, origin: Origin, uids: list[str] | None, slot: int) -> None:
+    def _add(
+        self, key: int, origin: Origin, uids: list[str] | None, packed: Packed | None, slot: int
+    ) -> None:
         young = self.young
         entry = len(young.keys)
         if self.half is not None and entry >= self.half:
@@ -238,7 +315,10 @@ class Deliveries:
         if uids:
             exact = frozenset(uids)
             recipients = (hash(exact) & 0xFFFFFFFF) or 1  # set_hash
-            self.exact.put(key, exact)
+            self.exact.put(key, exact, len(exact))
+        elif packed is not None and packed[1]:
+            recipients = packed[0]
+            self.exact.put(key, packed[2], packed[1])
         # What follows inlines Paths.number and Table.add's common case: it runs once per new message.
         paths = self.paths
         path = paths.last_number if origin.path is paths.last else paths.number(origin.path)

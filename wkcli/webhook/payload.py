@@ -114,6 +114,17 @@ def content_type_name(content_type: Any) -> str:
     return str(content_type)
 
 
+def may_be_cmd_payload(payload: str) -> bool:
+    """False only when ``decode_payload`` cannot find a CMD payload (``is_cmd_payload``) in this
+    base64 text: when it does not decode, or decodes to text spelling neither ``99`` nor ``cmd``
+    and with no escapes (so no JSON key or number could spell them either). A cheap first look."""
+    try:
+        raw = base64.b64decode(payload, validate=True)  # as decode_payload decodes it
+    except (binascii.Error, ValueError):
+        return False
+    return b"99" in raw or b"cmd" in raw or b"\\" in raw
+
+
 def decode_payload(message: dict[str, Any]) -> Decoded:
     if "payload" not in message:
         return Decoded(MISSING)

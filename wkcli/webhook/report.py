@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from wkcli.webhook.checks import Checker, Known
+from wkcli.webhook.checks import Checker, Delivery, Known
 from wkcli.webhook.model import CMD, MSG_OFFLINE, Message, PresenceEntry
 from wkcli.webhook.payload import JSON, content_type_name, decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
@@ -237,7 +237,7 @@ class Report:
             else:
                 heapq.heapreplace(largest, entry)
 
-    def _noted(self, code: str, item: Message | PresenceEntry) -> None:
+    def _noted(self, code: str, item: Message | Delivery | PresenceEntry) -> None:
         """Told of each finding as Checker makes it: a duplicate is a retry, drawn at its receive time."""
         if code == "duplicate":
             self.retries += 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from wkcli.webhook.checks import RULES, Checker, Known
+from wkcli.webhook.checks import RULES, Checker, Delivery, Known
 from wkcli.webhook.model import Message, Origin, PresenceEntry, channel_type_name
 from wkcli.webhook.payload import JSON, TEXT, decode_payload, preview, setting_flags
 from wkcli.webhook.presence import PresenceError, parse_presence
@@ -168,11 +168,13 @@ class RowChecker(Checker):
         super().__init__(max_examples=0)
         self.rows: list[dict[str, Any]] = []  # drained by the caller after each ``add``
 
-    def _note(self, code: str, item: Message | PresenceEntry, detail: str | None) -> None:
+    every_note = True
+
+    def _note(self, code: str, item: Message | Delivery | PresenceEntry, detail: str | None) -> None:
         super()._note(code, item, detail)
         rule = RULES[code]
         origin: Origin = item.origin
-        ident = item.id_text if type(item) is Message else None
+        ident = None if isinstance(item, PresenceEntry) else item.id_text
         self.rows.append(
             _problem(
                 code,

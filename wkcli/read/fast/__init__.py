@@ -6,8 +6,8 @@ with ``scan(source, ledger)``. Nothing here imports the Reader: what is read is 
 through the ``Ledger`` it is given, and what is kept is decided by the same criteria.
 
 Module map: ``scan`` (the driver), ``workers`` (the fork protocol), ``pieces`` (lines and byte
-ranges), ``counts`` (bulk counts), ``count``, ``groups`` (``count --by`` fields) and ``jsonl`` (the hot
-loops), ``decode``
+ranges), ``counts`` (bulk counts), ``count``, ``groups`` (``count --by`` fields), ``jsonl`` and ``check``
+(``check``'s rules) (the hot loops), ``decode``
 (msgspec structs). The thresholds are ``options.Tuning``.
 """
 

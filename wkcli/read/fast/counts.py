@@ -16,7 +16,7 @@ EVENTS = (None, MSG_OFFLINE, MSG_NOTIFY)  # the events of message slots, by inde
 KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
 FAILED = object()  # returned for a line the fast path cannot take and did not parse
 
-CountsState = tuple[int, int, int, int, list[int], dict[str | None, list[int]], Counter[Any]]
+CountsState = tuple[int, int, int, int, list[int], dict[str | None, list[int]], Counter[Any], Any]
 
 
 class Counts:
@@ -26,9 +26,11 @@ class Counts:
     1 (cmd) and ``e`` indexing ``EVENTS``. ``by_event`` holds ``[chat, cmd, presence]`` for
     enveloped bodies; ``presence`` counts bare user.onlinestatus entries. ``groups`` holds
     message counts by ``(slot, values)`` for ``count --by`` fields (``groups.FastGroups``).
+    ``facts`` is what a fast path works out beyond counts (``check.FastCheck``'s findings): any
+    object with ``merge``, handed to the fast path when the counts are folded.
     """
 
-    __slots__ = ("records", "empty", "presence", "matched", "slots", "by_event", "groups")
+    __slots__ = ("records", "empty", "presence", "matched", "slots", "by_event", "groups", "facts")
 
     def __init__(self) -> None:
         self.records = 0
@@ -38,9 +40,13 @@ class Counts:
         self.slots = [0, 0, 0, 0, 0, 0]
         self.by_event: dict[str | None, list[int]] = {}
         self.groups: Counter[Any] = Counter()
+        self.facts: Any = None
 
     def state(self) -> CountsState:
-        return (self.records, self.empty, self.presence, self.matched, self.slots, self.by_event, self.groups)
+        return (
+            self.records, self.empty, self.presence, self.matched, self.slots, self.by_event, self.groups,
+            self.facts,
+        )  # fmt: skip
 
     @classmethod
     def from_state(cls, state: CountsState) -> Counts:
@@ -53,6 +59,7 @@ class Counts:
             counts.slots,
             counts.by_event,
             counts.groups,
+            counts.facts,
         ) = state
         return counts
 
@@ -68,6 +75,11 @@ class Counts:
             for i, n in enumerate(counts):
                 mine[i] += n
         self.groups.update(other.groups)
+        if other.facts is not None:
+            if self.facts is None:
+                self.facts = other.facts
+            else:
+                self.facts.merge(other.facts)
 
     def fold(
         self,

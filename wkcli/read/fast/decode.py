@@ -65,3 +65,31 @@ class Capture(msgspec.Struct, forbid_unknown_fields=True):
 decode_body = msgspec.json.Decoder(Body).decode
 decode_envelope = msgspec.json.Decoder(Envelope).decode
 decode_capture = msgspec.json.Decoder(Capture).decode
+
+
+class Full(msgspec.Struct):
+    """A message with what ``check``'s rules read, each of the one type they take as it is.
+
+    A key of another type (a numeric channel_id, a dict payload, a message_id wider than 64
+    bits, recipients that are not an array of strings) fails to decode: the general path reads it.
+    """
+
+    header: Union[Header, None, msgspec.UnsetType] = UNSET
+    timestamp: Union[Annotated[int, _IN_RANGE], Annotated[float, _IN_RANGE], str, None] = None
+    to_uids: Union[msgspec.Raw, msgspec.UnsetType] = UNSET  # decode_uids: an array of strings or fail
+    compress_to_uids: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
+    compress: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
+    source_id: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
+    data: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
+    body: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
+    message_id: Union[int, None, msgspec.UnsetType] = UNSET
+    message_idstr: Union[str, None, msgspec.UnsetType] = UNSET
+    client_msg_no: Union[str, None, msgspec.UnsetType] = UNSET
+    channel_id: Union[str, None, msgspec.UnsetType] = UNSET
+    from_uid: Union[str, None, msgspec.UnsetType] = UNSET
+    payload: Union[str, None, msgspec.UnsetType] = UNSET
+    setting: Union[int, None, msgspec.UnsetType] = UNSET
+
+
+decode_full = msgspec.json.Decoder(Union[Full, list[Union[Full, str]]]).decode
+decode_uids = msgspec.json.Decoder(list[str]).decode

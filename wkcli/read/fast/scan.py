@@ -82,6 +82,12 @@ class Scan:
 
     # Whether its ranges can be read in other processes and merged (``fast/ranges.py``, a cluster).
     ranges_ok = True
+    # Whether its output is small beside its input (records, not the messages themselves): then
+    # workers park it in temporary files whatever the file's size.
+    small_output = False
+    # The line number of the line before the first of the lines ``take_lines`` is given (from the
+    # start of the file, or in a worker from the start of its range).
+    block_line = 0
 
     def __init__(self, criteria: Criteria, options: ReadOptions) -> None:
         self.options = options
@@ -102,6 +108,9 @@ class Scan:
 
     def text_ok(self, block: bytes) -> bool:
         return True
+
+    def fold_facts(self, facts: Any) -> None:
+        """Take what ``take_lines`` worked out in ``Counts.facts`` (after the output before it)."""
 
     # -- the driver
 
@@ -146,7 +155,7 @@ class Scan:
             fd = source.raw.fileno()
         except (OSError, ValueError):
             return None
-        huge = size > self.tuning.parallel_output_max_bytes
+        huge = size > self.tuning.parallel_output_max_bytes and not self.small_output
         if self.out is not None and self.options.jobs is None and huge:
             # Workers hold their output in temporary files until its turn: for a huge file that
             # is a lot of disk (or memory, on a tmpfs), so only when asked for with --jobs.
@@ -166,6 +175,10 @@ class Scan:
                 self.out.write(data)  # type: ignore[union-attr]
             except OSError as exc:
                 raise OutputFailed(exc) from None
+        facts = self._counts.facts
+        if facts is not None:
+            self._counts.facts = None
+            self.fold_facts(facts)
         self._counts.fold(self._ledger, self.keep, self.tally, self.render, settle)
 
     def _general(self, name: str, lines: Iterator[bytes], lineno: int) -> Iterator[Item]:
@@ -193,6 +206,7 @@ class Scan:
         for lines, text, _ in todo:
             n = len(lines)
             ok = text_ok(text)
+            self.block_line = lineno
             i = 0
             if self._general_lines > give_up and self._general_lines > 4 * self._fast_lines:
                 # Nearly every line needs the general path (capture records with string bodies,

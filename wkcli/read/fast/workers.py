@@ -27,6 +27,7 @@ class RangeReader(Protocol):
     """What a worker needs from a fast path (``scan.Scan``)."""
 
     pending: list[bytes]  # output not yet written
+    block_line: int  # lines before the block given to take_lines (here: from the range's start)
 
     def text_ok(self, block: bytes) -> bool: ...
 
@@ -163,6 +164,7 @@ def work(
         for lines, text, used in file_pieces(fd, start, end, block, max_line):
             ok = reader.text_ok(text)
             block_start = sink.tell() if sink is not None else 0
+            reader.block_line = lines_done
             j, _ = take_lines(lines, 0, counts, ok)
             while j < len(lines) and len(left) < leave and not starts_multiline(input_format, lines[j]):
                 at = 0

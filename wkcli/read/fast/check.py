@@ -1,0 +1,346 @@
+"""``FastCheck``: ``check``'s rules over plain messages, decoded by msgspec, in workers too.
+
+Each plain message is judged here by the per-message rules of ``webhook.checks.Checker``
+(payload against header, command channels, CMDs in msg.offline, senders among recipients),
+with the real payload decoder. What a rule finds is only counted: a message that needs an
+example written (the first few of each finding, in file order) goes to the general path,
+which writes it as it would have. In a worker, that is the first ``max_examples`` messages of
+each finding in its range: every message that is among the first of the whole file is one of
+those, so the main process, reading them in order, writes the same examples.
+
+Duplicates depend on every message before: each message goes on, in order, as a small record
+(its identity's hash, where it is, its recipients unparsed) to ``Replay``, which hands it to
+``Checker.delivered`` in the main process, between the items of the general path as they
+come in the file.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections import Counter
+from typing import Any
+
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
+from wkcli.read.fast.scan import Scan
+from wkcli.read.options import ReadOptions
+from wkcli.webhook.checks import CMD_CHANNEL_SUFFIX, CMD_ONLINE_CHANNEL, SYSTEM_TYPES, Checker, Delivery
+from wkcli.webhook.deliveries import Delivered
+from wkcli.webhook.filters import Criteria
+from wkcli.webhook.model import Origin
+from wkcli.webhook.payload import JSON, decode_payload, may_be_cmd_payload
+
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+_SUFFIX = CMD_CHANNEL_SUFFIX
+# A record: event slot, identity hash, line, recipients' set hash and count, time (NaN: none),
+# then the lengths of the id text and of the recipients' JSON, which follow.
+_RECORD = struct.Struct("<BQQIIdHI")
+_NO_TIME = float("nan")
+# What _judge makes of a message: its slot, findings, record and what ``more`` gave.
+Judged = tuple[int, Any, "bytes | None", Any]
+# Every finding of ``webhook.rules``, by where it is found for a message the fast decoder takes:
+# judged here, or by the checker from the records, or never (the decoder lets no such message by).
+JUDGED = frozenset(("cmd-payload-as-chat", "sync-once-not-cmd", "sync-once-system", "cmd-channel-as-chat",
+                    "cmd-in-offline", "sender-in-recipients"))  # fmt: skip
+FROM_RECORDS = frozenset(("duplicate", "offline-chunks"))
+NEVER_PLAIN = frozenset(("sync-once-invalid", "timestamp-milliseconds", "recipients-unreadable",
+                         "recipients-too-large", "recipients-unknown", "presence-malformed",
+                         "unknown-event"))  # fmt: skip
+_MESSAGES = "\0messages"  # the count of messages checked, among the findings' counts in facts
+
+
+class Found(Counter[str]):
+    """Messages checked and findings counted (``Counts.facts``)."""
+
+    def merge(self, other: Found) -> None:
+        self.update(other)
+
+
+class Replay:
+    """Where ``FastCheck``'s records are written: each goes to the checker as it is read."""
+
+    def __init__(self, checker: Checker) -> None:
+        self.checker = checker
+        self.name = ""
+        self.base = 0  # added to the records' line numbers (a worker's are from its range's start)
+        self._rest = b""
+
+    def write(self, data: bytes) -> int:
+        if self._rest:
+            data = self._rest + data
+        size = _RECORD.size
+        unpack = _RECORD.unpack_from
+        base = self.base
+        pos, end = 0, len(data)
+        run: list[Delivered] = []
+        where: list[int] = []  # where each record of the run starts, to read its id when needed
+        event = -1
+        while end - pos >= size:
+            e, key, line, set_hash, count, _, id_len, uids_len = unpack(data, pos)
+            stop = pos + size + id_len + uids_len
+            if stop > end:
+                break
+            if e != event:
+                self._deliver(data, event, run, where)
+                event = e
+            start = pos + size + id_len
+            run.append((key, base + line, (set_hash, count, data[start:stop]) if uids_len else None))
+            where.append(pos)
+            pos = stop
+        self._deliver(data, event, run, where)
+        self._rest = data[pos:]
+        return len(data)
+
+    def _deliver(self, data: bytes, e: int, run: list[Delivered], where: list[int]) -> None:
+        """Hand a run of records of one event to the checker, and what it found to be noted."""
+        if not run:
+            return
+        checker = self.checker
+        event: str = EVENTS[e]  # type: ignore[assignment]  # records are of msg.offline or msg.notify
+        name = self.name
+        for index, what, first in checker.delivered(event, run, name):
+            pos = where[index]
+            _, _, _, _, _, time, id_len, _ = _RECORD.unpack_from(data, pos)
+            id_text = data[pos + _RECORD.size : pos + _RECORD.size + id_len].decode()
+            when = None if time != time else time  # NaN: no time
+            checker.note_delivery(what, first, Delivery(id_text, Origin(name, run[index][1]), event, when))
+        run.clear()
+        where.clear()
+
+    def flush(self) -> None:
+        pass
+
+
+class FastCheck(Scan):
+    """``check`` (and what uses a ``Checker``) over plain messages: see the module's docstring."""
+
+    ranges_ok = False  # the records need the main process's checker, in order
+    small_output = True
+
+    def __init__(self, checker: Checker, criteria: Criteria, options: ReadOptions) -> None:
+        super().__init__(criteria, options)
+        self.checker = checker
+        self._replay = Replay(checker)
+        self.out = self._replay  # type: ignore[assignment]  # written to as a file is
+
+    def prepare(self) -> None:
+        from wkcli.read.fast import decode as fastdecode  # msgspec, only when a fast path runs
+
+        self._fd = fastdecode
+        self._uids = fastdecode.decode_uids
+        self._header_type = fastdecode.Header
+        self._unset = fastdecode.UNSET
+        self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
+        self._main = os.getpid()
+        self._left: Counter[str] = Counter()  # in a worker: messages left to the main process, by finding
+        self._range_base = 0
+
+    def scan(self, source: Any, ledger: Any) -> Any:
+        self._replay.name = source.name
+        return super().scan(source, ledger)
+
+    def merge_range(self, name: str, result: Any, lineno: int, read_on: Any, end: int, size: int) -> Any:
+        self._range_base = lineno
+        return (yield from super().merge_range(name, result, lineno, read_on, end, size))
+
+    def _write_parked(self, output: Any, start: int, end: int | None) -> None:
+        replay = self._replay
+        replay.base = self._range_base
+        try:
+            super()._write_parked(output, start, end)
+        finally:
+            replay.base = 0
+
+    def text_ok(self, block: bytes) -> bool:
+        return block.isascii() or valid_utf8(block)
+
+    def fold_facts(self, facts: Found) -> None:
+        checker = self.checker
+        for code, count in facts.items():
+            if code == _MESSAGES:
+                checker.messages += count
+            else:
+                checker.count(code, count)
+
+    def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
+        n = len(lines)
+        if not text_ok:
+            while i < n and not lines[i]:
+                i += 1
+            return i, FAILED
+        decode = self._fd.decode_full
+        full = self._fd.Full
+        facts = acc.facts
+        if facts is None:
+            facts = acc.facts = Found()
+        slots = acc.slots
+        matched = 0
+        judge = self._judge
+        pending = self.pending
+        in_worker = os.getpid() != self._main
+        base = self.block_line
+        start = i
+        empty = 0
+        for line in lines[i:] if i else lines:
+            if not line:
+                empty += 1
+                i += 1
+                continue
+            try:
+                rec = decode(line)
+            except Exception:  # noqa: BLE001 - anything odd is the general path's to judge
+                break
+            found: list[Judged]
+            if type(rec) is full:
+                one = judge(rec, -1, base + i + 1, in_worker)
+                if one is None:
+                    break
+                found = [one]
+            elif type(rec) is list and rec:
+                if type(rec[0]) is str:
+                    break  # presence entries: the general path parses them
+                found = []
+                for element in rec:
+                    one = judge(element, 2, base + i + 1, in_worker) if type(element) is full else None
+                    if one is None:
+                        break
+                    found.append(one)
+                if len(found) != len(rec):
+                    break
+            elif type(rec) is list:
+                acc.empty += 1
+                i += 1
+                continue
+            else:
+                break
+            for slot, codes, record, more in found:
+                slots[slot] += 1
+                if codes is not None:
+                    matched += 1
+                    facts[_MESSAGES] += 1
+                    for code in codes:
+                        facts[code] += 1
+                    if record is not None:
+                        pending.append(record)
+                    if more is not None:
+                        self.add_more(facts, more)
+            i += 1
+        acc.records += i - start - empty
+        acc.matched += matched
+        return i, (None if i >= n else FAILED)
+
+    def _judge(self, rec: Any, e: int, line: int, in_worker: bool) -> Judged | None:
+        """``(slot, findings, record, more)`` for one message, or None when the general path must
+        read it (a shape not plain, or an example to write). ``e`` is the event's index in
+        ``EVENTS``, -1 for a lone message (its keys say). Findings are None for a message not
+        kept; ``more`` is what ``more`` gives (a subclass's), for ``add_more``."""
+        header = rec.header
+        if type(header) is not self._header_type:
+            return None
+        unset = self._unset
+        if not (rec.compress_to_uids is unset and rec.compress is unset):
+            return None  # recipients to unpack: the general path's
+        if not (rec.data is unset and rec.body is unset):
+            return None  # maybe an envelope or a capture record
+        k = header.sync_once or 0
+        raw_uids = rec.to_uids
+        if raw_uids is unset:
+            uids = None
+            if e < 0:
+                e = 0 if rec.source_id is unset else 1
+        else:
+            try:
+                uids = self._uids(raw_uids)
+            except Exception:  # noqa: BLE001 - not an array of strings: the general path says what
+                return None
+            if e < 0:
+                e = 1
+        slot = k + 2 * e
+        if not self._keeps[slot]:
+            return slot, None, None, None
+        codes = []
+        payload = rec.payload
+        if k == 0 and not self._every_payload and type(payload) is str and not may_be_cmd_payload(payload):
+            decoded = None  # chat whose payload cannot be a CMD's: nothing for the rules below
+        else:
+            data: dict[str, Any] = {}
+            if payload is not unset:
+                data["payload"] = payload
+            if rec.setting is not unset:
+                data["setting"] = rec.setting
+            decoded = decode_payload(data)
+            if decoded.status == JSON:
+                if decoded.is_cmd_payload:
+                    if k == 0:
+                        codes.append("cmd-payload-as-chat")
+                elif k == 1:
+                    ctype = decoded.content_type
+                    if type(ctype) is int:
+                        codes.append("sync-once-system" if ctype in SYSTEM_TYPES else "sync-once-not-cmd")
+        if k == 0:
+            channel = rec.channel_id
+            if type(channel) is str and (channel.endswith(_SUFFIX) or channel == CMD_ONLINE_CHANNEL):
+                codes.append("cmd-channel-as-chat")
+        elif e == 1:
+            codes.append("cmd-in-offline")
+        if uids:
+            sender = rec.from_uid
+            if type(sender) is str and sender and sender in uids:
+                codes.append("sender-in-recipients")
+        if codes and self._example_wanted(codes, in_worker):
+            return None
+        idstr = rec.message_idstr
+        if type(idstr) is str and idstr:
+            id_text = idstr
+        else:
+            mid = rec.message_id
+            id_text = str(mid) if type(mid) is int else ""
+        more = self.more(rec, k, e, decoded, uids, line, id_text) if self._more else None
+        if e == 0:
+            return slot, codes, None, more  # no event: nothing to be a duplicate in
+        if id_text and id_text != "0":
+            ident = id_text
+        else:
+            client_no = rec.client_msg_no
+            if not (type(client_no) is str and client_no):
+                return slot, codes, None, more
+            ident = "client_msg_no:" + client_no
+        ts = rec.timestamp
+        time = float(ts) if type(ts) is int or type(ts) is float else _NO_TIME
+        id_bytes = id_text.encode()
+        if e == 1 and uids:
+            recipients = frozenset(uids)
+            blob = bytes(raw_uids)
+            set_hash = (hash(recipients) & 0xFFFFFFFF) or 1  # deliveries.set_hash
+            key = hash(ident) & _MASK64
+            head = _RECORD.pack(e, key, line, set_hash, len(recipients), time, len(id_bytes), len(blob))
+            return slot, codes, head + id_bytes + blob, more
+        head = _RECORD.pack(e, hash(ident) & _MASK64, line, 0, 0, time, len(id_bytes), 0)
+        return slot, codes, head + id_bytes, more
+
+    # -- what a subclass adds (``read.fast.report``)
+
+    _more = False  # whether ``more`` is called for each kept message
+    _every_payload = False  # whether every payload is decoded (not only those a rule needs)
+
+    def more(self, rec: Any, k: int, e: int, decoded: Any, uids: Any, line: int, id_text: str) -> Any:
+        """What else a subclass takes from a kept message (``Decoded`` or None, uids or None)."""
+        return None
+
+    def add_more(self, facts: Any, more: Any) -> None:
+        """Add what ``more`` gave for a message to ``facts``, once its whole line is taken."""
+
+    def _example_wanted(self, codes: list[str], in_worker: bool) -> bool:
+        """True when a finding of this message may be among the examples written (see the module)."""
+        if self.checker.every_note:
+            return True
+        if not in_worker:
+            full = self.checker.examples_full
+            return not all(full(code) for code in codes)
+        left = self._left
+        wanted = self.checker.max_examples
+        if all(left[code] >= wanted for code in codes):
+            return False
+        for code in codes:
+            left[code] += 1
+        return True
