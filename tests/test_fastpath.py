@@ -147,7 +147,15 @@ def _read(
     errors = io.StringIO()
     diagnostics = Diagnostics(errors, max_shown=10**9)
     out = io.BytesIO()
-    if mode.startswith("check") or mode == "rows":
+    if mode == "report":
+        from wkcli.webhook.report import Report
+
+        reader = Reader([path], criteria, diagnostics, ReadOptions(jobs=jobs, tuning=tuning, **kw))
+        report = Report(top=5)
+        for item in reader.report_into(report):
+            report.add(item)
+        produced = report.result(reader.stats)
+    elif mode.startswith("check") or mode == "rows":
         from wkcli.webhook.checks import Checker
         from wkcli.webhook.rows import RowChecker
 
@@ -197,7 +205,7 @@ def _same(path: str, mode: str, monkeypatch: pytest.MonkeyPatch, criteria=None, 
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl", "check"])
+@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl", "check", "report"])
 def test_every_shape_with_odd_and_broken_lines(tmp_path, monkeypatch, shape, mode):
     path = tmp_path / f"{shape}.jsonl"
     path.write_bytes(_dump(shape, 1500, seed=len(shape)))
@@ -214,7 +222,7 @@ def test_line_endings_bom_gzip_and_formats(tmp_path, monkeypatch, mode, variant)
     _same(str(path), mode, monkeypatch, input_format=fmt)
 
 
-@pytest.mark.parametrize("mode", ["count", "jsonl", "check"])
+@pytest.mark.parametrize("mode", ["count", "jsonl", "check", "report"])
 @pytest.mark.parametrize(
     "kinds,events",
     [
@@ -231,7 +239,7 @@ def test_kind_and_event_filters(tmp_path, monkeypatch, mode, kinds, events):
     _same(str(path), mode, monkeypatch, Criteria(kinds=kinds, events=events))
 
 
-@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl", "check"])
+@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl", "check", "report"])
 @pytest.mark.parametrize("jobs", [2, 3])
 @pytest.mark.parametrize("variant", ["mixed", "plain", "crlf-bom", "pretty-late"])
 def test_workers_on_byte_ranges_give_the_same(tmp_path, monkeypatch, mode, jobs, variant):
@@ -313,6 +321,19 @@ def test_every_rule_has_its_place_in_checks_fast_path():
     places = [check.JUDGED, check.FROM_RECORDS, check.NEVER_PLAIN]
     assert set().union(*places) == set(RULES)
     assert sum(len(place) for place in places) == len(RULES)
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_report_panels_are_the_same(tmp_path, monkeypatch, jobs):
+    """report's fast path: every panel the same as the general path's (retries, fan-out and its
+    largest, timeline, top lists), with workers on byte ranges."""
+    path = tmp_path / "retries.jsonl"
+    path.write_bytes(_redelivered(2500, seed=jobs))
+    reader = _same(str(path), "report", monkeypatch, jobs=jobs, tuning=RANGES)
+    assert reader.fast is not None and reader.fast.forked == jobs - 1
+    result = _read(str(path), True, "report", monkeypatch, jobs=jobs, tuning=RANGES)[0]
+    assert result["retries"]["retries"] > 0
+    assert result["fanout"]["largest"] and result["timeline"]["buckets"]
 
 
 def test_check_rows_keep_every_finding(tmp_path, monkeypatch):

@@ -84,7 +84,8 @@ def report(
     marked approximate beyond; retries (check's duplicates) are spotted among the last 25,000 to
     50,000 messages of each event, so memory stays bounded.
     """
-    from wkcli.webhook.report import Report, bucket_seconds
+    from wkcli.webhook.report import Report
+    from wkcli.webhook.timeline import bucket_seconds
 
     if top < 1:
         raise UsageError("--top must be 1 or more")
@@ -121,7 +122,7 @@ def report(
         paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line
     )
     try:
-        for item in reader:
+        for item in reader.report_into(state):
             state.add(item)
     finally:
         session.reading_done()

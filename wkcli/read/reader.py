@@ -23,6 +23,7 @@ from wkcli.webhook.model import Message
 
 if TYPE_CHECKING:
     from wkcli.webhook.checks import Checker
+    from wkcli.webhook.report import Report
 
 
 class Reader:
@@ -68,6 +69,16 @@ class Reader:
             from wkcli.read.fast.check import FastCheck  # only for the commands that check
 
             self.fast = FastCheck(checker, self.criteria, self.options)
+        return iter(self)
+
+    def report_into(self, report: Report) -> Iterator[Item]:
+        """The kept items, with plain messages counted into ``report`` (and checked by its
+        checker) on a fast path where one applies (``fast.FastReport``): give every item
+        yielded to ``report.add``."""
+        if fast.usable(self.criteria, self.options):
+            from wkcli.read.fast.report import FastReport  # only for report
+
+            self.fast = FastReport(report, self.criteria, self.options)
         return iter(self)
 
     def pass_plain_jsonl(self, out: BinaryIO) -> None:

@@ -9,122 +9,24 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left
-from datetime import datetime, timezone
 from typing import Any
 
 import orjson
 
 from wkcli.webhook.checks import Checker, Delivery, Known
 from wkcli.webhook.model import CMD, MSG_OFFLINE, Message, PresenceEntry
-from wkcli.webhook.payload import JSON, content_type_name, decode_payload
+from wkcli.webhook.payload import decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
 from wkcli.webhook.recipients import UNKNOWN, UNREADABLE, Recipients, recipients
+from wkcli.webhook.report_part import FANOUT_BINS, ReportPart, cmd_name, content_key, type_label
+from wkcli.webhook.timeline import S_CHAT, S_CMD, S_OFFLINE, S_ONLINE, S_RETRY, Timeline
 from wkcli.webhook.topn import Recent, TopN
-
-# Bucket sizes in seconds, each a multiple of the one before, so finer counts merge exactly.
-LADDER = (1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400, 604800)
-BUCKET_NAMES = {"1s": 1, "1m": 60, "5m": 300, "10m": 600, "1h": 3600, "1d": 86400}
-SERIES = ("cmd", "chat", "retries", "online", "offline")
-_CMD, _CHAT, _RETRY, _ONLINE, _OFFLINE = range(len(SERIES))
-MAX_BUCKETS = 4096  # kept while reading; past it buckets are merged into the next size up
 
 # Delivery lag histogram: fixed log-scale bins, 5 per decade from 0.1 s to 10^6 s (11.6 days).
 LAG_PER_DECADE = 5
 LAG_EDGES = [10 ** (k / LAG_PER_DECADE) for k in range(-LAG_PER_DECADE, 6 * LAG_PER_DECADE + 1)]
-# msg.offline recipients per delivery: upper bounds of the bins (v3 chunks hold up to 512).
-FANOUT_BINS = (0, 1, 2, 5, 10, 50, 100, 512, 1000, 10_000)
-
 TOP_CAPACITY = 10_000  # distinct keys counted exactly per top-N panel
 RECENT_CAPACITY = 100_000  # deliveries remembered to spot retries (and presence states)
-
-
-def bucket_seconds(text: str) -> int:
-    """``1m`` -> 60; accepts the sizes of ``BUCKET_NAMES`` and plain seconds on the ladder."""
-    value = BUCKET_NAMES.get(text.strip().lower())
-    if value is None and text.strip().isdigit() and int(text) in LADDER:
-        value = int(text)
-    if value is None:
-        raise ValueError(f"--bucket must be one of {', '.join(BUCKET_NAMES)}, not {text!r}")
-    return value
-
-
-class Timeline:
-    """Counts of several series per time bucket; buckets merge when there are too many."""
-
-    def __init__(self, step: int | None = None, utc: bool = False) -> None:
-        self.fixed = step is not None
-        self.step = step or 1
-        self.utc = utc
-        self.offset: int | None = None  # local time's UTC offset, so hours and days start locally
-        self.buckets: dict[int, list[int]] = {}
-        self.coarsened = False
-
-    def add(self, moment: float, series: int) -> None:
-        offset = self.offset
-        if offset is None:
-            offset = self.offset = 0 if self.utc else _utc_offset(moment)
-        key = int((moment + offset) // self.step)
-        row = self.buckets.get(key)
-        if row is None:
-            if len(self.buckets) >= MAX_BUCKETS:
-                self._coarsen()
-                key = int((moment + offset) // self.step)
-                row = self.buckets.get(key)
-            if row is None:
-                row = self.buckets[key] = [0] * len(SERIES)
-        row[series] += 1
-
-    def _coarsen(self) -> None:
-        self.coarsened = self.coarsened or self.fixed
-        old = self.step
-        self.step = next((s for s in LADDER if s > old), old * 2)
-        factor = self.step // old
-        merged: dict[int, list[int]] = {}
-        for key, row in self.buckets.items():
-            target = merged.setdefault(key // factor, [0] * len(SERIES))
-            for index, value in enumerate(row):
-                target[index] += value
-        self.buckets = merged
-
-    def result(self, max_bars: int) -> dict[str, Any]:
-        """Zero-filled buckets from the first to the last, at most ``max_bars`` unless fixed."""
-        out: dict[str, Any] = {"bucket_seconds": None, "buckets": []}
-        if not self.buckets:
-            return out
-        low, high = min(self.buckets), max(self.buckets)
-        step = self.step
-        if not (self.fixed and not self.coarsened):
-            span = (high - low + 1) * self.step
-            step = next((s for s in LADDER if s >= self.step and math.ceil(span / s) + 1 <= max_bars), 0)
-            if not step:
-                step = self.step * max(1, math.ceil(span / self.step / (max_bars - 1)))
-        factor = step // self.step
-        rows: dict[int, list[int]] = {}
-        for key, row in self.buckets.items():
-            target = rows.setdefault(key // factor, [0] * len(SERIES))
-            for index, value in enumerate(row):
-                target[index] += value
-        offset = self.offset or 0
-        zone = timezone.utc if self.utc else None
-        fmt = "%Y-%m-%d" if step % 86400 == 0 else "%Y-%m-%d %H:%M" if step % 60 == 0 else "%Y-%m-%d %H:%M:%S"
-        for key in range(low // factor, high // factor + 1):
-            start = key * step - offset
-            row = rows.get(key, [0] * len(SERIES))
-            label = datetime.fromtimestamp(start, zone).strftime(fmt)
-            if step == 3600:
-                label = label[:-2] + "00"  # as count --by hour writes it
-            out["buckets"].append({"start": start, "label": label, **dict(zip(SERIES, row, strict=True))})
-        out["bucket_seconds"] = step
-        out["coarsened"] = self.coarsened
-        return out
-
-
-def _utc_offset(moment: float) -> int:
-    try:
-        delta = datetime.fromtimestamp(moment).astimezone().utcoffset()
-    except (OverflowError, OSError, ValueError):
-        return 0
-    return int(delta.total_seconds()) if delta is not None else 0
 
 
 class Report:
@@ -150,6 +52,7 @@ class Report:
         self.fanout_unreadable = 0
         self.fanout_total = 0
         self._largest: list[tuple[int, int, dict[str, Any]]] = []  # a min-heap of the largest
+        self._files: dict[str, int] = {}  # paths by number, for the order of messages
         self.lag = [0] * (len(LAG_EDGES) + 1)  # [0]: below 0.1 s; [-1]: above the last edge
         self.lag_negative = 0
         self.retries = 0
@@ -161,7 +64,11 @@ class Report:
         # Retries are check's duplicates: the same message again in the same event, v3's msg.offline
         # chunks (disjoint recipients) excepted.
         self.checker = Checker(max_examples=1, remember=recent // 2, on_note=self._noted)
-        self._seq = 0
+        self._settings = (bucket, utc, top, capacity)
+
+    def new_part(self) -> ReportPart:
+        """An empty ``ReportPart`` counting as this report does."""
+        return ReportPart(*self._settings)
 
     def add(self, item: Message | PresenceEntry) -> None:
         if type(item) is PresenceEntry:
@@ -186,17 +93,16 @@ class Report:
         if moment is None:
             self.untimed += 1
         else:
-            self.timeline.add(moment, _CMD if is_cmd else _CHAT)
+            self.timeline.add(moment, S_CMD if is_cmd else S_CHAT)
         channel = data.get("channel_id")
         sender = data.get("from_uid")
         self.channels.add(channel if type(channel) is str else _key(channel))
         self.senders.add(sender if type(sender) is str else _key(sender))
         decoded = decode_payload(data)
-        # Counted by the raw type (named once, in result()); a payload that is not JSON by its status.
-        ctype = decoded.content_type if decoded.status == JSON else _STATUS + decoded.status
+        ctype = content_key(decoded)
         self.content_types.add(ctype)
         if is_cmd:
-            self.cmd_names.add(decoded.cmd or f"({_type_name(ctype).strip('()')})")
+            self.cmd_names.add(cmd_name(decoded, ctype))
         if received is not None and timed:
             self._lag(received - ts)  # type: ignore[operator]  # timed: ts is a number
         found = None
@@ -225,17 +131,50 @@ class Report:
         count = len(found.uids)
         self.fanout[bisect_left(FANOUT_BINS, count)] += 1  # the first bin whose bound is >= count
         largest = self._largest
-        if len(largest) < self.top or count > largest[0][0]:
-            self._seq += 1
-            entry = (count, -self._seq, {
+        # Equal counts too: a fast path's part may have brought later messages in already.
+        if len(largest) < self.top or count >= largest[0][0]:
+            origin = message.origin
+            self._keep_largest(count, self._order(origin.path, origin.line, message.index), {
                 "recipients": count, "message_id": message.id_text or None,
                 "channel_id": _key(message.data.get("channel_id")),
-                "from_uid": _key(message.data.get("from_uid")), "source": str(message.origin),
+                "from_uid": _key(message.data.get("from_uid")), "source": str(origin),
             })  # fmt: skip
-            if len(largest) < self.top:
-                heapq.heappush(largest, entry)
-            else:
-                heapq.heapreplace(largest, entry)
+
+    def _order(self, path: str, line: int, index: int) -> int:
+        """Where a message is in the whole input, as one number (earlier: smaller)."""
+        number = self._files.get(path)
+        if number is None:
+            number = self._files[path] = len(self._files)
+        return (number << 64) | (line << 20) | min(index, 0xFFFFF)
+
+    def _keep_largest(self, count: int, order: int, entry: dict[str, Any]) -> None:
+        """Keep the ``top`` largest fan-outs; of equal ones, the earliest."""
+        largest = self._largest
+        if len(largest) < self.top:
+            heapq.heappush(largest, (count, -order, entry))
+        elif (count, -order) > largest[0][:2]:
+            heapq.heapreplace(largest, (count, -order, entry))
+
+    def take_part(self, part: ReportPart, path: str, base: int) -> None:
+        """Add what a fast path counted of plain messages of ``path`` (``ReportPart``), their line
+        numbers counted from ``base``; parts come in file order, between the items ``add`` takes."""
+        self.cmd += part.cmd
+        self.chat += part.chat
+        self.untimed += part.untimed
+        for event, count in part.events.items():
+            self.events.add(event, count)
+        self.timeline.merge(part.timeline)
+        self.channels.merge(part.channels)
+        self.senders.merge(part.senders)
+        self.cmd_names.merge(part.cmd_names)
+        self.content_types.merge(part.content_types)
+        for index, count in enumerate(part.fanout):
+            self.fanout[index] += count
+        self.fanout_total += part.fanout_total
+        self.fanout_unreadable += part.fanout_unreadable
+        for count, line, entry in part.largest:
+            line += base
+            self._keep_largest(count, self._order(path, line, 0), {**entry, "source": f"{path}:{line}"})
 
     def _noted(self, code: str, item: Message | Delivery | PresenceEntry) -> None:
         """Told of each finding as Checker makes it: a duplicate is a retry, drawn at its receive time."""
@@ -243,7 +182,7 @@ class Report:
             self.retries += 1
             moment = item.received if item.received is not None else item.time
             if moment is not None:
-                self.timeline.add(moment, _RETRY)
+                self.timeline.add(moment, S_RETRY)
 
     def _presence(self, entry: PresenceEntry) -> Known:
         self.presence += 1
@@ -258,7 +197,7 @@ class Report:
         else:
             self.offline += 1
         if entry.received is not None:
-            self.timeline.add(entry.received, _ONLINE if online else _OFFLINE)
+            self.timeline.add(entry.received, S_ONLINE if online else S_OFFLINE)
         before = self.last_state.swap(hash((parsed.uid, parsed.device_flag)), online)
         if before is not None and before != online:
             self.flaps.add(parsed.uid)
@@ -342,20 +281,11 @@ def _top(counter: TopN, n: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-_STATUS = "\0status:"  # marks a payload status among content types (no JSON string type starts so)
-
-
-def _type_name(ctype: Any) -> str:
-    if type(ctype) is str and ctype.startswith(_STATUS):
-        return f"({ctype[len(_STATUS) :]})"
-    return content_type_name(ctype) or "(no type)"
-
-
 def _named(counter: TopN) -> TopN:
     """Content types counted by raw type, merged under their names (12 and 13 are both stickers)."""
     named = TopN(max(counter.capacity, len(counter.counts)))
     for ctype, count in counter.counts.items():
-        named.add(_type_name(ctype), count)
+        named.add(type_label(ctype), count)
     named.total, named.error, named.dropped = counter.total, counter.error, counter.dropped
     return named
 

@@ -38,6 +38,15 @@ class TopN:
             counts[key] = current + count
         self.total += count
 
+    def merge(self, other: TopN) -> None:
+        """Add another's counts. Exact while both are and their keys together fit; otherwise
+        within the sum of both bounds (not always the counts one ``TopN`` would have kept)."""
+        for key, count in other.counts.items():
+            self.add(key, count)
+        self.total += other.total - sum(other.counts.values())
+        self.error += other.error
+        self.dropped += other.dropped
+
     @property
     def exact(self) -> bool:
         return self.dropped == 0

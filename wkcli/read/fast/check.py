@@ -49,11 +49,18 @@ NEVER_PLAIN = frozenset(("sync-once-invalid", "timestamp-milliseconds", "recipie
 _MESSAGES = "\0messages"  # the count of messages checked, among the findings' counts in facts
 
 
-class Found(Counter[str]):
-    """Messages checked and findings counted (``Counts.facts``)."""
+class Found:
+    """What the fast path found (``Counts.facts``): messages checked and findings counted, and
+    what a subclass counts besides (``more``)."""
+
+    def __init__(self, more: Any = None) -> None:
+        self.counts: Counter[str] = Counter()
+        self.more = more
 
     def merge(self, other: Found) -> None:
-        self.update(other)
+        self.counts.update(other.counts)
+        if self.more is not None:
+            self.more.merge(other.more)
 
 
 class Replay:
@@ -156,7 +163,9 @@ class FastCheck(Scan):
 
     def fold_facts(self, facts: Found) -> None:
         checker = self.checker
-        for code, count in facts.items():
+        if facts.more is not None:
+            self.fold_more(facts.more)
+        for code, count in facts.counts.items():
             if code == _MESSAGES:
                 checker.messages += count
             else:
@@ -170,14 +179,16 @@ class FastCheck(Scan):
             return i, FAILED
         decode = self._fd.decode_full
         full = self._fd.Full
-        facts = acc.facts
-        if facts is None:
-            facts = acc.facts = Found()
+        in_worker = os.getpid() != self._main
+        so_far = acc.facts
+        if so_far is None:
+            so_far = acc.facts = Found(self.new_more(in_worker))
+        facts = so_far.counts
+        more_facts = so_far.more
         slots = acc.slots
         matched = 0
         judge = self._judge
         pending = self.pending
-        in_worker = os.getpid() != self._main
         base = self.block_line
         start = i
         empty = 0
@@ -223,7 +234,7 @@ class FastCheck(Scan):
                     if record is not None:
                         pending.append(record)
                     if more is not None:
-                        self.add_more(facts, more)
+                        self.add_more(more_facts, more)
             i += 1
         acc.records += i - start - empty
         acc.matched += matched
@@ -327,8 +338,15 @@ class FastCheck(Scan):
         """What else a subclass takes from a kept message (``Decoded`` or None, uids or None)."""
         return None
 
-    def add_more(self, facts: Any, more: Any) -> None:
-        """Add what ``more`` gave for a message to ``facts``, once its whole line is taken."""
+    def new_more(self, in_worker: bool) -> Any:
+        """A subclass's object that counts what ``more`` gives (with ``merge``), or None."""
+        return None
+
+    def add_more(self, counted: Any, more: Any) -> None:
+        """Add what ``more`` gave for a message to ``counted``, once its whole line is taken."""
+
+    def fold_more(self, counted: Any) -> None:
+        """Take what was counted (in the main process, in file order)."""
 
     def _example_wanted(self, codes: list[str], in_worker: bool) -> bool:
         """True when a finding of this message may be among the examples written (see the module)."""

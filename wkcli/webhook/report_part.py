@@ -1,0 +1,115 @@
+"""What a fast path counts of plain messages for ``wkcli report`` (``ReportPart``), and the keys
+both it and ``report.Report`` count by."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Any
+
+from wkcli.webhook.payload import JSON, Decoded, content_type_name
+from wkcli.webhook.timeline import S_CHAT, S_CMD, Timeline
+from wkcli.webhook.topn import TopN
+
+# msg.offline recipients per delivery: upper bounds of the bins (v3 chunks hold up to 512).
+FANOUT_BINS = (0, 1, 2, 5, 10, 50, 100, 512, 1000, 10_000)
+
+
+_STATUS = "\0status:"  # marks a payload status among content types (no JSON string type starts so)
+
+
+def content_key(decoded: Decoded) -> Any:
+    """What a payload is counted by among content types: its raw type (named once, in result()),
+    or for a payload that is not JSON its status."""
+    return decoded.content_type if decoded.status == JSON else _STATUS + decoded.status
+
+
+def cmd_name(decoded: Decoded, ctype: Any) -> str:
+    """A CMD's name, or its content type in brackets when it names none."""
+    return decoded.cmd or f"({type_label(ctype).strip('()')})"
+
+
+class ReportPart:
+    """What a fast path counts of plain messages for a ``Report`` (``read.fast.report``), in a
+    worker or the main process, to be added with ``Report.take_part`` in file order.
+
+    Line numbers are the part's own (a worker's count from its range's start); ``take_part``
+    makes them whole. Top lists are exact while each holds at most ``capacity`` keys, as the
+    report's are; beyond that both are approximations with bounds, not always the same ones.
+    """
+
+    def __init__(self, bucket: int | None, utc: bool, top: int, capacity: int) -> None:
+        self.top = top
+        self.cmd = 0
+        self.chat = 0
+        self.untimed = 0
+        self.events: dict[str | None, int] = {}
+        self.timeline = Timeline(bucket, utc)
+        self.channels = TopN(capacity)
+        self.senders = TopN(capacity)
+        self.cmd_names = TopN(capacity)
+        self.content_types = TopN(capacity)
+        self.fanout = [0] * (len(FANOUT_BINS) + 1)
+        self.fanout_total = 0
+        self.fanout_unreadable = 0
+        self.largest: list[tuple[int, int, dict[str, Any]]] = []  # (recipients, line, entry), sorted
+        self.relative = False  # lines counted from a worker's range's start
+
+    def add(self, is_cmd: bool, event: str | None, ts: Any, channel: Any, sender: Any, decoded: Decoded,
+            recipients: int | None, id_text: str, line: int) -> None:  # fmt: skip
+        """One plain message: ``ts`` its timestamp (a number in range, or not a time), ``recipients``
+        how many a msg.offline message lists (-1: none listed; None: not msg.offline)."""
+        if is_cmd:
+            self.cmd += 1
+        else:
+            self.chat += 1
+        events = self.events
+        events[event] = events.get(event, 0) + 1
+        if type(ts) is int or type(ts) is float:
+            self.timeline.add(ts, S_CMD if is_cmd else S_CHAT)
+        else:
+            self.untimed += 1
+        self.channels.add(channel)
+        self.senders.add(sender)
+        ctype = content_key(decoded)
+        self.content_types.add(ctype)
+        if is_cmd:
+            self.cmd_names.add(cmd_name(decoded, ctype))
+        if recipients is not None:
+            self.fanout_total += 1
+            if recipients < 0:
+                self.fanout_unreadable += 1  # as Report counts a message with no recipient list
+                return
+            self.fanout[bisect_left(FANOUT_BINS, recipients)] += 1
+            largest = self.largest
+            if len(largest) < self.top or recipients > largest[-1][0]:
+                entry = {"recipients": recipients, "message_id": id_text or None,
+                         "channel_id": channel, "from_uid": sender}  # fmt: skip
+                largest.append((recipients, line, entry))
+                largest.sort(key=lambda found: (-found[0], found[1]))
+                del largest[self.top :]
+
+    def merge(self, other: ReportPart) -> None:
+        """Add a later part's counts."""
+        self.cmd += other.cmd
+        self.chat += other.chat
+        self.untimed += other.untimed
+        for event, count in other.events.items():
+            self.events[event] = self.events.get(event, 0) + count
+        self.timeline.merge(other.timeline)
+        self.channels.merge(other.channels)
+        self.senders.merge(other.senders)
+        self.cmd_names.merge(other.cmd_names)
+        self.content_types.merge(other.content_types)
+        for index, count in enumerate(other.fanout):
+            self.fanout[index] += count
+        self.fanout_total += other.fanout_total
+        self.fanout_unreadable += other.fanout_unreadable
+        both = self.largest + other.largest
+        self.largest = sorted(both, key=lambda found: (-found[0], found[1]))[: self.top]
+
+
+def type_label(ctype: Any) -> str:
+    """A content type as the report names it; a payload status in brackets."""
+    if type(ctype) is str and ctype.startswith(_STATUS):
+        return f"({ctype[len(_STATUS) :]})"
+    return content_type_name(ctype) or "(no type)"
