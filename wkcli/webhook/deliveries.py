@@ -229,9 +229,20 @@ class Deliveries:
                 slot = (slot + 1) & mask
             entry = len(keys)
             old = self.old
+            if old is not None and index[slot] == _EMPTY:  # Table.find in the old table, inlined
+                old_index, old_keys, old_mask = old.index, old.keys, old.mask
+                probe = key & old_mask
+                while True:
+                    found = old_index[probe]
+                    if found == _EMPTY:
+                        break
+                    if old_keys[found] == key:
+                        old = None  # found there: see_key says what it is
+                        break
+                    probe = (probe + 1) & old_mask
             if (
                 index[slot] != _EMPTY
-                or (old is not None and old.find(key) >= 0)
+                or (self.old is not None and old is None)
                 or entry >= young.limit
                 or (half is not None and entry >= half)
                 or line > _MAX_LINE

@@ -128,7 +128,11 @@ def may_be_cmd_payload(payload: str) -> bool:
 def decode_payload(message: dict[str, Any]) -> Decoded:
     if "payload" not in message:
         return Decoded(MISSING)
-    payload = message["payload"]
+    return decode_payload_value(message["payload"], message.get("setting"))
+
+
+def decode_payload_value(payload: Any, setting: Any) -> Decoded:
+    """``decode_payload`` of a message whose ``payload`` and ``setting`` (None: missing) these are."""
     if payload is None:
         return Decoded(NULL)
     if type(payload) is dict:
@@ -144,7 +148,6 @@ def decode_payload(message: dict[str, Any]) -> Decoded:
         return Decoded(NOT_BASE64)
     if not raw:
         return Decoded(EMPTY, raw=raw)
-    setting = message.get("setting")
     if type(setting) is int and setting & SETTING_SIGNAL:
         return Decoded(ENCRYPTED, raw=raw)
     try:

@@ -158,6 +158,7 @@ class Report:
     def take_part(self, part: ReportPart, path: str, base: int) -> None:
         """Add what a fast path counted of plain messages of ``path`` (``ReportPart``), their line
         numbers counted from ``base``; parts come in file order, between the items ``add`` takes."""
+        part.settle()
         self.cmd += part.cmd
         self.chat += part.chat
         self.untimed += part.untimed

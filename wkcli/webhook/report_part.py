@@ -37,8 +37,11 @@ class ReportPart:
     report's are; beyond that both are approximations with bounds, not always the same ones.
     """
 
+    SETTLE_EVERY = 4096  # messages between looks at how many keys are held as plain counts
+
     def __init__(self, bucket: int | None, utc: bool, top: int, capacity: int) -> None:
         self.top = top
+        self.capacity = capacity
         self.cmd = 0
         self.chat = 0
         self.untimed = 0
@@ -48,6 +51,10 @@ class ReportPart:
         self.senders = TopN(capacity)
         self.cmd_names = TopN(capacity)
         self.content_types = TopN(capacity)
+        # Counted as plain dicts first (cheap), settled into the bounded ones above now and then.
+        self._counts: tuple[dict[Any, int], ...] = ({}, {}, {}, {})
+        self._moments: dict[tuple[int, float], int] = {}
+        self._until_settle = self.SETTLE_EVERY
         self.fanout = [0] * (len(FANOUT_BINS) + 1)
         self.fanout_total = 0
         self.fanout_unreadable = 0
@@ -58,6 +65,7 @@ class ReportPart:
             recipients: int | None, id_text: str, line: int) -> None:  # fmt: skip
         """One plain message: ``ts`` its timestamp (a number in range, or not a time), ``recipients``
         how many a msg.offline message lists (-1: none listed; None: not msg.offline)."""
+        channels, senders, cmd_names, content_types = self._counts
         if is_cmd:
             self.cmd += 1
         else:
@@ -65,15 +73,23 @@ class ReportPart:
         events = self.events
         events[event] = events.get(event, 0) + 1
         if type(ts) is int or type(ts) is float:
-            self.timeline.add(ts, S_CMD if is_cmd else S_CHAT)
+            moments = self._moments
+            key = (S_CMD if is_cmd else S_CHAT, ts)
+            moments[key] = moments.get(key, 0) + 1
         else:
             self.untimed += 1
-        self.channels.add(channel)
-        self.senders.add(sender)
-        ctype = content_key(decoded)
-        self.content_types.add(ctype)
+        channels[channel] = channels.get(channel, 0) + 1
+        senders[sender] = senders.get(sender, 0) + 1
+        ctype = decoded.content_type if decoded.status == JSON else _STATUS + decoded.status  # content_key
+        content_types[ctype] = content_types.get(ctype, 0) + 1
         if is_cmd:
-            self.cmd_names.add(cmd_name(decoded, ctype))
+            name = cmd_name(decoded, ctype)
+            cmd_names[name] = cmd_names.get(name, 0) + 1
+        self._until_settle -= 1
+        if not self._until_settle:
+            self._until_settle = self.SETTLE_EVERY
+            if len(self._moments) > 4096 or any(len(held) > self.capacity for held in self._counts):
+                self.settle()
         if recipients is not None:
             self.fanout_total += 1
             if recipients < 0:
@@ -88,8 +104,22 @@ class ReportPart:
                 largest.sort(key=lambda found: (-found[0], found[1]))
                 del largest[self.top :]
 
+    def settle(self) -> None:
+        """Move the plain counts into the bounded top lists and the timeline (in the order met)."""
+        for held, top in zip(self._counts, (self.channels, self.senders, self.cmd_names, self.content_types),
+                             strict=True):  # fmt: skip
+            for key, count in held.items():
+                top.add(key, count)
+            held.clear()
+        add = self.timeline.add
+        for (series, moment), count in self._moments.items():
+            add(moment, series, count)
+        self._moments.clear()
+
     def merge(self, other: ReportPart) -> None:
         """Add a later part's counts."""
+        self.settle()
+        other.settle()
         self.cmd += other.cmd
         self.chat += other.chat
         self.untimed += other.untimed

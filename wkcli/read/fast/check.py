@@ -28,7 +28,7 @@ from wkcli.webhook.checks import CMD_CHANNEL_SUFFIX, CMD_ONLINE_CHANNEL, SYSTEM_
 from wkcli.webhook.deliveries import Delivered
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import Origin
-from wkcli.webhook.payload import JSON, decode_payload, may_be_cmd_payload
+from wkcli.webhook.payload import JSON, decode_payload, decode_payload_value, may_be_cmd_payload
 
 _MASK64 = 0xFFFFFFFFFFFFFFFF
 _SUFFIX = CMD_CHANNEL_SUFFIX
@@ -36,6 +36,7 @@ _SUFFIX = CMD_CHANNEL_SUFFIX
 # then the lengths of the id text and of the recipients' JSON, which follow.
 _RECORD = struct.Struct("<BQQIIdHI")
 _NO_TIME = float("nan")
+_MISSING_PAYLOAD = decode_payload({})
 # What _judge makes of a message: its slot, findings, record and what ``more`` gave.
 Judged = tuple[int, Any, "bytes | None", Any]
 # Every finding of ``webhook.rules``, by where it is found for a message the fast decoder takes:
@@ -274,12 +275,11 @@ class FastCheck(Scan):
         if k == 0 and not self._every_payload and type(payload) is str and not may_be_cmd_payload(payload):
             decoded = None  # chat whose payload cannot be a CMD's: nothing for the rules below
         else:
-            data: dict[str, Any] = {}
-            if payload is not unset:
-                data["payload"] = payload
-            if rec.setting is not unset:
-                data["setting"] = rec.setting
-            decoded = decode_payload(data)
+            if payload is unset:
+                decoded = _MISSING_PAYLOAD
+            else:
+                setting = rec.setting
+                decoded = decode_payload_value(payload, None if setting is unset else setting)
             if decoded.status == JSON:
                 if decoded.is_cmd_payload:
                     if k == 0:

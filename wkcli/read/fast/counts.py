@@ -106,8 +106,10 @@ class Counts:
         if held and settle:
             self._fold_groups(ledger, keep, tally, render)
             held = Counter()
+        facts = self.facts  # what is not folded yet (see Scan._flush) waits, as grouped counts do
         self.__init__()  # type: ignore[misc]
         self.groups = held
+        self.facts = facts
 
     def _fold_groups(self, ledger: Ledger, keep: KindEventTest, tally: BulkTally | None, render: Any) -> None:
         """Grouped message counts: to the ledger as the general path accounts each message, and

@@ -110,7 +110,8 @@ class Scan:
         return True
 
     def fold_facts(self, facts: Any) -> None:
-        """Take what ``take_lines`` worked out in ``Counts.facts`` (after the output before it)."""
+        """Take what ``take_lines`` worked out in ``Counts.facts``: after the output before it,
+        before the general path reads a line, and at the end (not after every block)."""
 
     # -- the driver
 
@@ -176,7 +177,7 @@ class Scan:
             except OSError as exc:
                 raise OutputFailed(exc) from None
         facts = self._counts.facts
-        if facts is not None:
+        if facts is not None and settle:
             self._counts.facts = None
             self.fold_facts(facts)
         self._counts.fold(self._ledger, self.keep, self.tally, self.render, settle)
@@ -324,6 +325,7 @@ class Scan:
         if isinstance(output, bytes) and not output:
             output = None  # a range read elsewhere that wrote nothing (counting, or nothing kept)
         self.lines_left += len(left)
+        self._flush()  # what was read before this range, on its own (facts count lines their own way)
         self._counts.merge(Counts.from_state(state))
         self._flush()
         done = 0  # bytes of the range's output written
