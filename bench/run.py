@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         "count (zstd)": {"wkcli": [wkcli, "count", "-o", "json", "-q", str(zst)]},
         "count --by channel_id": {"wkcli": [wkcli, "count", "--by", "channel_id", "-o", "json", "-q", f]},
         "check (time, memory)": {"wkcli": [wkcli, "check", "-q", f]},
+        "report -o json": {"wkcli": [wkcli, "report", "-o", "json", "-q", f]},
         "classify -o jsonl": {"wkcli": [wkcli, "classify", "-o", "jsonl", "-q", f]},
         "classify --kind cmd": {"wkcli": [wkcli, "classify", "--kind", "cmd", "-o", "jsonl", "-q", f]},
     }
@@ -289,9 +290,24 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             check(f"{task} >= {factor}x faster than jq", None, "jq not installed")
+    check_s = medians["check (time, memory)", "wkcli"]
+    check_mb = max(r.max_rss_kb for r in results["check (time, memory)"]["wkcli"]) / 1024
+    per_million = 1_000_000 / args.messages
+    check(
+        "check < 5 s and < 150 MB per 1M messages",
+        check_s * per_million < 5 and check_mb < 150,
+        f"{check_s:.2f} s, {check_mb:.0f} MB for {args.messages:,}",
+    )
+    report_s = medians["report -o json", "wkcli"]
+    by_s = medians["count --by channel_id", "wkcli"]
+    check(
+        "report <= 2x count --by channel_id",
+        report_s <= 2 * by_s,
+        f"{report_s:.2f} s vs {by_s:.2f} s ({report_s / by_s:.1f}x)",
+    )
     peak = max(r.max_rss_kb for r in memory.values()) / 1024
     # check remembers every message (it looks for duplicates): its memory is shown, not held to this.
-    streaming = [t for t in results if not t.startswith("check")]
+    streaming = [t for t in results if not t.startswith(("check", "report"))]
     peak = max(peak, *(max(r.max_rss_kb for r in results[t]["wkcli"]) / 1024 for t in streaming))
     check("peak RSS < 150 MB (file, gzip, zstd, stdin)", peak < 150, f"{peak:.0f} MB at most")
     check("start-up < 150 ms", start_med < 0.150, f"{start_med * 1000:.0f} ms")
