@@ -336,6 +336,20 @@ def test_report_panels_are_the_same(tmp_path, monkeypatch, jobs):
     assert result["fanout"]["largest"] and result["timeline"]["buckets"]
 
 
+@pytest.mark.parametrize("mode", ["check", "report"])
+def test_check_and_report_take_ids_of_any_length(tmp_path, monkeypatch, mode):
+    """A message id longer than a record holds goes to the general path (no error, nothing lost)."""
+    message = b'{"header":{"sync_once":0},"message_idstr":"%s","timestamp":1785398400,"to_uids":["a"]}'
+    lines = [message % str(i).encode() for i in range(3000)]
+    lines[1500] = message % (b"x" * 70_000)
+    lines[2500] = lines[1500]  # a duplicate of it
+    path = tmp_path / "ids.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    for jobs in (1, 2):
+        _same(str(path), mode, monkeypatch, jobs=jobs, tuning=RANGES)
+    assert _read(str(path), True, "check", monkeypatch, jobs=2, tuning=RANGES)[0][0]["warnings"] == 1
+
+
 def test_check_rows_keep_every_finding(tmp_path, monkeypatch):
     """A checker that keeps every finding (export's problems table) gets each one, in order, with
     the fast path too: messages with a finding are left to the general path."""

@@ -36,6 +36,7 @@ _SUFFIX = CMD_CHANNEL_SUFFIX
 # then the lengths of the id text and of the recipients' JSON, which follow.
 _RECORD = struct.Struct("<BQQIIdHI")
 _NO_TIME = float("nan")
+_MAX_ID = 0xFFFF  # bytes of id text a record holds
 _MISSING_PAYLOAD = decode_payload({})
 # What _judge makes of a message: its slot, findings, record and what ``more`` gave.
 Judged = tuple[int, Any, "bytes | None", Any]
@@ -123,7 +124,7 @@ class FastCheck(Scan):
     """``check`` (and what uses a ``Checker``) over plain messages: see the module's docstring."""
 
     ranges_ok = False  # the records need the main process's checker, in order
-    small_output = True
+    output_share = 0.3  # records: about 40 bytes and the recipients' JSON a message
 
     def __init__(self, checker: Checker, criteria: Criteria, options: ReadOptions) -> None:
         super().__init__(criteria, options)
@@ -319,6 +320,8 @@ class FastCheck(Scan):
         ts = rec.timestamp
         time = float(ts) if type(ts) is int or type(ts) is float else _NO_TIME
         id_bytes = id_text.encode()
+        if len(id_bytes) > _MAX_ID:
+            return None  # too long for a record: the general path checks it
         if e == 1 and uids:
             recipients = frozenset(uids)
             blob = bytes(raw_uids)

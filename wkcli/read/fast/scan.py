@@ -82,9 +82,9 @@ class Scan:
 
     # Whether its ranges can be read in other processes and merged (``fast/ranges.py``, a cluster).
     ranges_ok = True
-    # Whether its output is small beside its input (records, not the messages themselves): then
-    # workers park it in temporary files whatever the file's size.
-    small_output = False
+    # About how many bytes of output a byte of input makes, for the bound on what workers park
+    # in temporary files (``Tuning.parallel_output_max_bytes``).
+    output_share = 1.0
     # The line number of the line before the first of the lines ``take_lines`` is given (from the
     # start of the file, or in a worker from the start of its range).
     block_line = 0
@@ -156,7 +156,7 @@ class Scan:
             fd = source.raw.fileno()
         except (OSError, ValueError):
             return None
-        huge = size > self.tuning.parallel_output_max_bytes and not self.small_output
+        huge = size * self.output_share > self.tuning.parallel_output_max_bytes
         if self.out is not None and self.options.jobs is None and huge:
             # Workers hold their output in temporary files until its turn: for a huge file that
             # is a lot of disk (or memory, on a tmpfs), so only when asked for with --jobs.
