@@ -404,6 +404,18 @@ def test_cli_count_and_classify_match_the_general_path(tmp_path, wkcli_proc):
         assert fast.stderr == slow.stderr
 
 
+def test_cli_check_and_report_match_the_general_path(tmp_path, wkcli_proc):
+    path = tmp_path / "retries.jsonl"
+    path.write_bytes(_redelivered(1500, seed=8))
+    assert path.stat().st_size > 256 << 10  # large enough for the fast path
+    for args in (["check", "-o", "json"], ["check", "-j", "1"], ["report", "-o", "json"]):
+        fast = wkcli_proc(*args, str(path), env={"WKCLI_FASTPATH": "1"})
+        slow = wkcli_proc(*args, str(path), env={"WKCLI_FASTPATH": "0"})
+        assert fast.returncode == slow.returncode
+        assert fast.stdout == slow.stdout and fast.stdout
+        assert fast.stderr == slow.stderr
+
+
 def test_stdin_matches(tmp_path, wkcli_proc):
     data = _dump("notify", 600, seed=2)
     fast = wkcli_proc("count", "-o", "json", "-", input=data, env={"WKCLI_FASTPATH": "1"})

@@ -49,6 +49,7 @@ def check(
     strict: options.Strict = False,
     color: options.Color = "auto",
     quiet: options.Quiet = False,
+    jobs: options.Jobs = None,
 ) -> ExitCode:
     """Find the mistakes in a dump: CMDs sent as chat, bad sync_once, retried duplicates, ...
 
@@ -73,9 +74,14 @@ def check(
     from wkcli.webhook.checks import Checker
 
     checker = Checker(max_examples=examples)
-    reader = session.reader(paths, criteria, input_format, strict, max_line=max_line)
-    for item in reader.check_into(checker):
-        checker.add(item)
+    reader = session.reader(
+        paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line
+    )
+    try:
+        for item in reader.check_into(checker):
+            checker.add(item)
+    finally:
+        session.reading_done()
     writer = FINDINGS.open(fmt, terminal)
     writer.write(Checked(checker, reader.stats))
     writer.close()
