@@ -8,9 +8,9 @@ import tempfile
 from typing import Any
 
 import duckdb
-import orjson
 
 from wkcli.store.schema import TABLES, Column
+from wkcli.webhook.rows import row_line
 
 BATCH_ROWS = 50_000
 MEMORY_LIMIT = "160MB"
@@ -87,15 +87,33 @@ class DuckLoader:
             )
 
     def add(self, table: str, row: dict[str, Any]) -> None:
-        try:
-            line = orjson.dumps(row)
-        except TypeError:
-            line = orjson.dumps(_without_surrogates(row))
-        self._files[table].write(line + b"\n")
+        self._files[table].write(row_line(row))
         pending = self._pending[table] + 1
         self._pending[table] = pending
         if pending >= self.batch_rows:
             self.flush(table)
+
+    def add_lines(self, table: str, data: bytes) -> None:
+        """Add rows already serialised as ``row_line`` does, whole or cut anywhere: a batch is
+        loaded only after a whole line, the rest of a cut one waits in the next batch's file."""
+        if not data:
+            return
+        out = self._files[table]
+        cut = data.rfind(b"\n") + 1
+        if not cut:
+            out.write(data)
+            return
+        out.write(data[:cut] if cut < len(data) else data)
+        pending = self._pending[table] + data.count(b"\n", 0, cut)
+        self._pending[table] = pending
+        if pending >= self.batch_rows:
+            self.flush(table)
+        if cut < len(data):
+            out.write(data[cut:])
+
+    def row_writer(self, table: str) -> RowWriter:
+        """A file-like ``write`` that takes serialised rows into ``table`` (``add_lines``)."""
+        return RowWriter(self, table)
 
     def flush(self, table: str) -> None:
         if not self._pending[table]:
@@ -120,6 +138,18 @@ class DuckLoader:
         for out in self._files.values():
             out.close()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class RowWriter:
+    """``write(data)``: rows as JSON lines into one table of a ``DuckLoader``."""
+
+    def __init__(self, loader: DuckLoader, table: str) -> None:
+        self._add = loader.add_lines
+        self._table = table
+
+    def write(self, data: bytes) -> int:
+        self._add(self._table, data)
+        return len(data)
 
 
 def copy_out(
@@ -164,14 +194,3 @@ def load_file(con: duckdb.DuckDBPyConnection, table: str, path: str, fmt: str) -
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _without_surrogates(value: Any) -> Any:
-    """Lone surrogates (valid JSON escapes, invalid UTF-8) replaced by ``?``: engines store UTF-8 text."""
-    if type(value) is str:
-        return value.encode("utf-8", "replace").decode("utf-8")
-    if type(value) is list:
-        return [_without_surrogates(item) for item in value]
-    if type(value) is dict:
-        return {key: _without_surrogates(item) for key, item in value.items()}
-    return value

@@ -102,6 +102,13 @@ class Target:
                         duck.load_file(self.con, table, path, fmt)
         self.loader = duck.DuckLoader(self.con)
 
+    def row_writer(self) -> Any:
+        """Where serialised ``messages`` rows can be written directly (None: SQLite takes only
+        row objects)."""
+        if self.fmt == "sqlite":
+            return None
+        return self.loader.row_writer("messages")
+
     @property
     def counts(self) -> dict[str, int]:
         return self.loader.counts

@@ -1,14 +1,15 @@
 """Fast paths through large plain dumps, with exactly the results of the general reader: when, and which.
 
 The Reader asks ``usable`` (do its criteria and options leave nothing for a shortcut to get
-wrong?) and, per file, ``worth_it``; then a ``FastCount`` or ``FastJsonl`` reads the file
-with ``scan(source, ledger)``. Nothing here imports the Reader: what is read is accounted for
-through the ``Ledger`` it is given, and what is kept is decided by the same criteria.
+wrong?) and, per file, ``worth_it``; then a ``FastCount``, ``FastJsonl`` or (for export)
+``FastRows`` reads the file with ``scan(source, ledger)``. Nothing here imports the Reader:
+what is read is accounted for through the ``Ledger`` it is given, and what is kept is decided
+by the same criteria.
 
 Module map: ``scan`` (the driver), ``workers`` (the fork protocol), ``pieces`` (lines and byte
-ranges), ``counts`` (bulk counts), ``count``, ``groups`` (``count --by`` fields) and ``jsonl`` (the hot
-loops), ``decode``
-(msgspec structs). The thresholds are ``options.Tuning``.
+ranges), ``counts`` (bulk counts), ``count``, ``groups`` (``count --by`` fields), ``jsonl`` and
+``rows`` (export's rows) (the hot loops), ``decode`` and ``rowdecode`` (msgspec structs). The
+thresholds are ``options.Tuning``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from wkcli.read.fast.count import FastCount
 from wkcli.read.fast.groups import FastGroups
 from wkcli.read.fast.groups import fast_paths as groups_usable
 from wkcli.read.fast.jsonl import FastJsonl
+from wkcli.read.fast.rows import FastRows
 from wkcli.read.fast.scan import OutputFailed, Scan
 from wkcli.read.options import ReadOptions, Tuning
 from wkcli.read.source import Input
@@ -28,6 +30,7 @@ __all__ = [
     "FastCount",
     "FastGroups",
     "FastJsonl",
+    "FastRows",
     "groups_usable",
     "OutputFailed",
     "Scan",

@@ -82,6 +82,12 @@ class Scan:
 
     # Whether its ranges can be read in other processes and merged (``fast/ranges.py``, a cluster).
     ranges_ok = True
+    # Whether ``take_lines`` needs line numbers: then ``line0`` is the number of lines before
+    # ``lines[0]`` in the file (a worker counts those before its range), and ``source_name`` the
+    # file's name.
+    numbered = False
+    line0 = 0
+    source_name = ""
 
     def __init__(self, criteria: Criteria, options: ReadOptions) -> None:
         self.options = options
@@ -111,6 +117,7 @@ class Scan:
         self._ledger = ledger
         self._counts = Counts()
         self.pending = []
+        self.source_name = source.name
         plan = self._plan(source)
         self._pos = [0]  # where the main process is reading (parallel plan), for progress
         self._fast_lines = self._general_lines = 0
@@ -194,6 +201,7 @@ class Scan:
             n = len(lines)
             ok = text_ok(text)
             i = 0
+            self.line0 = lineno
             if self._general_lines > give_up and self._general_lines > 4 * self._fast_lines:
                 # Nearly every line needs the general path (capture records with string bodies,
                 # log lines...): reading them twice costs more than it saves. The general path
