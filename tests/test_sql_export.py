@@ -356,7 +356,7 @@ def one_row_batches(monkeypatch):
     """Every row goes to DuckDB at once, so a failure comes after rows were already inserted."""
     from wkcli.store.duck import DuckLoader
 
-    monkeypatch.setattr(DuckLoader.__init__, "__defaults__", (1,))
+    monkeypatch.setattr(DuckLoader.__init__, "__defaults__", (1, (), True))
 
 
 def test_failed_append_leaves_the_duckdb_file_as_it_was(run, tmp_path, one_row_batches):
@@ -377,3 +377,17 @@ def test_failed_reload_keeps_the_previous_tables(run, tmp_path, one_row_batches)
     assert stopped.exit_code == 1
     again = run("sql", "--db", db, "SELECT count(*) AS n FROM messages")
     assert json.loads(again.stdout) == {"n": 14}
+
+
+@pytest.mark.parametrize("name", ["o.parquet", "o.duckdb"])
+def test_messages_read_again_with_more_memory_when_duckdb_runs_out(run, tmp_path, monkeypatch, name):
+    """Rows too long for the first try's memory (here: any) are read again with more."""
+    from wkcli.store import duck
+
+    monkeypatch.setattr(duck, "WHOLE_MEMORY_LIMIT", "24MB")
+    webhooks = str(SAMPLES / "webhooks.jsonl")
+    target = str(tmp_path / name)
+    assert run("export", webhooks, "--to", target, "-q").exit_code == 0
+    con = duckdb.connect(target if name.endswith(".duckdb") else ":memory:")
+    table = "messages" if name.endswith(".duckdb") else f"'{target}'"
+    assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (14,)

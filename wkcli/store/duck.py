@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -17,6 +18,11 @@ MEMORY_LIMIT = "160MB"
 # A message's to_uids can be long (v3 chunks hold 512, v1/v2 bodies any number): above DuckDB's
 # default 16 MB per JSON object. DuckDB reserves twice this for its read buffer.
 _MAX_OBJECT = 1 << 26
+# A table loaded whole (``DuckLoader`` ``whole``) is read by every thread at once: with smaller
+# buffers, and a little more memory, as DuckDB reads a large file fastest.
+WHOLE_MEMORY_LIMIT = "256MB"
+LONG_ROWS_MEMORY_LIMIT = "512MB"
+_WHOLE_OBJECT = 1 << 24
 
 Error = duckdb.Error
 
@@ -62,35 +68,74 @@ def _transport(column: Column) -> tuple[str, str]:
 
 
 class DuckLoader:
-    """Streams rows into DuckDB's tables ``BATCH_ROWS`` at a time.
+    """Streams rows into DuckDB's tables ``BATCH_ROWS`` at a time, or (the tables in ``whole``)
+    all at once at the end.
 
     DuckDB's Python API has no appender and ``executemany`` takes milliseconds a row, while
-    ``read_json`` on a file of rows is as fast as DuckDB gets; orjson writes that file.
+    ``read_json`` on a file of rows is as fast as DuckDB gets; orjson writes that file. One read
+    of a whole file, by all of DuckDB's threads, costs a third of the same rows in batches: the
+    rows of a ``whole`` table wait on disk (in a temporary directory, never in memory) until
+    ``finish`` inserts them, or a caller copies them straight out with ``select``.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        batch_rows: int = BATCH_ROWS,
+        whole: tuple[str, ...] = (),
+        retry: bool = True,
+    ) -> None:
         self.con = con
         self.batch_rows = batch_rows
+        self.whole = whole
+        self.retry = retry
         self.counts = dict.fromkeys(TABLES, 0)
         self._dir = tempfile.mkdtemp(prefix="wkcli-sql-")
         self._pending = dict.fromkeys(TABLES, 0)
         self._files: dict[str, Any] = {}
-        self._sql: dict[str, str] = {}
-        for table, columns in TABLES.items():
+        self._paths: dict[str, str] = {}
+        for table in TABLES:
             path = os.path.join(self._dir, f"{table}.jsonl")
+            self._paths[table] = path
             self._files[table] = open(path, "wb")  # noqa: SIM115 - kept open across batches
-            types = ", ".join(f"'{c.name}': '{_transport(c)[0]}'" for c in columns)
-            exprs = ", ".join(_transport(c)[1] for c in columns)
-            self._sql[table] = (
-                f"INSERT INTO \"{table}\" SELECT {exprs} FROM read_json('{path}', "
-                f"format='newline_delimited', columns={{{types}}}, maximum_object_size={_MAX_OBJECT})"
-            )
+        # A whole table's rows never reach the batch size.
+        self._limit = {name: (1 << 62) if name in whole else batch_rows for name in TABLES}
+
+    def select(self, table: str, max_object: int = _MAX_OBJECT) -> str:
+        """A SELECT of the rows in ``table``'s file, with the table's column types."""
+        columns = TABLES[table]
+        types = ", ".join(f"'{c.name}': '{_transport(c)[0]}'" for c in columns)
+        exprs = ", ".join(f'{_transport(c)[1]} AS "{c.name}"' for c in columns)
+        return (
+            f"SELECT {exprs} FROM read_json({_quote(self._paths[table])}, "
+            f"format='newline_delimited', columns={{{types}}}, maximum_object_size={max_object})"
+        )
+
+    def run_whole(self, table: str, statement: Callable[[str], str]) -> None:
+        """Run ``statement(select)`` on a whole table's file (``select(table)``), with the memory
+        a whole read takes. DuckDB grows its read buffers for very long rows (recipient lists of
+        millions): those are read again with more memory, unless ``retry`` is off (inside a
+        transaction, which a failed statement ends), where they have it from the start."""
+        self._files[table].flush()
+        con = self.con
+        try:
+            if self.retry:
+                con.execute(f"SET memory_limit = '{WHOLE_MEMORY_LIMIT}'")
+                try:
+                    con.execute(statement(self.select(table, _WHOLE_OBJECT)))
+                    return
+                except duckdb.OutOfMemoryException:
+                    pass
+            con.execute(f"SET memory_limit = '{LONG_ROWS_MEMORY_LIMIT}'")
+            con.execute(statement(self.select(table)))
+        finally:
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         self._files[table].write(row_line(row))
         pending = self._pending[table] + 1
         self._pending[table] = pending
-        if pending >= self.batch_rows:
+        if pending >= self._limit[table]:
             self.flush(table)
 
     def add_lines(self, table: str, data: bytes) -> None:
@@ -106,7 +151,7 @@ class DuckLoader:
         out.write(data[:cut] if cut < len(data) else data)
         pending = self._pending[table] + data.count(b"\n", 0, cut)
         self._pending[table] = pending
-        if pending >= self.batch_rows:
+        if pending >= self._limit[table]:
             self.flush(table)
         if cut < len(data):
             out.write(data[cut:])
@@ -119,19 +164,31 @@ class DuckLoader:
         if not self._pending[table]:
             return
         out = self._files[table]
-        out.flush()
-        self.con.execute(self._sql[table])
+        if table in self.whole:
+            self.run_whole(table, lambda select: f'INSERT INTO "{table}" {select}')
+        else:
+            out.flush()
+            self.con.execute(f'INSERT INTO "{table}" {self.select(table)}')
         out.seek(0)
         out.truncate()
         self.counts[table] += self._pending[table]
         self._pending[table] = 0
 
-    def finish(self) -> None:
-        """Load what is left and remove the temporary files."""
+    def finish(self, keep: tuple[str, ...] = ()) -> None:
+        """Load what is left and remove the temporary files; the rows of the whole tables in
+        ``keep`` are left in their file for the caller (``run_whole``, then ``discard``)."""
         try:
             for table in TABLES:
-                self.flush(table)
-        finally:
+                if table in keep:
+                    self._files[table].flush()
+                    self.counts[table] += self._pending[table]
+                    self._pending[table] = 0
+                else:
+                    self.flush(table)
+        except BaseException:
+            self.discard()
+            raise
+        if not keep:
             self.discard()
 
     def discard(self) -> None:
@@ -152,11 +209,12 @@ class RowWriter:
         return len(data)
 
 
-def copy_out(
-    con: duckdb.DuckDBPyConnection, table: str, dest: str, fmt: str, partition: bool = False,
-    append: bool = False,
-) -> None:  # fmt: skip
-    """Write ``table`` to ``dest`` as Parquet or CSV; with ``partition``, into ``dest/day=YYYY-MM-DD/``."""
+def copy_statement(
+    table: str, source: str, dest: str, fmt: str, partition: bool = False, append: bool = False
+) -> str:
+    """The COPY that writes the rows of ``source`` (a table's name, or a SELECT in brackets) with
+    ``table``'s columns to ``dest`` as Parquet or CSV; with ``partition``, into
+    ``dest/day=YYYY-MM-DD/``."""
     columns = TABLES[table]
     if fmt == "csv":
         # CSV has no lists: JSON text, as in SQLite.
@@ -172,7 +230,7 @@ def copy_out(
         options += ["PARTITION_BY (day)", "FILENAME_PATTERN 'part-{uuid}'"]
         if append:
             options.append("OVERWRITE_OR_IGNORE true")
-    con.execute(f'COPY (SELECT {select} FROM "{table}") TO {_quote(dest)} ({", ".join(options)})')
+    return f"COPY (SELECT {select} FROM {source}) TO {_quote(dest)} ({', '.join(options)})"
 
 
 def load_file(con: duckdb.DuckDBPyConnection, table: str, path: str, fmt: str) -> None:
