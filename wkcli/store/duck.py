@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -114,22 +115,25 @@ class DuckLoader:
     def run_whole(self, table: str, statement: Callable[[str], str]) -> None:
         """Run ``statement(select)`` on a whole table's file (``select(table)``), with the memory
         a whole read takes. DuckDB grows its read buffers for very long rows (recipient lists of
-        millions): those are read again with more memory, unless ``retry`` is off (inside a
-        transaction, which a failed statement ends), where they have it from the start."""
+        millions): with ``retry`` those are read again with more memory (not inside a
+        transaction, which a failed statement ends: there the error stands, as in batches)."""
         self._files[table].flush()
         con = self.con
+        reset = f"SET memory_limit = '{MEMORY_LIMIT}'"
+        con.execute(f"SET memory_limit = '{WHOLE_MEMORY_LIMIT}'")
         try:
-            if self.retry:
-                con.execute(f"SET memory_limit = '{WHOLE_MEMORY_LIMIT}'")
-                try:
-                    con.execute(statement(self.select(table, _WHOLE_OBJECT)))
-                    return
-                except duckdb.OutOfMemoryException:
-                    pass
-            con.execute(f"SET memory_limit = '{LONG_ROWS_MEMORY_LIMIT}'")
-            con.execute(statement(self.select(table)))
-        finally:
-            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            try:
+                con.execute(statement(self.select(table, _WHOLE_OBJECT)))
+            except duckdb.OutOfMemoryException:
+                if not self.retry:
+                    raise
+                con.execute(f"SET memory_limit = '{LONG_ROWS_MEMORY_LIMIT}'")
+                con.execute(statement(self.select(table)))
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):  # an aborted transaction takes no SET: the error stands
+                con.execute(reset)
+            raise
+        con.execute(reset)
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         self._files[table].write(row_line(row))
