@@ -270,3 +270,15 @@ def test_export_to_duckdb_is_the_same_either_way(run, monkeypatch, tmp_path, dum
         con.close()
     assert results[0] == results[1]
     assert made[0] - made[1] > 500
+
+
+def test_memo_remembers_a_bounded_number_of_keys():
+    from wkcli.read.fast.rows import Memo
+
+    made = []
+    memo = Memo(lambda key: made.append(key) or key * 2, 3)
+    for key in [1, 2, 1, 3, 4, 5, 1]:
+        got = memo.seen.get(key) or memo.fill(key)
+        assert got == key * 2
+        assert len(memo.seen) <= 3
+    assert made == [1, 2, 3, 4, 5, 1]

@@ -60,6 +60,7 @@ class FastRows(Scan):
         self._headers = Memo(header_columns, SMALL, spread=True)
         self._settings = Memo(setting_columns, SMALL)
         self._payloads = Memo(_payload, PAYLOADS, spread=True)
+        self._times = Memo(_time, SMALL)
 
     def text_ok(self, block: bytes) -> bool:
         # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
@@ -79,10 +80,12 @@ class FastRows(Scan):
         append = self.pending.append
         path = self.source_name
         first = self.line0 + 1  # the line number of lines[0]
-        channels = self._channels.get
-        headers = self._headers.get
-        settings = self._settings.get
-        payloads = self._payloads.get
+        # The memos, looked up inline (a call a row less each): a miss fills them.
+        channels, channel_fill = self._channels.seen, self._channels.fill
+        headers, header_fill = self._headers.seen, self._headers.fill
+        settings, setting_fill = self._settings.seen, self._settings.fill
+        payloads, payload_fill = self._payloads.seen, self._payloads.fill
+        times, time_fill = self._times.seen, self._times.fill
         records = matched = 0
         try:
             while i < n:
@@ -119,36 +122,48 @@ class FastRows(Scan):
                     continue
                 if sync_once is unset:
                     sync_once = ABSENT
+                key = (sync_once, header.no_persist, header.red_dot)
+                header_cols = headers.get(key) or header_fill(key)
                 setting = rec.setting
+                setting_cols = settings.get(setting) or setting_fill(setting)
+                channel_type = rec.channel_type
+                channel_cols = channels.get(channel_type) or channel_fill(channel_type)
                 payload = rec.payload
                 if type(payload) is str and len(payload) > _LONGEST:
                     columns = _payload(payload, setting)
                 else:
-                    columns = payloads((ABSENT if payload is unset else payload, setting))
-                found = recipients(
-                    {
-                        "to_uids": None if to_uids is unset else to_uids,
-                        "compress_to_uids": None if packed is unset else packed,
-                        "compress": None if compress is unset else compress,
-                    }
-                )
+                    pkey = (ABSENT if payload is unset else payload, setting)
+                    columns = payloads.get(pkey) or payload_fill(pkey)
+                if packed is unset and compress is unset:
+                    found = recipients({"to_uids": None if to_uids is unset else to_uids})
+                else:
+                    found = recipients(
+                        {
+                            "to_uids": None if to_uids is unset else to_uids,
+                            "compress_to_uids": None if packed is unset else packed,
+                            "compress": None if compress is unset else compress,
+                        }
+                    )
                 ts = rec.timestamp
+                time = times.get(ts, MISSING)
+                if time is MISSING:
+                    time = time_fill(ts)
                 append(
                     row_line(
                         row_of(
-                            micros(seconds_of(ts)) if type(ts) is int or type(ts) is float else None,
+                            time,
                             ts,
                             MSG_OFFLINE if offline else None,
                             CMD if k else CHAT,
                             rec.channel_id,
-                            channels(rec.channel_type),
+                            channel_cols,
                             rec.from_uid,
                             exact,
                             id_text(mid, idstr),
                             rec.client_msg_no,
                             rec.message_seq,
-                            headers((sync_once, header.no_persist, header.red_dot)),
-                            settings(setting),
+                            header_cols,
+                            setting_cols,
                             columns,
                             recipient_columns(found),
                             None,
@@ -173,26 +188,37 @@ _LONGEST = 2048  # longer payloads are decoded each time: they rarely repeat
 
 
 class Memo:
-    """``get(key)``: ``make(key)`` (``make(*key)`` with ``spread``), remembered for up to ``size``
-    keys at a time (then all forgotten at once, so memory stays bounded). For pure functions of
-    strings, integers, None or tuples of them, never True or 1.0 (which equal 1 as keys): msgspec
-    gives no booleans or floats where these keys come from."""
+    """What ``make(key)`` gives (``make(*key)`` with ``spread``) for up to ``size`` keys at a time,
+    then all forgotten at once, so memory stays bounded: look in ``seen``, else call ``fill(key)``.
 
-    __slots__ = ("get",)
+    For pure functions of strings, integers, floats, None or tuples of them: msgspec gives no
+    booleans where these keys come from, and where a float key equals an integer (1.0 and 1)
+    ``make`` gives the same for both.
+    """
+
+    __slots__ = ("seen", "fill")
 
     def __init__(self, make: Any, size: int, spread: bool = False) -> None:
         seen: dict[Any, Any] = {}
 
-        def get(key: Any) -> Any:
-            found = seen.get(key, seen)
-            if found is seen:
-                found = make(*key) if spread else make(key)
-                if len(seen) >= size:
-                    seen.clear()
-                seen[key] = found
+        def fill(key: Any) -> Any:
+            found = make(*key) if spread else make(key)
+            if len(seen) >= size:
+                seen.clear()
+            seen[key] = found
             return found
 
-        self.get = get
+        self.seen = seen
+        self.fill = fill
+
+
+MISSING = object()
+
+
+def _time(ts: Any) -> int | None:
+    """The ``time`` column of a message with this timestamp, as ``Message.time`` and ``micros``
+    make it (there is no received time for a bare message)."""
+    return micros(seconds_of(ts)) if type(ts) is int or type(ts) is float else None
 
 
 def _payload(payload: Any, setting: Any) -> PayloadColumns:
