@@ -353,10 +353,16 @@ def test_scratch_database_is_removed_after_the_query(run, tmp_path, monkeypatch)
 
 @pytest.fixture
 def one_row_batches(monkeypatch):
-    """Every row goes to DuckDB at once, so a failure comes after rows were already inserted."""
+    """Every row goes to DuckDB at once (no table waits for the end), so a failure comes after
+    rows were already inserted."""
     from wkcli.store.duck import DuckLoader
 
-    monkeypatch.setattr(DuckLoader.__init__, "__defaults__", (1, (), True))
+    real = DuckLoader.__init__
+
+    def one_by_one(self, con, batch_rows=1, whole=(), retry=True):
+        real(self, con, 1, (), retry)
+
+    monkeypatch.setattr(DuckLoader, "__init__", one_by_one)
 
 
 def test_failed_append_leaves_the_duckdb_file_as_it_was(run, tmp_path, one_row_batches):

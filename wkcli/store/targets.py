@@ -102,7 +102,7 @@ class Target:
                         duck.load_file(self.con, table, path, fmt)
         # Parquet and CSV (not added to) are copied straight from the rows' file: no table.
         self._straight = fmt in ("parquet", "csv") and not append
-        self.loader = duck.DuckLoader(self.con, whole=("messages",), retry=fmt != "duckdb")
+        self.loader = duck.DuckLoader(self.con, whole=tuple(TABLES), retry=fmt != "duckdb")
 
     def row_writer(self) -> Any:
         """Where serialised ``messages`` rows can be written directly (None: SQLite takes only
@@ -127,7 +127,7 @@ class Target:
             self.written.append(self.dest)
             return
         try:
-            self.loader.finish(keep=("messages",) if self._straight else ())
+            self.loader.finish(keep=self.loader.whole if self._straight else ())
             self._write_files()
         finally:
             self.loader.discard()
@@ -139,10 +139,12 @@ class Target:
 
         for table, path in file_names(self.dest, self.fmt, self.partition).items():
             straight = self._straight and table in self.loader.whole
-            if not straight:
+            if straight:
+                rows = self.loader.counts[table]
+            else:
                 rows = self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-                if not rows and table != "messages":
-                    continue  # no presence entries or no problems: no file
+            if not rows and table != "messages":
+                continue  # no presence entries or no problems: no file
             if self.partition:
                 os.makedirs(path, exist_ok=True)
             # Written beside the target and renamed: a failure leaves the old file whole.
