@@ -286,3 +286,13 @@ def test_memo_remembers_a_bounded_number_of_keys():
         assert got == key * 2
         assert len(memo.seen) <= 3
     assert made == [1, 2, 3, 4, 5, 1]
+
+
+def test_reading_imports_no_row_code_until_export_asks():
+    import subprocess
+    import sys
+
+    names = "{'wkcli.webhook.rows', 'msgspec'}"
+    code = f"import sys, wkcli.read.reader; print(sorted({names} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -2,7 +2,8 @@
 
 The Reader asks ``usable`` (do its criteria and options leave nothing for a shortcut to get
 wrong?) and, per file, ``worth_it``; then a ``FastCount``, ``FastJsonl`` or (for export)
-``FastRows`` reads the file with ``scan(source, ledger)``. Nothing here imports the Reader:
+``FastRows`` (imported where used: it brings the row code) reads the file with
+``scan(source, ledger)``. Nothing here imports the Reader:
 what is read is accounted for through the ``Ledger`` it is given, and what is kept is decided
 by the same criteria.
 
@@ -20,7 +21,6 @@ from wkcli.read.fast.count import FastCount
 from wkcli.read.fast.groups import FastGroups
 from wkcli.read.fast.groups import fast_paths as groups_usable
 from wkcli.read.fast.jsonl import FastJsonl
-from wkcli.read.fast.rows import FastRows
 from wkcli.read.fast.scan import OutputFailed, Scan
 from wkcli.read.options import ReadOptions, Tuning
 from wkcli.read.source import Input
@@ -30,7 +30,6 @@ __all__ = [
     "FastCount",
     "FastGroups",
     "FastJsonl",
-    "FastRows",
     "groups_usable",
     "OutputFailed",
     "Scan",
