@@ -353,10 +353,16 @@ def test_scratch_database_is_removed_after_the_query(run, tmp_path, monkeypatch)
 
 @pytest.fixture
 def one_row_batches(monkeypatch):
-    """Every row goes to DuckDB at once, so a failure comes after rows were already inserted."""
+    """Every row goes to DuckDB at once (no table waits for the end), so a failure comes after
+    rows were already inserted."""
     from wkcli.store.duck import DuckLoader
 
-    monkeypatch.setattr(DuckLoader.__init__, "__defaults__", (1,))
+    real = DuckLoader.__init__
+
+    def one_by_one(self, con, batch_rows=1, whole=(), retry=True):
+        real(self, con, 1, (), retry)
+
+    monkeypatch.setattr(DuckLoader, "__init__", one_by_one)
 
 
 def test_failed_append_leaves_the_duckdb_file_as_it_was(run, tmp_path, one_row_batches):
@@ -377,3 +383,19 @@ def test_failed_reload_keeps_the_previous_tables(run, tmp_path, one_row_batches)
     assert stopped.exit_code == 1
     again = run("sql", "--db", db, "SELECT count(*) AS n FROM messages")
     assert json.loads(again.stdout) == {"n": 14}
+
+
+def test_messages_read_again_with_more_memory_when_duckdb_runs_out(run, tmp_path, monkeypatch):
+    """Rows too long for the first try's memory (here: any) are read again with more; inside a
+    DuckDB file's transaction that cannot be, and the error is one line, the file not left."""
+    from wkcli.store import duck
+
+    monkeypatch.setattr(duck, "WHOLE_MEMORY_LIMIT", "24MB")
+    webhooks = str(SAMPLES / "webhooks.jsonl")
+    target = str(tmp_path / "o.parquet")
+    assert run("export", webhooks, "--to", target, "-q").exit_code == 0
+    assert duckdb.connect().execute(f"SELECT count(*) FROM '{target}'").fetchone() == (14,)
+    failed = run("export", webhooks, "--to", str(tmp_path / "o.duckdb"), "-q")
+    assert failed.exit_code == 2
+    assert "Out of Memory" in failed.stderr and "Traceback" not in failed.stderr
+    assert not (tmp_path / "o.duckdb").exists()

@@ -131,6 +131,11 @@ def load(session: Session, reader: Reader, target: Target, dedupe: bool, checks:
     from wkcli.webhook.dedupe import Deduper
 
     record_errors(session.diagnostics, target.loader)
+    if not dedupe and not checks:
+        # Nothing to do per message but its row: plain lines' rows are made on the fast path.
+        writer = target.row_writer()
+        if writer is not None:
+            reader.pass_rows(writer)
     try:
         feed(reader, target.loader, Deduper() if dedupe else None, checks)
         target.finish()

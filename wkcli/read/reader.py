@@ -90,6 +90,15 @@ class Reader:
         if fast.usable(self.criteria, self.options):
             self.fast = fast.FastJsonl(out, self.criteria, self.options)
 
+    def pass_rows(self, out: BinaryIO) -> None:
+        """Let iteration write plain messages' ``messages`` rows straight to ``out``, as JSON lines
+        (``webhook.rows.row_line``); the rest are yielded as usual, in order, after what was
+        written so far reached ``out``. For ``export`` with nothing else to do per message."""
+        if fast.usable(self.criteria, self.options):
+            from wkcli.read.fast.rows import FastRows  # the row code: only export needs it
+
+            self.fast = FastRows(out, self.criteria, self.options)
+
     def __iter__(self) -> Iterator[Item]:
         limit = self.criteria.limit
         if limit == 0:

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
-import orjson
 
 from wkcli.store.schema import TABLES, Column
+from wkcli.webhook.rows import row_line
 
 BATCH_ROWS = 50_000
 MEMORY_LIMIT = "160MB"
 # A message's to_uids can be long (v3 chunks hold 512, v1/v2 bodies any number): above DuckDB's
 # default 16 MB per JSON object. DuckDB reserves twice this for its read buffer.
 _MAX_OBJECT = 1 << 26
+# A table loaded whole (``DuckLoader`` ``whole``) is read by every thread at once: with smaller
+# buffers, and a little more memory, as DuckDB reads a large file fastest.
+WHOLE_MEMORY_LIMIT = "256MB"
+LONG_ROWS_MEMORY_LIMIT = "512MB"
+_WHOLE_OBJECT = 1 << 24
 
 Error = duckdb.Error
 
@@ -62,58 +69,130 @@ def _transport(column: Column) -> tuple[str, str]:
 
 
 class DuckLoader:
-    """Streams rows into DuckDB's tables ``BATCH_ROWS`` at a time.
+    """Streams rows into DuckDB's tables ``BATCH_ROWS`` at a time, or (the tables in ``whole``)
+    all at once at the end.
 
     DuckDB's Python API has no appender and ``executemany`` takes milliseconds a row, while
-    ``read_json`` on a file of rows is as fast as DuckDB gets; orjson writes that file.
+    ``read_json`` on a file of rows is as fast as DuckDB gets; orjson writes that file. One read
+    of a whole file, by all of DuckDB's threads, costs a third of the same rows in batches: the
+    rows of a ``whole`` table wait on disk (in a temporary directory, never in memory) until
+    ``finish`` inserts them, or a caller copies them straight out with ``select``.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        batch_rows: int = BATCH_ROWS,
+        whole: tuple[str, ...] = (),
+        retry: bool = True,
+    ) -> None:
         self.con = con
         self.batch_rows = batch_rows
+        self.whole = whole
+        self.retry = retry
         self.counts = dict.fromkeys(TABLES, 0)
         self._dir = tempfile.mkdtemp(prefix="wkcli-sql-")
         self._pending = dict.fromkeys(TABLES, 0)
         self._files: dict[str, Any] = {}
-        self._sql: dict[str, str] = {}
-        for table, columns in TABLES.items():
+        self._paths: dict[str, str] = {}
+        for table in TABLES:
             path = os.path.join(self._dir, f"{table}.jsonl")
+            self._paths[table] = path
             self._files[table] = open(path, "wb")  # noqa: SIM115 - kept open across batches
-            types = ", ".join(f"'{c.name}': '{_transport(c)[0]}'" for c in columns)
-            exprs = ", ".join(_transport(c)[1] for c in columns)
-            self._sql[table] = (
-                f"INSERT INTO \"{table}\" SELECT {exprs} FROM read_json('{path}', "
-                f"format='newline_delimited', columns={{{types}}}, maximum_object_size={_MAX_OBJECT})"
-            )
+        # A whole table's rows never reach the batch size.
+        self._limit = {name: (1 << 62) if name in whole else batch_rows for name in TABLES}
+
+    def select(self, table: str, max_object: int = _MAX_OBJECT) -> str:
+        """A SELECT of the rows in ``table``'s file, with the table's column types."""
+        columns = TABLES[table]
+        types = ", ".join(f"'{c.name}': '{_transport(c)[0]}'" for c in columns)
+        exprs = ", ".join(f'{_transport(c)[1]} AS "{c.name}"' for c in columns)
+        return (
+            f"SELECT {exprs} FROM read_json({_quote(self._paths[table])}, "
+            f"format='newline_delimited', columns={{{types}}}, maximum_object_size={max_object})"
+        )
+
+    def run_whole(self, table: str, statement: Callable[[str], str]) -> None:
+        """Run ``statement(select)`` on a whole table's file (``select(table)``), with the memory
+        a whole read takes. DuckDB grows its read buffers for very long rows (recipient lists of
+        millions): with ``retry`` those are read again with more memory (not inside a
+        transaction, which a failed statement ends: there the error stands, as in batches)."""
+        self._files[table].flush()
+        con = self.con
+        reset = f"SET memory_limit = '{MEMORY_LIMIT}'"
+        con.execute(f"SET memory_limit = '{WHOLE_MEMORY_LIMIT}'")
+        try:
+            try:
+                con.execute(statement(self.select(table, _WHOLE_OBJECT)))
+            except duckdb.OutOfMemoryException:
+                if not self.retry:
+                    raise
+                con.execute(f"SET memory_limit = '{LONG_ROWS_MEMORY_LIMIT}'")
+                con.execute(statement(self.select(table)))
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):  # an aborted transaction takes no SET: the error stands
+                con.execute(reset)
+            raise
+        con.execute(reset)
 
     def add(self, table: str, row: dict[str, Any]) -> None:
-        try:
-            line = orjson.dumps(row)
-        except TypeError:
-            line = orjson.dumps(_without_surrogates(row))
-        self._files[table].write(line + b"\n")
+        self._files[table].write(row_line(row))
         pending = self._pending[table] + 1
         self._pending[table] = pending
-        if pending >= self.batch_rows:
+        if pending >= self._limit[table]:
             self.flush(table)
+
+    def add_lines(self, table: str, data: bytes) -> None:
+        """Add rows already serialised as ``row_line`` does, whole or cut anywhere: a batch is
+        loaded only after a whole line, the rest of a cut one waits in the next batch's file."""
+        if not data:
+            return
+        out = self._files[table]
+        cut = data.rfind(b"\n") + 1
+        if not cut:
+            out.write(data)
+            return
+        out.write(data[:cut] if cut < len(data) else data)
+        pending = self._pending[table] + data.count(b"\n", 0, cut)
+        self._pending[table] = pending
+        if pending >= self._limit[table]:
+            self.flush(table)
+        if cut < len(data):
+            out.write(data[cut:])
+
+    def row_writer(self, table: str) -> RowWriter:
+        """A file-like ``write`` that takes serialised rows into ``table`` (``add_lines``)."""
+        return RowWriter(self, table)
 
     def flush(self, table: str) -> None:
         if not self._pending[table]:
             return
         out = self._files[table]
-        out.flush()
-        self.con.execute(self._sql[table])
+        if table in self.whole:
+            self.run_whole(table, lambda select: f'INSERT INTO "{table}" {select}')
+        else:
+            out.flush()
+            self.con.execute(f'INSERT INTO "{table}" {self.select(table)}')
         out.seek(0)
         out.truncate()
         self.counts[table] += self._pending[table]
         self._pending[table] = 0
 
-    def finish(self) -> None:
-        """Load what is left and remove the temporary files."""
+    def finish(self, keep: tuple[str, ...] = ()) -> None:
+        """Load what is left and remove the temporary files; the rows of the whole tables in
+        ``keep`` are left in their file for the caller (``run_whole``, then ``discard``)."""
         try:
             for table in TABLES:
-                self.flush(table)
-        finally:
+                if table in keep:
+                    self._files[table].flush()
+                    self.counts[table] += self._pending[table]
+                    self._pending[table] = 0
+                else:
+                    self.flush(table)
+        except BaseException:
+            self.discard()
+            raise
+        if not keep:
             self.discard()
 
     def discard(self) -> None:
@@ -122,11 +201,24 @@ class DuckLoader:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-def copy_out(
-    con: duckdb.DuckDBPyConnection, table: str, dest: str, fmt: str, partition: bool = False,
-    append: bool = False,
-) -> None:  # fmt: skip
-    """Write ``table`` to ``dest`` as Parquet or CSV; with ``partition``, into ``dest/day=YYYY-MM-DD/``."""
+class RowWriter:
+    """``write(data)``: rows as JSON lines into one table of a ``DuckLoader``."""
+
+    def __init__(self, loader: DuckLoader, table: str) -> None:
+        self._add = loader.add_lines
+        self._table = table
+
+    def write(self, data: bytes) -> int:
+        self._add(self._table, data)
+        return len(data)
+
+
+def copy_statement(
+    table: str, source: str, dest: str, fmt: str, partition: bool = False, append: bool = False
+) -> str:
+    """The COPY that writes the rows of ``source`` (a table's name, or a SELECT in brackets) with
+    ``table``'s columns to ``dest`` as Parquet or CSV; with ``partition``, into
+    ``dest/day=YYYY-MM-DD/``."""
     columns = TABLES[table]
     if fmt == "csv":
         # CSV has no lists: JSON text, as in SQLite.
@@ -142,7 +234,7 @@ def copy_out(
         options += ["PARTITION_BY (day)", "FILENAME_PATTERN 'part-{uuid}'"]
         if append:
             options.append("OVERWRITE_OR_IGNORE true")
-    con.execute(f'COPY (SELECT {select} FROM "{table}") TO {_quote(dest)} ({", ".join(options)})')
+    return f"COPY (SELECT {select} FROM {source}) TO {_quote(dest)} ({', '.join(options)})"
 
 
 def load_file(con: duckdb.DuckDBPyConnection, table: str, path: str, fmt: str) -> None:
@@ -164,14 +256,3 @@ def load_file(con: duckdb.DuckDBPyConnection, table: str, path: str, fmt: str) -
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _without_surrogates(value: Any) -> Any:
-    """Lone surrogates (valid JSON escapes, invalid UTF-8) replaced by ``?``: engines store UTF-8 text."""
-    if type(value) is str:
-        return value.encode("utf-8", "replace").decode("utf-8")
-    if type(value) is list:
-        return [_without_surrogates(item) for item in value]
-    if type(value) is dict:
-        return {key: _without_surrogates(item) for key, item in value.items()}
-    return value

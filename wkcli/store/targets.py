@@ -100,43 +100,68 @@ class Target:
                 for table, path in file_names(dest, fmt, False).items():
                     if os.path.exists(path):
                         duck.load_file(self.con, table, path, fmt)
-        self.loader = duck.DuckLoader(self.con)
+        # Parquet and CSV (not added to) are copied straight from the rows' file: no table.
+        self._straight = fmt in ("parquet", "csv") and not append
+        self.loader = duck.DuckLoader(self.con, whole=tuple(TABLES), retry=fmt != "duckdb")
+
+    def row_writer(self) -> Any:
+        """Where serialised ``messages`` rows can be written directly (None: SQLite takes only
+        row objects)."""
+        if self.fmt == "sqlite":
+            return None
+        return self.loader.row_writer("messages")
 
     @property
     def counts(self) -> dict[str, int]:
         return self.loader.counts
 
     def finish(self) -> None:
-        self.loader.finish()
         if self.fmt == "sqlite":
+            self.loader.finish()
             self.written.append(self.dest)
             return
         if self.fmt == "duckdb":
+            self.loader.finish()
             self.con.execute("COMMIT")
             self.con.close()
             self.written.append(self.dest)
             return
         try:
-            self._copy_out()
+            self.loader.finish(keep=self.loader.whole if self._straight else ())
+            self._write_files()
         finally:
+            self.loader.discard()
             self.con.close()
             shutil.rmtree(self._work or "", ignore_errors=True)
 
-    def _copy_out(self) -> None:
+    def _write_files(self) -> None:
         from wkcli.store import duck
 
         for table, path in file_names(self.dest, self.fmt, self.partition).items():
-            rows = self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            straight = self._straight and table in self.loader.whole
+            if straight:
+                rows = self.loader.counts[table]
+            else:
+                rows = self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             if not rows and table != "messages":
                 continue  # no presence entries or no problems: no file
             if self.partition:
                 os.makedirs(path, exist_ok=True)
-                duck.copy_out(self.con, table, path, self.fmt, partition=True, append=self.append)
+            # Written beside the target and renamed: a failure leaves the old file whole.
+            dest = path if self.partition else path + ".wkcli-tmp"
+            if straight:
+                self.loader.run_whole(
+                    table,
+                    lambda select, table=table, dest=dest: duck.copy_statement(
+                        table, f"({select})", dest, self.fmt, self.partition, self.append
+                    ),
+                )
             else:
-                # Written beside the target and renamed: a failure leaves the old file whole.
-                part = path + ".wkcli-tmp"
-                duck.copy_out(self.con, table, part, self.fmt)
-                os.replace(part, path)
+                self.con.execute(
+                    duck.copy_statement(table, f'"{table}"', dest, self.fmt, self.partition, self.append)
+                )
+            if not self.partition:
+                os.replace(dest, path)
             self.written.append(path)
 
     def discard(self) -> None:

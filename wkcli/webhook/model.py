@@ -114,13 +114,17 @@ class Message:
     @property
     def id_text(self) -> str:
         """The message id as exact text, preferring ``message_idstr`` (never via a float)."""
-        idstr = self.data.get("message_idstr")
-        if isinstance(idstr, str) and idstr:
-            return idstr
-        mid = self.data.get("message_id")
-        if type(mid) is int:
-            return str(mid)
-        return "" if mid is None else str(mid)
+        data = self.data
+        return id_text(data.get("message_id"), data.get("message_idstr"))
+
+
+def id_text(message_id: Any, message_idstr: Any) -> str:
+    """``Message.id_text`` from the two values (None for a missing key)."""
+    if isinstance(message_idstr, str) and message_idstr:
+        return message_idstr
+    if type(message_id) is int:
+        return str(message_id)
+    return "" if message_id is None else str(message_id)
 
 
 class PresenceEntry:

@@ -155,9 +155,9 @@ class Report:
         elif (count, -order) > largest[0][:2]:
             heapq.heapreplace(largest, (count, -order, entry))
 
-    def take_part(self, part: ReportPart, path: str, base: int) -> None:
+    def take_part(self, part: ReportPart, path: str) -> None:
         """Add what a fast path counted of plain messages of ``path`` (``ReportPart``), their line
-        numbers counted from ``base``; parts come in file order, between the items ``add`` takes."""
+        parts come in file order, between the items ``add`` takes."""
         part.settle()
         self.cmd += part.cmd
         self.chat += part.chat
@@ -174,7 +174,6 @@ class Report:
         self.fanout_total += part.fanout_total
         self.fanout_unreadable += part.fanout_unreadable
         for count, line, entry in part.largest:
-            line += base
             self._keep_largest(count, self._order(path, line, 0), {**entry, "source": f"{path}:{line}"})
 
     def _noted(self, code: str, item: Message | Delivery | PresenceEntry) -> None:

@@ -32,8 +32,7 @@ class ReportPart:
     """What a fast path counts of plain messages for a ``Report`` (``read.fast.report``), in a
     worker or the main process, to be added with ``Report.take_part`` in file order.
 
-    Line numbers are the part's own (a worker's count from its range's start); ``take_part``
-    makes them whole. Top lists are exact while each holds at most ``capacity`` keys, as the
+    Top lists are exact while each holds at most ``capacity`` keys, as the
     report's are; beyond that both are approximations with bounds, not always the same ones.
     """
 
@@ -59,7 +58,6 @@ class ReportPart:
         self.fanout_total = 0
         self.fanout_unreadable = 0
         self.largest: list[tuple[int, int, dict[str, Any]]] = []  # (recipients, line, entry), sorted
-        self.relative = False  # lines counted from a worker's range's start
 
     def add(self, is_cmd: bool, event: str | None, ts: Any, channel: Any, sender: Any, decoded: Decoded,
             recipients: int | None, id_text: str, line: int) -> None:  # fmt: skip

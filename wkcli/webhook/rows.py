@@ -9,16 +9,17 @@ import orjson
 
 from wkcli.webhook.checks import RULES, Checker, Delivery, Known
 from wkcli.webhook.model import Message, Origin, PresenceEntry, channel_type_name
-from wkcli.webhook.payload import JSON, TEXT, decode_payload, preview, setting_flags
+from wkcli.webhook.payload import JSON, TEXT, Decoded, decode_payload, preview, setting_flags
 from wkcli.webhook.presence import PresenceError, parse_presence
-from wkcli.webhook.recipients import NONE, recipients
+from wkcli.webhook.recipients import NONE, Recipients, recipients
 
 U64_MAX = (1 << 64) - 1
 I64_MIN, I64_MAX = -(1 << 63), (1 << 63) - 1
 I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
 # Times outside years 1..9999 are not times (a ms value read as seconds, garbage): no engine takes them.
 _FIRST_SECOND, _LAST_SECOND = -62135596800, 253402300799
-_MISSING = object()
+# A key that is not there (``sync_once``: null is not the same).
+ABSENT = object()
 
 MALFORMED = "malformed"
 ERROR = "error"
@@ -39,63 +40,133 @@ def message_row(message: Message, known: Known | None = None) -> dict[str, Any]:
     The decoded payload and recipients are left in ``known`` when given, for the checker.
     """
     data = message.data
-    header = data.get("header", _MISSING)
+    get = data.get
+    header = get("header", ABSENT)
     if type(header) is dict:
-        sync_once = header.get("sync_once", _MISSING)
+        sync_once = header.get("sync_once", ABSENT)
         no_persist, red_dot = header.get("no_persist"), header.get("red_dot")
     else:
         # As the CMD rule reads it: a flattened header's sync_once sits at the top level.
-        sync_once = data.get("sync_once", _MISSING) if header is _MISSING or header is None else _MISSING
+        sync_once = get("sync_once", ABSENT) if header is ABSENT or header is None else ABSENT
         no_persist = red_dot = None
     decoded = decode_payload(data)
     found = recipients(data)
     if known is not None:
         known.decoded, known.recipients = decoded, found
+    origin = message.origin
+    return row_of(
+        micros(message.time), get("timestamp"), message.event, message.kind, get("channel_id"),
+        channel_columns(get("channel_type")), get("from_uid"), exact_id(data), message.id_text,
+        get("client_msg_no"), get("message_seq"), header_columns(sync_once, no_persist, red_dot),
+        setting_columns(get("setting")), payload_columns(decoded), recipient_columns(found),
+        message.anomaly, micros(message.received), origin.path, origin.line, message.index,
+    )  # fmt: skip
+
+
+# Column groups: each a pure function of a few values a message sends, so the export fast path
+# (``read/fast/rows.py``) can remember them for values that repeat (CMD payloads, headers).
+ChannelColumns = tuple[Any, Any]
+HeaderColumns = tuple[Any, Any, Any, Any]
+SettingColumns = tuple[Any, list[str]]
+PayloadColumns = tuple[Any, Any, str, Any, str, Any]
+RecipientColumns = tuple[Any, Any, Any]
+
+
+def channel_columns(channel_type: Any) -> ChannelColumns:
+    """``channel_type``, ``channel_type_name``."""
+    return _int(channel_type, I32_MIN, I32_MAX), channel_type_name(channel_type) or None
+
+
+def header_columns(sync_once: Any, no_persist: Any, red_dot: Any) -> HeaderColumns:
+    """``sync_once``, ``sync_once_raw``, ``no_persist``, ``red_dot`` (``sync_once`` ``ABSENT``: missing)."""
+    raw = None if sync_once is ABSENT else _json_text(sync_once)
+    return _flag(sync_once), raw, _flag(no_persist), _flag(red_dot)
+
+
+def setting_columns(setting: Any) -> SettingColumns:
+    """``setting``, ``setting_flags``."""
+    return _int(setting, I32_MIN, I32_MAX), setting_flags(setting)
+
+
+def payload_columns(decoded: Decoded) -> PayloadColumns:
+    """``content_type``, ``content_type_name``, ``payload_status``, ``cmd``, ``preview``, ``text``."""
     value = decoded.value
-    if decoded.status == JSON:
+    status = decoded.status
+    if status == JSON:
         text = value.get("content") if type(value) is dict else None
         text = text if type(text) is str else None
     else:
-        text = value if decoded.status == TEXT else None
-    listed = found.status != NONE
-    channel_type = data.get("channel_type")
-    setting = data.get("setting")
+        text = value if status == TEXT else None
     ctype = decoded.content_type
-    origin = message.origin
+    return (
+        _int(ctype, I32_MIN, I32_MAX), decoded.type_name or None, status, decoded.cmd, preview(decoded), text
+    )  # fmt: skip
+
+
+def recipient_columns(found: Recipients) -> RecipientColumns:
+    """``recipients``, ``recipients_status``, ``to_uids``."""
+    if found.status == NONE:
+        return None, None, None
+    return found.count, found.status, found.uids
+
+
+def row_of(
+    time: int | None, timestamp: Any, event: str | None, kind: str, channel_id: Any,
+    channel: ChannelColumns, from_uid: Any, message_id: int | None, id_text: str, client_msg_no: Any,
+    message_seq: Any, header: HeaderColumns, setting: SettingColumns, payload: PayloadColumns,
+    found: RecipientColumns, anomaly: str | None, received: int | None, path: str, line: int, index: int,
+) -> dict[str, Any]:  # fmt: skip
+    """A ``messages`` row from a message's values as sent, its column groups (above), and what the
+    reader worked out (time and received as integer microseconds). ``message_row`` and the
+    export fast path (``read/fast/rows.py``) both build their rows here."""
+    channel_type, channel_type_name = channel
+    sync_once, sync_once_raw, no_persist, red_dot = header
+    setting_value, flags = setting
+    content_type, content_type_name, status, cmd, preview_text, text = payload
+    count, recipients_status, to_uids = found
     return {
-        "time": micros(message.time),
-        "timestamp": _int(data.get("timestamp"), I64_MIN, I64_MAX),
-        "event": message.event,
-        "kind": message.kind,
-        "channel_id": _text(data.get("channel_id")),
-        "channel_type": _int(channel_type, I32_MIN, I32_MAX),
-        "channel_type_name": channel_type_name(channel_type) or None,
-        "from_uid": _text(data.get("from_uid")),
-        "message_id": exact_id(data),
-        "message_idstr": message.id_text or None,
-        "client_msg_no": _text(data.get("client_msg_no")),
-        "message_seq": _int(data.get("message_seq"), I64_MIN, I64_MAX),
-        "sync_once": _flag(sync_once),
-        "sync_once_raw": None if sync_once is _MISSING else _json_text(sync_once),
-        "no_persist": _flag(no_persist),
-        "red_dot": _flag(red_dot),
-        "setting": _int(setting, I32_MIN, I32_MAX),
-        "setting_flags": setting_flags(setting),
-        "content_type": _int(ctype, I32_MIN, I32_MAX),
-        "content_type_name": decoded.type_name or None,
-        "payload_status": decoded.status,
-        "cmd": decoded.cmd,
-        "preview": preview(decoded),
+        "time": time,
+        "timestamp": _int(timestamp, I64_MIN, I64_MAX),
+        "event": event,
+        "kind": kind,
+        "channel_id": _text(channel_id),
+        "channel_type": channel_type,
+        "channel_type_name": channel_type_name,
+        "from_uid": _text(from_uid),
+        "message_id": message_id,
+        "message_idstr": id_text or None,
+        "client_msg_no": _text(client_msg_no),
+        "message_seq": _int(message_seq, I64_MIN, I64_MAX),
+        "sync_once": sync_once,
+        "sync_once_raw": sync_once_raw,
+        "no_persist": no_persist,
+        "red_dot": red_dot,
+        "setting": setting_value,
+        "setting_flags": flags,
+        "content_type": content_type,
+        "content_type_name": content_type_name,
+        "payload_status": status,
+        "cmd": cmd,
+        "preview": preview_text,
         "text": text,
-        "recipients": found.count if listed else None,
-        "recipients_status": found.status if listed else None,
-        "to_uids": found.uids if listed else None,
-        "anomaly": message.anomaly,
-        "received": micros(message.received),
-        "source_file": origin.path,
-        "source_line": origin.line,
-        "batch_index": message.index,
+        "recipients": count,
+        "recipients_status": recipients_status,
+        "to_uids": to_uids,
+        "anomaly": anomaly,
+        "received": received,
+        "source_file": path,
+        "source_line": line,
+        "batch_index": index,
     }
+
+
+def row_line(row: dict[str, Any]) -> bytes:
+    """A row as the JSON line the loaders ingest (``store/duck.py``); lone surrogates (valid JSON
+    escapes, invalid UTF-8) become ``?``: engines store UTF-8 text."""
+    try:
+        return orjson.dumps(row) + b"\n"
+    except TypeError:
+        return orjson.dumps(_without_surrogates(row)) + b"\n"
 
 
 def exact_id(data: dict[str, Any]) -> int | None:
@@ -104,8 +175,12 @@ def exact_id(data: dict[str, Any]) -> int | None:
     A float (precision already lost upstream) or a number outside 0..2^64-1 gives None;
     ``message_idstr`` still holds the text.
     """
-    for key in ("message_id", "message_idstr"):
-        value = data.get(key)
+    return exact_id_of(data.get("message_id"), data.get("message_idstr"))
+
+
+def exact_id_of(message_id: Any, message_idstr: Any) -> int | None:
+    """``exact_id`` from the two values (None for a missing key)."""
+    for value in (message_id, message_idstr):
         if type(value) is int:
             if 0 <= value <= U64_MAX:
                 return value
@@ -235,3 +310,13 @@ def _json_text(value: Any) -> str:
         return orjson.dumps(value).decode()
     except TypeError:  # an integer beyond 64 bits
         return str(value)
+
+
+def _without_surrogates(value: Any) -> Any:
+    if type(value) is str:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if type(value) is list:
+        return [_without_surrogates(item) for item in value]
+    if type(value) is dict:
+        return {key: _without_surrogates(item) for key, item in value.items()}
+    return value

@@ -1,14 +1,16 @@
 """Fast paths through large plain dumps, with exactly the results of the general reader: when, and which.
 
 The Reader asks ``usable`` (do its criteria and options leave nothing for a shortcut to get
-wrong?) and, per file, ``worth_it``; then a ``FastCount`` or ``FastJsonl`` reads the file
-with ``scan(source, ledger)``. Nothing here imports the Reader: what is read is accounted for
-through the ``Ledger`` it is given, and what is kept is decided by the same criteria.
+wrong?) and, per file, ``worth_it``; then a ``FastCount``, ``FastJsonl`` or (for export)
+``FastRows`` (imported where used: it brings the row code) reads the file with
+``scan(source, ledger)``. Nothing here imports the Reader:
+what is read is accounted for through the ``Ledger`` it is given, and what is kept is decided
+by the same criteria.
 
 Module map: ``scan`` (the driver), ``workers`` (the fork protocol), ``pieces`` (lines and byte
-ranges), ``counts`` (bulk counts), ``count``, ``groups`` (``count --by`` fields), ``jsonl`` and ``check``
-(``check``'s rules) (the hot loops), ``decode``
-(msgspec structs). The thresholds are ``options.Tuning``.
+ranges), ``counts`` (bulk counts), ``count``, ``groups`` (``count --by`` fields), ``jsonl``,
+``check`` (``check``'s rules), ``report`` (on check's) and ``rows`` (export's rows) (the hot
+loops), ``decode`` and ``rowdecode`` (msgspec structs). The thresholds are ``options.Tuning``.
 """
 
 from __future__ import annotations

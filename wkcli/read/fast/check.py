@@ -71,7 +71,6 @@ class Replay:
     def __init__(self, checker: Checker) -> None:
         self.checker = checker
         self.name = ""
-        self.base = 0  # added to the records' line numbers (a worker's are from its range's start)
         self._rest = b""
 
     def write(self, data: bytes) -> int:
@@ -79,7 +78,6 @@ class Replay:
             data = self._rest + data
         size = _RECORD.size
         unpack = _RECORD.unpack_from
-        base = self.base
         pos, end = 0, len(data)
         run: list[Delivered] = []
         where: list[int] = []  # where each record of the run starts, to read its id when needed
@@ -93,7 +91,7 @@ class Replay:
                 self._deliver(data, event, run, where)
                 event = e
             start = pos + size + id_len
-            run.append((key, base + line, (set_hash, count, data[start:stop]) if uids_len else None))
+            run.append((key, line, (set_hash, count, data[start:stop]) if uids_len else None))
             where.append(pos)
             pos = stop
         self._deliver(data, event, run, where)
@@ -124,6 +122,7 @@ class FastCheck(Scan):
     """``check`` (and what uses a ``Checker``) over plain messages: see the module's docstring."""
 
     ranges_ok = False  # the records need the main process's checker, in order
+    numbered = True  # records and examples name lines from the start of the file
     output_share = 0.3  # records: about 40 bytes and the recipients' JSON a message
 
     def __init__(self, checker: Checker, criteria: Criteria, options: ReadOptions) -> None:
@@ -142,23 +141,10 @@ class FastCheck(Scan):
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
         self._main = os.getpid()
         self._left: Counter[str] = Counter()  # in a worker: messages left to the main process, by finding
-        self._range_base = 0
 
     def scan(self, source: Any, ledger: Any) -> Any:
         self._replay.name = source.name
         return super().scan(source, ledger)
-
-    def merge_range(self, name: str, result: Any, lineno: int, read_on: Any, end: int, size: int) -> Any:
-        self._range_base = lineno
-        return (yield from super().merge_range(name, result, lineno, read_on, end, size))
-
-    def _write_parked(self, output: Any, start: int, end: int | None) -> None:
-        replay = self._replay
-        replay.base = self._range_base
-        try:
-            super()._write_parked(output, start, end)
-        finally:
-            replay.base = 0
 
     def text_ok(self, block: bytes) -> bool:
         return block.isascii() or valid_utf8(block)
@@ -191,7 +177,7 @@ class FastCheck(Scan):
         matched = 0
         judge = self._judge
         pending = self.pending
-        base = self.block_line
+        base = self.line0
         start = i
         empty = 0
         for line in lines[i:] if i else lines:

@@ -45,12 +45,10 @@ class FastReport(FastCheck):
         )
 
     def new_more(self, in_worker: bool) -> ReportPart:
-        part = self.report.new_part()
-        part.relative = in_worker
-        return part
+        return self.report.new_part()
 
     def add_more(self, counted: ReportPart, more: Any) -> None:
         counted.add(*more)
 
     def fold_more(self, counted: ReportPart) -> None:
-        self.report.take_part(counted, self._replay.name, self._range_base if counted.relative else 0)
+        self.report.take_part(counted, self.source_name)

@@ -85,9 +85,12 @@ class Scan:
     # About how many bytes of output a byte of input makes, for the bound on what workers park
     # in temporary files (``Tuning.parallel_output_max_bytes``).
     output_share = 1.0
-    # The line number of the line before the first of the lines ``take_lines`` is given (from the
-    # start of the file, or in a worker from the start of its range).
-    block_line = 0
+    # Whether ``take_lines`` needs line numbers: then ``line0`` is the number of lines before
+    # ``lines[0]`` in the file (a worker counts those before its range), and ``source_name`` the
+    # file's name.
+    numbered = False
+    line0 = 0
+    source_name = ""
 
     def __init__(self, criteria: Criteria, options: ReadOptions) -> None:
         self.options = options
@@ -121,6 +124,7 @@ class Scan:
         self._ledger = ledger
         self._counts = Counts()
         self.pending = []
+        self.source_name = source.name
         plan = self._plan(source)
         self._pos = [0]  # where the main process is reading (parallel plan), for progress
         self._fast_lines = self._general_lines = 0
@@ -207,8 +211,8 @@ class Scan:
         for lines, text, _ in todo:
             n = len(lines)
             ok = text_ok(text)
-            self.block_line = lineno
             i = 0
+            self.line0 = lineno
             if self._general_lines > give_up and self._general_lines > 4 * self._fast_lines:
                 # Nearly every line needs the general path (capture records with string bodies,
                 # log lines...): reading them twice costs more than it saves. The general path

@@ -27,7 +27,8 @@ class RangeReader(Protocol):
     """What a worker needs from a fast path (``scan.Scan``)."""
 
     pending: list[bytes]  # output not yet written
-    block_line: int  # lines before the block given to take_lines (here: from the range's start)
+    numbered: bool  # whether take_lines needs line0, the number of lines before lines[0]
+    line0: int
 
     def text_ok(self, block: bytes) -> bool: ...
 
@@ -158,13 +159,16 @@ def work(
     stop = None
     left: list[LeftLine] = []
     take_lines = reader.take_lines
+    numbered = reader.numbered
+    base = lines_before(fd, start, block) if numbered else 0
     sink = open(os.dup(output.fileno()), "wb") if output is not None else None  # noqa: SIM115
     pending = reader.pending
     try:
         for lines, text, used in file_pieces(fd, start, end, block, max_line):
             ok = reader.text_ok(text)
+            if numbered:
+                reader.line0 = base + lines_done
             block_start = sink.tell() if sink is not None else 0
-            reader.block_line = lines_done
             j, _ = take_lines(lines, 0, counts, ok)
             while j < len(lines) and len(left) < leave and not starts_multiline(input_format, lines[j]):
                 at = 0
@@ -195,3 +199,17 @@ def work(
         if sink is not None:
             sink.close()
     return total.state(), lines_done, stop, left
+
+
+def lines_before(fd: int, end: int, block: int) -> int:
+    """How many lines the file has before byte ``end`` (just after a newline)."""
+    count = 0
+    pos = 0
+    size = max(block, 1 << 20)
+    while pos < end:
+        chunk = os.pread(fd, min(size, end - pos), pos)
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        pos += len(chunk)
+    return count

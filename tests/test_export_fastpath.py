@@ -1,0 +1,298 @@
+"""export's fast path (``read/fast/rows.py``) writes exactly the rows the general path writes.
+
+Each message line is either taken by the fast path, with the very bytes ``message_row`` and the
+loader give, or handed to the general path; through ``wkcli export`` the tables read back are
+the same with ``WKCLI_FASTPATH=0`` and without, also when forked workers read byte ranges.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from wk_fixtures import TRUNCATED_GZIP, b64, cmd, gzip_uids, text
+
+from wkcli.read.fast.counts import FAILED, Counts
+from wkcli.read.fast.rows import FastRows
+from wkcli.read.options import ReadOptions, Tuning
+from wkcli.read.values import Value
+from wkcli.webhook.filters import Criteria
+from wkcli.webhook.model import Message, Origin, infer_event
+from wkcli.webhook.rows import message_row, row_line
+
+duckdb = pytest.importorskip("duckdb")
+
+U64 = 1 << 64
+IDS = [0, 1, 2**53 + 1, 2**63 - 1, 2**63, 2**63 + 1, U64 - 2, U64 - 1, U64, U64 + 1, -1, -(2**63), 10**30]
+PAYLOADS = [
+    text("hello  world\tagain"),
+    text("x" * 200),
+    cmd("typing", channel_id="g1", channel_type=2),
+    cmd("unreadClear"),
+    b64({"type": 2, "width": 10, "height": 20}),
+    b64({"type": 8, "name": "a.pdf"}),
+    b64({"type": "custom", "content": "c"}),
+    b64({"cmd": 5}),
+    b64([1, 2, 3]),
+    b64(b"plain text, not json"),
+    b64(b"\x00\x01\xff binary"),
+    b64(b""),
+    "",
+    "not base64!",
+    "YQ",  # bad padding
+    None,
+    {"type": 1, "content": "already decoded"},
+    7,
+]
+UIDS = [["u1", "u2"], [], None, ["u1", 3], "u1", ["caf\u00e9", "\u2603"]]
+PACKED = [
+    gzip_uids(["u7", "u8"]),
+    gzip_uids(["u9"], newline=False),
+    TRUNCATED_GZIP,
+    "%%%",
+    b64(b"not gzip"),
+    5,
+]
+SYNC_ONCE = [0, 1, None, "1", True, 2, 1.0, 0.0]
+TIMESTAMPS = [1785398400, 1785398400.25, 1785398400123, -5, 10**15, "2026-07-30", None, 1e300, 2**70]
+TEXTS = ["g1", "", "caf\u00e9", "\u2603\U0001f600", None, 5, ["x"], "a\u0000b"]
+SMALL_INTS = [1, 2, 77, 0, -1, 2**31, "2", None, 1.5, True]
+
+
+def _message(rng: random.Random) -> dict:
+    """A message with each field drawn from plain, odd and broken values (or left out)."""
+    msg: dict = {}
+
+    def maybe(key: str, values: list, p: float = 0.85, into: dict | None = None) -> None:
+        # Mostly one of the first (plain) values; now and then anything.
+        if rng.random() < p:
+            pool = values[:3] if rng.random() < 0.95 else values
+            (msg if into is None else into)[key] = rng.choice(pool)
+
+    header: dict = {}
+    maybe("sync_once", SYNC_ONCE, 0.9, header)
+    maybe("no_persist", [0, 1, None, 1.0, "0", 2**40], 0.7, header)
+    maybe("red_dot", [0, 1, True], 0.7, header)
+    choice = rng.random()
+    if choice < 0.94:
+        msg["header"] = header
+    elif choice < 0.97:
+        msg["header"] = None
+        maybe("sync_once", SYNC_ONCE, 0.5)
+    elif choice < 0.99:
+        msg["header"] = rng.choice(["x", [1], 3])
+    maybe("setting", [0, 64, 0x20, 0x80 | 0x40 | 0x2, -3, 2**33, "1"], 0.6)
+    maybe("message_id", IDS, 0.9)
+    maybe("message_idstr", ["", "123", str(U64 - 1), str(U64), "12a", "\u0661", 5, None], 0.6)
+    maybe("client_msg_no", TEXTS, 0.6)
+    maybe("message_seq", [1, 0, 2**63, -(2**63) - 1, "3", 2.0], 0.6)
+    maybe("from_uid", TEXTS)
+    maybe("channel_id", TEXTS)
+    maybe("channel_type", SMALL_INTS)
+    maybe("timestamp", TIMESTAMPS)
+    maybe("payload", PAYLOADS)
+    maybe("to_uids", UIDS, 0.4)
+    if rng.random() < 0.1:
+        msg["compress_to_uids"] = rng.choice(PACKED)
+        maybe("compress", ["gzip", "zstd", "", None], 0.8)
+    elif rng.random() < 0.02:
+        msg["compress"] = "gzip"
+    maybe("source_id", [1001, None, "s"], 0.3)
+    maybe("expire", [0, 2**70], 0.3)
+    return msg
+
+
+def _lines(seed: int, n: int) -> list[bytes]:
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(n):
+        msg = _message(rng)
+        keys = list(msg)
+        rng.shuffle(keys)
+        lines.append(json.dumps({key: msg[key] for key in keys}, ensure_ascii=rng.random() < 0.5).encode())
+    # What JSON allows and Python's json does not write: escapes, spacing, a lone surrogate.
+    lines += [
+        b'{"header":{"sync_once":1},"channel_id":"\\u00e9\\ud83d\\ude00","payload":'
+        + json.dumps(text("a")).encode()
+        + b"}",
+        b'{"header":{"sync_once":0},"from_uid":"\\ud800","message_id":1}',
+        b'  {"header" : {"sync_once" : 0} , "message_id" : 9 }  ',
+        b'{"header":{"sync_once":0},"message_id":1,"message_id":2}',
+        b'{"header":{"sync_once":1},"header":{"sync_once":0}}',
+        b'{"header":{"sync_once":1},"timestamp":1e3}',
+        b'{"header":{"sync_once":1},"x":1e999}',
+        b'{"header":{"sync_once":0},"payload":"'
+        + base64.b64encode(b'{"type":1,"content":"\\ud800"}')
+        + b'"}',
+    ]
+    return lines
+
+
+def _general_line(line: bytes, name: str, number: int) -> bytes | None:
+    """What the general path writes for a line holding one message object (None: something else)."""
+    from wkcli.read.values import read_values
+
+    values = list(read_values(iter([line]), "auto", 1 << 20))
+    if len(values) != 1 or type(values[0]) is not Value or type(values[0].value) is not dict:
+        return None
+    data = values[0].value
+    message = Message(data, infer_event(data), Origin(name, number))
+    return row_line(message_row(message))
+
+
+def _fast(lines: list[bytes], line0: int = 0) -> list[tuple[int, bytes | None]]:
+    """Each line through ``FastRows.take_lines``: its row bytes, or None where it fails."""
+    scan = FastRows(None, Criteria(), ReadOptions())  # type: ignore[arg-type]
+    scan.prepare()
+    scan.source_name = "d.jsonl"
+    scan.line0 = line0
+    out = []
+    i = 0
+    while i < len(lines):
+        j, value = scan.take_lines(lines, i, Counts(), True)
+        rows = iter(scan.pending)
+        out.extend((k, next(rows) if lines[k] else None) for k in range(i, j))
+        scan.pending.clear()
+        if j < len(lines):
+            assert value is FAILED
+            out.append((j, None))
+        i = j + 1
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_row_taken_is_the_general_paths_row(seed):
+    lines = _lines(seed, 400)
+    taken = 0
+    for k, row in _fast(lines, line0=1000):
+        if row is not None:
+            taken += 1
+            assert row == _general_line(lines[k], "d.jsonl", 1000 + k + 1), lines[k]
+    assert 0.2 * len(lines) < taken < len(lines)  # both paths are exercised
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_any_message_drawn_gives_the_general_row_or_none(rng):
+    msg = _message(rng)
+    line = json.dumps(msg).encode()
+    ((_, row),) = _fast([line])
+    if row is not None:
+        assert row == _general_line(line, "d.jsonl", 1)
+
+
+def test_plain_message_is_taken():
+    line = (
+        b'{"header":{"sync_once":1},"message_id":18446744073709551615,"payload":'
+        + json.dumps(cmd("x")).encode()
+        + b"}"
+    )
+    ((_, row),) = _fast([line])
+    assert row is not None
+    assert json.loads(row)["message_id"] == U64 - 1
+    assert row == _general_line(line, "d.jsonl", 1)
+
+
+# -- through wkcli export --------------------------------------------------------------------
+
+
+@pytest.fixture
+def dump_file(tmp_path: Path) -> Path:
+    lines = _lines(7, 2500)
+    # Something that is no message, and a value over several lines, on the way.
+    lines[100:100] = [b'{"event":"user.onlinestatus","data":["u1-1-1-1-1-1"]}', b"{oops", b""]
+    lines[2000:2000] = [b"{", b'"header": {"sync_once": 1}, "message_id": 5', b"}"]
+    path = tmp_path / "dump.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert path.stat().st_size > Tuning().fast_min_bytes
+    return path
+
+
+def _tables(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect()
+    stem = str(path)[: -len(".parquet")]
+    out = {}
+    for table, file in (("messages", str(path)), ("problems", stem + ".problems.parquet")):
+        if Path(file).exists():
+            out[table] = con.execute(f"SELECT * FROM '{file}'").fetchall()  # in the order written
+    return out
+
+
+def _export(run, monkeypatch, dump: Path, dest: Path, fast: bool, *extra: str):
+    """Export; returns the exit code, stderr, and how many rows the general path made."""
+    from wkcli.store import feed
+
+    made = []
+    real = feed.message_row
+    monkeypatch.setattr(feed, "message_row", lambda *a: made.append(1) or real(*a))
+    monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
+    result = run("export", str(dump), "--to", str(dest), "--no-checks", *extra)
+    return result.exit_code, result.stderr.replace(str(dest), "DEST"), len(made)
+
+
+@pytest.mark.parametrize(
+    ("jobs", "kept"), [("1", ()), ("2", ()), ("2", ("--kind", "cmd")), ("1", ("--event", "msg.offline"))]
+)
+def test_export_tables_are_the_same_either_way(run, monkeypatch, tmp_path, dump_file, jobs, kept):
+    if jobs == "2":
+        # Small ranges and blocks: workers, lines left to the main process, and a worker that stops.
+        defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
+        defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
+        monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
+    slow = _export(run, monkeypatch, dump_file, tmp_path / "slow.parquet", False, "--jobs", jobs, *kept)
+    fast = _export(run, monkeypatch, dump_file, tmp_path / "fast.parquet", True, "--jobs", jobs, *kept)
+    assert fast[:2] == slow[:2]
+    assert slow[0] == 1  # malformed lines were reported
+    assert slow[2] - fast[2] > (100 if kept else 500)  # rows from the fast path
+    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
+    assert len(one["messages"]) > (200 if kept else 2000)
+    if kept:
+        assert len(one["messages"]) < 2000
+    assert one == other
+
+
+def test_export_to_duckdb_is_the_same_either_way(run, monkeypatch, tmp_path, dump_file):
+    results = []
+    made = []
+    for fast in (False, True):
+        dest = tmp_path / f"{fast}.duckdb"
+        code, _, general_rows = _export(run, monkeypatch, dump_file, dest, fast)
+        assert code == 1
+        made.append(general_rows)
+        con = duckdb.connect(str(dest), read_only=True)
+        results.append(
+            [
+                con.execute(f"SELECT * FROM {t} ORDER BY source_line").fetchall()
+                for t in ("messages", "problems")
+            ]
+        )
+        con.close()
+    assert results[0] == results[1]
+    assert made[0] - made[1] > 500
+
+
+def test_memo_remembers_a_bounded_number_of_keys():
+    from wkcli.read.fast.rows import Memo
+
+    made = []
+    memo = Memo(lambda key: made.append(key) or key * 2, 3)
+    for key in [1, 2, 1, 3, 4, 5, 1]:
+        got = memo.seen.get(key) or memo.fill(key)
+        assert got == key * 2
+        assert len(memo.seen) <= 3
+    assert made == [1, 2, 3, 4, 5, 1]
+
+
+def test_reading_imports_no_row_code_until_export_asks():
+    import subprocess
+    import sys
+
+    names = "{'wkcli.webhook.rows', 'msgspec'}"
+    code = f"import sys, wkcli.read.reader; print(sorted({names} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

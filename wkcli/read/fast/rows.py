@@ -1,0 +1,227 @@
+"""``FastRows``: ``export`` writes plain messages' rows as the loader's JSON lines, with no ``Message``.
+
+Each plain message line is decoded by a typed msgspec decoder (``rowdecode``) and its row is
+built by the general path's own ``webhook.rows.row_of`` from the same values, with the payload
+and recipients decoded by the same helpers, then serialised by ``row_line`` as the loader
+would: so the bytes are the general path's by construction. Forked workers build rows for
+their byte ranges in parallel; the main process only copies their bytes to ``out`` (the
+loader's batch file). A line the decoder is not sure about takes the general path in its place.
+
+Rows carry their absolute line numbers: a worker counts the lines before its range first.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
+from wkcli.read.fast.scan import Scan
+from wkcli.read.options import ReadOptions
+from wkcli.webhook.filters import Criteria
+from wkcli.webhook.model import CHAT, CMD, MSG_OFFLINE, id_text
+from wkcli.webhook.payload import decode_payload
+from wkcli.webhook.recipients import recipients
+from wkcli.webhook.rows import (
+    ABSENT,
+    PayloadColumns,
+    channel_columns,
+    exact_id_of,
+    header_columns,
+    micros,
+    payload_columns,
+    recipient_columns,
+    row_line,
+    row_of,
+    setting_columns,
+)
+from wkcli.webhook.times import seconds_of
+
+
+class FastRows(Scan):
+    """``export``'s ``messages`` rows for plain message lines, written to ``out``; the rest yielded.
+
+    ``out`` takes whole rows as JSON lines (``store.duck.DuckLoader.row_writer``).
+    """
+
+    numbered = True
+    ranges_ok = False  # rows need absolute line numbers, which a range read elsewhere lacks
+
+    def __init__(self, out: BinaryIO, criteria: Criteria, options: ReadOptions) -> None:
+        super().__init__(criteria, options)
+        self.out = out
+
+    def prepare(self) -> None:
+        from wkcli.read.fast import rowdecode
+
+        self._rd = rowdecode
+        # Whether the criteria keep a message, by slot (k + 2 * e, as in ``Counts.slots``).
+        self._kept = [self.keep(KINDS[k], EVENTS[e]) for e in range(len(EVENTS)) for k in range(2)]
+        self._channels = Memo(channel_columns, SMALL)
+        self._headers = Memo(header_columns, SMALL, spread=True)
+        self._settings = Memo(setting_columns, SMALL)
+        self._payloads = Memo(_payload, PAYLOADS, spread=True)
+        self._times = Memo(_time, SMALL)
+
+    def text_ok(self, block: bytes) -> bool:
+        # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
+        return block.isascii() or valid_utf8(block)
+
+    def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
+        n = len(lines)
+        if not text_ok:
+            while i < n and not lines[i]:
+                i += 1
+            return i, FAILED
+        rd = self._rd
+        decode = rd.decode_row
+        unset = rd.UNSET
+        kept = self._kept
+        slots = acc.slots
+        append = self.pending.append
+        path = self.source_name
+        first = self.line0 + 1  # the line number of lines[0]
+        # The memos, looked up inline (a call a row less each): a miss fills them.
+        channels, channel_fill = self._channels.seen, self._channels.fill
+        headers, header_fill = self._headers.seen, self._headers.fill
+        settings, setting_fill = self._settings.seen, self._settings.fill
+        payloads, payload_fill = self._payloads.seen, self._payloads.fill
+        times, time_fill = self._times.seen, self._times.fill
+        records = matched = 0
+        try:
+            while i < n:
+                line = lines[i]
+                if not line:
+                    i += 1
+                    continue
+                try:
+                    rec = decode(line)
+                except Exception:  # noqa: BLE001 - the general path judges (and reports) it
+                    return i, FAILED
+                mid = rec.message_id
+                idstr = rec.message_idstr
+                exact = exact_id_of(mid, idstr)
+                if exact is None and mid is not None:
+                    return i, FAILED  # a negative or wider id: rare, and the general path's
+                header = rec.header
+                sync_once = header.sync_once
+                k = 1 if sync_once == 1 else 0
+                to_uids = rec.to_uids
+                packed = rec.compress_to_uids
+                compress = rec.compress
+                offline = (
+                    to_uids is not unset
+                    or packed is not unset
+                    or compress is not unset
+                    or rec.source_id is not unset
+                )
+                slot = k + 2 if offline else k
+                slots[slot] += 1
+                records += 1
+                if not kept[slot]:
+                    i += 1
+                    continue
+                if sync_once is unset:
+                    sync_once = ABSENT
+                key = (sync_once, header.no_persist, header.red_dot)
+                header_cols = headers.get(key) or header_fill(key)
+                setting = rec.setting
+                setting_cols = settings.get(setting) or setting_fill(setting)
+                channel_type = rec.channel_type
+                channel_cols = channels.get(channel_type) or channel_fill(channel_type)
+                payload = rec.payload
+                if type(payload) is str and len(payload) > _LONGEST:
+                    columns = _payload(payload, setting)
+                else:
+                    pkey = (ABSENT if payload is unset else payload, setting)
+                    columns = payloads.get(pkey) or payload_fill(pkey)
+                if packed is unset and compress is unset:
+                    found = recipients({"to_uids": None if to_uids is unset else to_uids})
+                else:
+                    found = recipients(
+                        {
+                            "to_uids": None if to_uids is unset else to_uids,
+                            "compress_to_uids": None if packed is unset else packed,
+                            "compress": None if compress is unset else compress,
+                        }
+                    )
+                ts = rec.timestamp
+                time = times.get(ts, MISSING)
+                if time is MISSING:
+                    time = time_fill(ts)
+                append(
+                    row_line(
+                        row_of(
+                            time,
+                            ts,
+                            MSG_OFFLINE if offline else None,
+                            CMD if k else CHAT,
+                            rec.channel_id,
+                            channel_cols,
+                            rec.from_uid,
+                            exact,
+                            id_text(mid, idstr),
+                            rec.client_msg_no,
+                            rec.message_seq,
+                            header_cols,
+                            setting_cols,
+                            columns,
+                            recipient_columns(found),
+                            None,
+                            None,
+                            path,
+                            first + i,
+                            0,
+                        )  # fmt: skip
+                    )
+                )
+                matched += 1
+                i += 1
+            return i, None
+        finally:
+            acc.records += records
+            acc.matched += matched
+
+
+SMALL = 1024  # distinct channel types, headers, settings remembered
+PAYLOADS = 4096  # distinct payloads remembered (CMDs and short texts repeat in real traffic)
+_LONGEST = 2048  # longer payloads are decoded each time: they rarely repeat
+
+
+class Memo:
+    """What ``make(key)`` gives (``make(*key)`` with ``spread``) for up to ``size`` keys at a time,
+    then all forgotten at once, so memory stays bounded: look in ``seen``, else call ``fill(key)``.
+
+    For pure functions of strings, integers, floats, None or tuples of them: msgspec gives no
+    booleans where these keys come from, and where a float key equals an integer (1.0 and 1)
+    ``make`` gives the same for both.
+    """
+
+    __slots__ = ("seen", "fill")
+
+    def __init__(self, make: Any, size: int, spread: bool = False) -> None:
+        seen: dict[Any, Any] = {}
+
+        def fill(key: Any) -> Any:
+            found = make(*key) if spread else make(key)
+            if len(seen) >= size:
+                seen.clear()
+            seen[key] = found
+            return found
+
+        self.seen = seen
+        self.fill = fill
+
+
+MISSING = object()
+
+
+def _time(ts: Any) -> int | None:
+    """The ``time`` column of a message with this timestamp, as ``Message.time`` and ``micros``
+    make it (there is no received time for a bare message)."""
+    return micros(seconds_of(ts)) if type(ts) is int or type(ts) is float else None
+
+
+def _payload(payload: Any, setting: Any) -> PayloadColumns:
+    """The payload's columns from all ``decode_payload`` reads (``ABSENT``: no payload key)."""
+    message = {} if payload is ABSENT else {"payload": payload, "setting": setting}
+    return payload_columns(decode_payload(message))
