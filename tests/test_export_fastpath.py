@@ -223,7 +223,7 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
     return out
 
 
-def _export(run, monkeypatch, dump: Path, dest: Path, fast: bool, *extra: str):
+def _export(run, monkeypatch, dump: Path, dest: Path, fast: bool, *extra: str, checks: bool = False):
     """Export; returns the exit code, stderr, and how many rows the general path made."""
     from wkcli.store import feed
 
@@ -231,7 +231,7 @@ def _export(run, monkeypatch, dump: Path, dest: Path, fast: bool, *extra: str):
     real = feed.message_row
     monkeypatch.setattr(feed, "message_row", lambda *a: made.append(1) or real(*a))
     monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
-    result = run("export", str(dump), "--to", str(dest), "--no-checks", *extra)
+    result = run("export", str(dump), "--to", str(dest), *([] if checks else ["--no-checks"]), *extra)
     return result.exit_code, result.stderr.replace(str(dest), "DEST"), len(made)
 
 
@@ -254,6 +254,68 @@ def test_export_tables_are_the_same_either_way(run, monkeypatch, tmp_path, dump_
     if kept:
         assert len(one["messages"]) < 2000
     assert one == other
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_export_with_checks_is_the_same_either_way(run, monkeypatch, tmp_path, jobs):
+    """With check's findings (the default): the same messages and problems rows, in the same
+    order, retries across workers' ranges included; plain messages' rows from the fast path."""
+    rng = random.Random(3)
+    plain = b'{"header":{"sync_once":0},"message_id":%d,"message_idstr":"%d","from_uid":"u%d",' \
+        b'"channel_id":"g1","timestamp":1785398400,"payload":"%s","to_uids":["a%d","b"]}'  # fmt: skip
+    hello = base64.b64encode(b'{"type":1,"content":"hello"}')
+    lines = [plain % (n, n, n % 50, hello, n % 7) for n in range(1, 3001)]
+    odd = _lines(11, 600)
+    for at, line in enumerate(odd):
+        lines.insert(at * 5, line)
+    for at in range(300, len(lines), 97):
+        lines.insert(at, lines[at - rng.randrange(1, 250)])  # a retry of a recent delivery
+    chunk = b'{"header":{"sync_once":0},"message_id":77,"message_idstr":"77","from_uid":"u9","to_uids":%s}'
+    lines[1800:1800] = [chunk % b'["a"]', chunk % b'["b"]', chunk % b'["a","c"]', chunk % b'["u9"]']
+    dump = tmp_path / "retries.jsonl"
+    dump.write_bytes(b"\n".join(lines) + b"\n")
+    if jobs == "2":
+        defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
+        defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
+        monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
+    slow = _export(run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", jobs, checks=True)
+    fast = _export(run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", jobs, checks=True)
+    assert fast[:2] == slow[:2]
+    assert slow[2] - fast[2] > 500  # rows from the fast path
+    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
+    assert one == other
+    kinds = {row[0] for row in one["problems"]}
+    assert {"duplicate", "offline-chunks", "sender-in-recipients"} <= kinds
+
+
+def test_demux_takes_its_input_cut_anywhere():
+    """Rows and records reach their places whole and in order, however the stream is cut."""
+    from wkcli.read.fast.check import RECORD
+    from wkcli.read.fast.export import MARK, Demux
+
+    def record(n: int) -> bytes:
+        ident, blob = str(n).encode(), b'["a","b"]' if n % 2 else b""
+        return RECORD.pack(1, n, n, 7, 2 if blob else 0, 1.5, len(ident), len(blob)) + ident + blob
+
+    stream = b"".join(b'{"n":%d}\n' % n + (MARK + record(n) if n % 3 else b"") for n in range(40))
+    want_rows = b"".join(b'{"n":%d}\n' % n for n in range(40))
+    want_records = b"".join(record(n) for n in range(40) if n % 3)
+
+    class Sink:
+        def __init__(self) -> None:
+            self.data = b""
+
+        def write(self, data: bytes) -> int:
+            self.data += data
+            return len(data)
+
+    for cut in range(1, 60, 7):
+        rows, records = Sink(), Sink()
+        demux = Demux(rows, records)  # type: ignore[arg-type]
+        for start in range(0, len(stream), cut):
+            demux.write(stream[start : start + cut])
+        assert rows.data == want_rows
+        assert records.data == want_records
 
 
 def test_export_to_duckdb_is_the_same_either_way(run, monkeypatch, tmp_path, dump_file):

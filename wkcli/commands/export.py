@@ -131,13 +131,18 @@ def load(session: Session, reader: Reader, target: Target, dedupe: bool, checks:
     from wkcli.webhook.dedupe import Deduper
 
     record_errors(session.diagnostics, target.loader)
-    if not dedupe and not checks:
-        # Nothing to do per message but its row: plain lines' rows are made on the fast path.
+    checker = None
+    if not dedupe:
+        # Plain lines' rows (and their checks) are made on the fast path.
         writer = target.row_writer()
         if writer is not None:
-            reader.pass_rows(writer)
+            if checks:
+                from wkcli.webhook.rows import RowChecker
+
+                checker = RowChecker()
+            reader.pass_rows(writer, checker)
     try:
-        feed(reader, target.loader, Deduper() if dedupe else None, checks)
+        feed(reader, target.loader, Deduper() if dedupe else None, checks, checker)
         target.finish()
     except BaseException:
         target.discard()

@@ -90,14 +90,20 @@ class Reader:
         if fast.usable(self.criteria, self.options):
             self.fast = fast.FastJsonl(out, self.criteria, self.options)
 
-    def pass_rows(self, out: BinaryIO) -> None:
+    def pass_rows(self, out: BinaryIO, checker: Checker | None = None) -> None:
         """Let iteration write plain messages' ``messages`` rows straight to ``out``, as JSON lines
         (``webhook.rows.row_line``); the rest are yielded as usual, in order, after what was
-        written so far reached ``out``. For ``export`` with nothing else to do per message."""
+        written so far reached ``out``. For ``export``: with ``checker``, plain messages are also
+        checked by it (``fast.FastExport``), and every item yielded must go to ``checker.add``."""
         if fast.usable(self.criteria, self.options):
-            from wkcli.read.fast.rows import FastRows  # the row code: only export needs it
+            if checker is not None:
+                from wkcli.read.fast.export import FastExport  # the row and check code: only export's
 
-            self.fast = FastRows(out, self.criteria, self.options)
+                self.fast = FastExport(out, checker, self.criteria, self.options)
+            else:
+                from wkcli.read.fast.rows import FastRows  # the row code: only export needs it
+
+                self.fast = FastRows(out, self.criteria, self.options)
 
     def __iter__(self) -> Iterator[Item]:
         limit = self.criteria.limit

@@ -29,13 +29,15 @@ def record_errors(diagnostics: Diagnostics, loader: Loader) -> None:
 
 def feed(
     items: Iterable[Message | PresenceEntry], loader: Loader, deduper: Deduper | None = None,
-    checks: bool = True,
+    checks: bool = True, checker: RowChecker | None = None,
 ) -> None:  # fmt: skip
     """Add a row for every item; with ``checks``, run ``wkcli check``'s rules and add what they find.
 
-    The checks see every delivery, also those ``deduper`` keeps out of ``messages``.
+    The checks see every delivery, also those ``deduper`` keeps out of ``messages``. ``checker``
+    is the one a fast path also checks plain messages with (``Reader.pass_rows``).
     """
-    checker = RowChecker() if checks else None
+    if checker is None and checks:
+        checker = RowChecker()
     problems = checker.rows if checker is not None else []
     add = loader.add
     for item in items:
@@ -58,3 +60,6 @@ def feed(
                 problems.clear()
         if row is not None:
             add(table, row)
+    for problem in problems:  # found after the last item (a fast path's last duplicates)
+        add("problems", problem)
+    problems.clear()

@@ -34,7 +34,7 @@ _MASK64 = 0xFFFFFFFFFFFFFFFF
 _SUFFIX = CMD_CHANNEL_SUFFIX
 # A record: event slot, identity hash, line, recipients' set hash and count, time (NaN: none),
 # then the lengths of the id text and of the recipients' JSON, which follow.
-_RECORD = struct.Struct("<BQQIIdHI")
+RECORD = struct.Struct("<BQQIIdHI")
 _NO_TIME = float("nan")
 _MAX_ID = 0xFFFF  # bytes of id text a record holds
 _MISSING_PAYLOAD = decode_payload({})
@@ -48,7 +48,15 @@ FROM_RECORDS = frozenset(("duplicate", "offline-chunks"))
 NEVER_PLAIN = frozenset(("sync-once-invalid", "timestamp-milliseconds", "recipients-unreadable",
                          "recipients-too-large", "recipients-unknown", "presence-malformed",
                          "unknown-event"))  # fmt: skip
-_MESSAGES = "\0messages"  # the count of messages checked, among the findings' counts in facts
+CHECKED = "\0messages"  # the count of messages checked, among the findings' counts in facts
+
+
+def record_size(data: bytes, pos: int) -> int:
+    """The length of the record starting at ``pos`` of ``data``, or -1 when its head is cut off."""
+    if len(data) - pos < RECORD.size:
+        return -1
+    *_, id_len, uids_len = RECORD.unpack_from(data, pos)
+    return RECORD.size + id_len + uids_len
 
 
 class Found:
@@ -76,8 +84,8 @@ class Replay:
     def write(self, data: bytes) -> int:
         if self._rest:
             data = self._rest + data
-        size = _RECORD.size
-        unpack = _RECORD.unpack_from
+        size = RECORD.size
+        unpack = RECORD.unpack_from
         pos, end = 0, len(data)
         run: list[Delivered] = []
         where: list[int] = []  # where each record of the run starts, to read its id when needed
@@ -107,8 +115,8 @@ class Replay:
         name = self.name
         for index, what, first in checker.delivered(event, run, name):
             pos = where[index]
-            _, _, _, _, _, time, id_len, _ = _RECORD.unpack_from(data, pos)
-            id_text = data[pos + _RECORD.size : pos + _RECORD.size + id_len].decode()
+            _, _, _, _, _, time, id_len, _ = RECORD.unpack_from(data, pos)
+            id_text = data[pos + RECORD.size : pos + RECORD.size + id_len].decode()
             when = None if time != time else time  # NaN: no time
             checker.note_delivery(what, first, Delivery(id_text, Origin(name, run[index][1]), event, when))
         run.clear()
@@ -128,8 +136,8 @@ class FastCheck(Scan):
     def __init__(self, checker: Checker, criteria: Criteria, options: ReadOptions) -> None:
         super().__init__(criteria, options)
         self.checker = checker
-        self._replay = Replay(checker)
-        self.out = self._replay  # type: ignore[assignment]  # written to as a file is
+        self.replay = Replay(checker)
+        self.out = self.replay  # type: ignore[assignment]  # written to as a file is
 
     def prepare(self) -> None:
         from wkcli.read.fast import decode as fastdecode  # msgspec, only when a fast path runs
@@ -139,11 +147,11 @@ class FastCheck(Scan):
         self._header_type = fastdecode.Header
         self._unset = fastdecode.UNSET
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
-        self._main = os.getpid()
+        self.main_pid = os.getpid()
         self._left: Counter[str] = Counter()  # in a worker: messages left to the main process, by finding
 
     def scan(self, source: Any, ledger: Any) -> Any:
-        self._replay.name = source.name
+        self.replay.name = source.name
         return super().scan(source, ledger)
 
     def text_ok(self, block: bytes) -> bool:
@@ -154,7 +162,7 @@ class FastCheck(Scan):
         if facts.more is not None:
             self.fold_more(facts.more)
         for code, count in facts.counts.items():
-            if code == _MESSAGES:
+            if code == CHECKED:
                 checker.messages += count
             else:
                 checker.count(code, count)
@@ -167,7 +175,7 @@ class FastCheck(Scan):
             return i, FAILED
         decode = self._fd.decode_full
         full = self._fd.Full
-        in_worker = os.getpid() != self._main
+        in_worker = os.getpid() != self.main_pid
         so_far = acc.facts
         if so_far is None:
             so_far = acc.facts = Found(self.new_more(in_worker))
@@ -175,7 +183,7 @@ class FastCheck(Scan):
         more_facts = so_far.more
         slots = acc.slots
         matched = 0
-        judge = self._judge
+        judge = self.judge
         pending = self.pending
         base = self.line0
         start = i
@@ -216,7 +224,7 @@ class FastCheck(Scan):
                 slots[slot] += 1
                 if codes is not None:
                     matched += 1
-                    facts[_MESSAGES] += 1
+                    facts[CHECKED] += 1
                     for code in codes:
                         facts[code] += 1
                     if record is not None:
@@ -228,7 +236,7 @@ class FastCheck(Scan):
         acc.matched += matched
         return i, (None if i >= n else FAILED)
 
-    def _judge(self, rec: Any, e: int, line: int, in_worker: bool) -> Judged | None:
+    def judge(self, rec: Any, e: int, line: int, in_worker: bool) -> Judged | None:
         """``(slot, findings, record, more)`` for one message, or None when the general path must
         read it (a shape not plain, or an example to write). ``e`` is the event's index in
         ``EVENTS``, -1 for a lone message (its keys say). Findings are None for a message not
@@ -313,9 +321,9 @@ class FastCheck(Scan):
             blob = bytes(raw_uids)
             set_hash = (hash(recipients) & 0xFFFFFFFF) or 1  # deliveries.set_hash
             key = hash(ident) & _MASK64
-            head = _RECORD.pack(e, key, line, set_hash, len(recipients), time, len(id_bytes), len(blob))
+            head = RECORD.pack(e, key, line, set_hash, len(recipients), time, len(id_bytes), len(blob))
             return slot, codes, head + id_bytes + blob, more
-        head = _RECORD.pack(e, hash(ident) & _MASK64, line, 0, 0, time, len(id_bytes), 0)
+        head = RECORD.pack(e, hash(ident) & _MASK64, line, 0, 0, time, len(id_bytes), 0)
         return slot, codes, head + id_bytes, more
 
     # -- what a subclass adds (``read.fast.report``)
@@ -336,6 +344,17 @@ class FastCheck(Scan):
 
     def fold_more(self, counted: Any) -> None:
         """Take what was counted (in the main process, in file order)."""
+
+    def check_line(self, line: bytes, number: int, in_worker: bool) -> Judged | None:
+        """``judge`` for a line holding one message (line ``number``), or None when it does not
+        or when the general path must read it."""
+        try:
+            rec = self._fd.decode_full(line)
+        except Exception:  # noqa: BLE001 - the general path judges it
+            return None
+        if type(rec) is not self._fd.Full:
+            return None
+        return self.judge(rec, -1, number, in_worker)
 
     def _example_wanted(self, codes: list[str], in_worker: bool) -> bool:
         """True when a finding of this message may be among the examples written (see the module)."""

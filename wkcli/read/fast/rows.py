@@ -12,6 +12,7 @@ Rows carry their absolute line numbers: a worker counts the lines before its ran
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
@@ -45,6 +46,10 @@ class FastRows(Scan):
 
     numbered = True
     ranges_ok = False  # rows need absolute line numbers, which a range read elsewhere lacks
+
+    # Called with each message line and its number before its row is made, when set: what it
+    # gives (bytes) follows the row in the output; None sends the line to the general path.
+    also: Callable[[bytes, int], bytes | None] | None = None
 
     def __init__(self, out: BinaryIO, criteria: Criteria, options: ReadOptions) -> None:
         super().__init__(criteria, options)
@@ -87,6 +92,8 @@ class FastRows(Scan):
         payloads, payload_fill = self._payloads.seen, self._payloads.fill
         times, time_fill = self._times.seen, self._times.fill
         records = matched = 0
+        also = self.also
+        after = b""
         try:
             while i < n:
                 line = lines[i]
@@ -102,6 +109,11 @@ class FastRows(Scan):
                 exact = exact_id_of(mid, idstr)
                 if exact is None and mid is not None:
                     return i, FAILED  # a negative or wider id: rare, and the general path's
+                if also is not None:
+                    found_after = also(line, first + i)
+                    if found_after is None:
+                        return i, FAILED
+                    after = found_after
                 header = rec.header
                 sync_once = header.sync_once
                 k = 1 if sync_once == 1 else 0
@@ -174,6 +186,8 @@ class FastRows(Scan):
                         )  # fmt: skip
                     )
                 )
+                if after:
+                    append(after)
                 matched += 1
                 i += 1
             return i, None
