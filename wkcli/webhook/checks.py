@@ -97,7 +97,7 @@ class Delivery:
 
     received = None
 
-    def __init__(self, id_text: str, origin: Origin, event: str, time: float | None) -> None:
+    def __init__(self, id_text: str, origin: Origin, event: str | None, time: float | None) -> None:
         self.id_text = id_text
         self.origin = origin
         self.event = event
@@ -174,46 +174,15 @@ class Checker:
                 self._note("sync-once-invalid", message, sync_anomaly)
 
         decoded = known.decoded if known is not None and known.decoded is not None else decode_payload(data)
-        if decoded.status == JSON:
-            ctype = decoded.content_type
-            is_cmd_payload = decoded.is_cmd_payload
-            if kind == CHAT and is_cmd_payload:
-                name = f" {decoded.cmd}" if decoded.cmd else ""
-                self._note("cmd-payload-as-chat", message, f"cmd{name}, sync_once {_sync_once(data)}")
-            elif kind == CMD and not is_cmd_payload and type(ctype) is int:
-                # String types ({"type": "typing"}) are some apps' CMD names: not evidence of chat.
-                label = decoded.type_name
-                if ctype in SYSTEM_TYPES:
-                    self._note("sync-once-system", message, f"type {ctype} ({label})")
-                else:
-                    self._note("sync-once-not-cmd", message, f"type {ctype} ({label})")
-
-        if kind == CHAT:
-            channel = data.get("channel_id")
-            if type(channel) is str and (
-                channel.endswith(CMD_CHANNEL_SUFFIX) or channel == CMD_ONLINE_CHANNEL
-            ):
-                self._note("cmd-channel-as-chat", message, f"channel {channel}")
-
-        ts = data.get("timestamp")
-        if looks_like_milliseconds(ts):
-            self._note("timestamp-milliseconds", message, f"timestamp {ts}")
-
-        if message.event == MSG_OFFLINE and kind == CMD:
-            self._note("cmd-in-offline", message, None)
-
         found = recipients(data) if known is None or known.recipients is None else known.recipients
-        if found.status == UNKNOWN:
-            self._note("recipients-unknown", message, found.reason)
-        elif found.status == UNREADABLE:
-            self._note("recipients-unreadable", message, found.reason)
-        elif found.status == TOO_LARGE:
-            self._note("recipients-too-large", message, found.reason)
-        elif found.uids is not None:
-            sender = data.get("from_uid")
-            if type(sender) is str and sender and sender in found.uids:
-                self._note("sender-in-recipients", message, f"from_uid {sender}")
-
+        header = data.get("header")
+        sync_once = header.get("sync_once") if type(header) is dict else data.get("sync_once")
+        notes = message_notes(
+            kind, message.event, decoded, data.get("channel_id"), data.get("timestamp"), found.status,
+            found.reason, found.uids, data.get("from_uid"), sync_once,
+        )  # fmt: skip
+        for code, detail in notes:
+            self._note(code, message, detail)
         self._duplicates(message, found.uids if found.status != NONE else None)
 
     @property
@@ -247,17 +216,9 @@ class Checker:
         if what != FIRST and what != CHUNK:
             self._delivery(what, first, delivery)
 
-    def examples_full(self, code: str) -> bool:
-        """True when the finding ``code`` holds all the examples it shows."""
-        finding = self._found.get(code)
-        return finding is not None and len(finding.examples) >= self.max_examples
-
-    def count(self, code: str, count: int) -> None:
-        """Count ``count`` more of finding ``code`` found elsewhere, after its examples are full."""
-        finding = self._found.get(code)
-        if finding is None:
-            finding = self._found[code] = Finding(RULES[code])
-        finding.count += count
+    def note_found(self, code: str, delivery: Delivery, detail: str | None) -> None:
+        """Note finding ``code`` of a message a fast path judged (``message_notes``)."""
+        self._note(code, delivery, detail)
 
     def _delivery(self, what: int, first: Origin | None, message: Message | Delivery) -> None:
         if what == SECOND_CHUNK:
@@ -289,7 +250,42 @@ class Checker:
             finding.examples.append(Example(str(item.origin), ident or None, item.event, detail))
 
 
-def _sync_once(data: dict[str, Any]) -> str:
-    header = data.get("header")
-    value = header.get("sync_once") if type(header) is dict else data.get("sync_once")
-    return "missing" if value is None else json_repr(value)
+def message_notes(
+    kind: str, event: str | None, decoded: Decoded, channel: Any, ts: Any, status: str,
+    reason: str | None, uids: list[str] | None, sender: Any, sync_once: Any,
+) -> list[tuple[str, str | None]]:  # fmt: skip
+    """The findings of a message's own rules, in the order the checker notes them, with their
+    details: ``decoded`` is its payload, ``status``, ``reason`` and ``uids`` its recipients
+    (``Recipients``), ``sync_once`` as sent (None: missing or null). The checker and the fast
+    path (``read.fast.check``) both judge by it."""
+    notes: list[tuple[str, str | None]] = []
+    if decoded.status == JSON:
+        ctype = decoded.content_type
+        is_cmd_payload = decoded.is_cmd_payload
+        if kind == CHAT and is_cmd_payload:
+            name = f" {decoded.cmd}" if decoded.cmd else ""
+            shown = "missing" if sync_once is None else json_repr(sync_once)
+            notes.append(("cmd-payload-as-chat", f"cmd{name}, sync_once {shown}"))
+        elif kind == CMD and not is_cmd_payload and type(ctype) is int:
+            # String types ({"type": "typing"}) are some apps' CMD names: not evidence of chat.
+            code = "sync-once-system" if ctype in SYSTEM_TYPES else "sync-once-not-cmd"
+            notes.append((code, f"type {ctype} ({decoded.type_name})"))
+    if (
+        kind == CHAT
+        and type(channel) is str
+        and (channel.endswith(CMD_CHANNEL_SUFFIX) or channel == CMD_ONLINE_CHANNEL)
+    ):
+        notes.append(("cmd-channel-as-chat", f"channel {channel}"))
+    if looks_like_milliseconds(ts):
+        notes.append(("timestamp-milliseconds", f"timestamp {ts}"))
+    if event == MSG_OFFLINE and kind == CMD:
+        notes.append(("cmd-in-offline", None))
+    if status == UNKNOWN:
+        notes.append(("recipients-unknown", reason))
+    elif status == UNREADABLE:
+        notes.append(("recipients-unreadable", reason))
+    elif status == TOO_LARGE:
+        notes.append(("recipients-too-large", reason))
+    elif uids is not None and type(sender) is str and sender and sender in uids:
+        notes.append(("sender-in-recipients", f"from_uid {sender}"))
+    return notes

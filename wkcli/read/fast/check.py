@@ -1,17 +1,13 @@
 """``FastCheck``: ``check``'s rules over plain messages, decoded by msgspec, in workers too.
 
-Each plain message is judged here by the per-message rules of ``webhook.checks.Checker``
-(payload against header, command channels, CMDs in msg.offline, senders among recipients),
-with the real payload decoder. What a rule finds is only counted: a message that needs an
-example written (the first few of each finding, in file order) goes to the general path,
-which writes it as it would have. In a worker, that is the first ``max_examples`` messages of
-each finding in its range: every message that is among the first of the whole file is one of
-those, so the main process, reading them in order, writes the same examples.
-
-Duplicates depend on every message before: each message goes on, in order, as a small record
-(its identity's hash, where it is, its recipients unparsed) to ``Replay``, which hands it to
-``Checker.delivered`` in the main process, between the items of the general path as they
-come in the file.
+Each plain message is judged here by the rules of a message on its own
+(``webhook.checks.message_notes``: payload against header, command channels, CMDs in
+msg.offline, senders among recipients), with the real payload decoder. What depends on the
+messages before it is left to the one ``Checker`` in the main process: each message goes on
+as small records, in order (``RECORD``: its identity's hash, where it is, its recipients
+unparsed, for duplicates; ``FINDING``: each finding with its detail), to ``Replay``, which
+hands them to the checker between the items of the general path as they come in the file. So
+counts, examples and their order are the general path's.
 """
 
 from __future__ import annotations
@@ -24,17 +20,25 @@ from typing import Any
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
-from wkcli.webhook.checks import CMD_CHANNEL_SUFFIX, CMD_ONLINE_CHANNEL, SYSTEM_TYPES, Checker, Delivery
+from wkcli.webhook.checks import Checker, Delivery, message_notes
 from wkcli.webhook.deliveries import Delivered
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import Origin
-from wkcli.webhook.payload import JSON, decode_payload, decode_payload_value, may_be_cmd_payload
+from wkcli.webhook.payload import decode_payload, decode_payload_value, may_be_cmd_payload
+from wkcli.webhook.recipients import LISTED, NONE
+from wkcli.webhook.rules import RULES
 
 _MASK64 = 0xFFFFFFFFFFFFFFFF
-_SUFFIX = CMD_CHANNEL_SUFFIX
-# A record: event slot, identity hash, line, recipients' set hash and count, time (NaN: none),
-# then the lengths of the id text and of the recipients' JSON, which follow.
+# A record of a delivery: event slot (1 or 2), identity hash, line, recipients' set hash and
+# count, time (NaN: none), then the lengths of the id text and of the recipients' JSON, which follow.
 RECORD = struct.Struct("<BQQIIdHI")
+# A record of a finding: FINDING_TYPE, the code's index in CODES, event slot, line, time, then
+# the lengths of the id text and of the detail (_NO_DETAIL: none), which follow.
+FINDING = struct.Struct("<BBBQdHI")
+FINDING_TYPE = 3
+CODES = tuple(RULES)
+_CODE_INDEX = {code: index for index, code in enumerate(CODES)}
+_NO_DETAIL = 0xFFFFFFFF
 _NO_TIME = float("nan")
 _MAX_ID = 0xFFFF  # bytes of id text a record holds
 _MISSING_PAYLOAD = decode_payload({})
@@ -53,22 +57,32 @@ CHECKED = "\0messages"  # the count of messages checked, among the findings' cou
 
 def record_size(data: bytes, pos: int) -> int:
     """The length of the record starting at ``pos`` of ``data``, or -1 when its head is cut off."""
+    if len(data) > pos and data[pos] == FINDING_TYPE:
+        return finding_size(data, pos)
     if len(data) - pos < RECORD.size:
         return -1
     *_, id_len, uids_len = RECORD.unpack_from(data, pos)
     return RECORD.size + id_len + uids_len
 
 
+def finding_size(data: bytes, pos: int) -> int:
+    """The length of the finding's record at ``pos``, or -1 when its head is cut off."""
+    if len(data) - pos < FINDING.size:
+        return -1
+    *_, id_len, detail_len = FINDING.unpack_from(data, pos)
+    return FINDING.size + id_len + (0 if detail_len == _NO_DETAIL else detail_len)
+
+
 class Found:
-    """What the fast path found (``Counts.facts``): messages checked and findings counted, and
-    what a subclass counts besides (``more``)."""
+    """What the fast path counted (``Counts.facts``): messages checked, and what a subclass
+    counts besides (``more``)."""
 
     def __init__(self, more: Any = None) -> None:
-        self.counts: Counter[str] = Counter()
+        self.checked = 0
         self.more = more
 
     def merge(self, other: Found) -> None:
-        self.counts.update(other.counts)
+        self.checked += other.checked
         if self.more is not None:
             self.more.merge(other.more)
 
@@ -91,6 +105,14 @@ class Replay:
         where: list[int] = []  # where each record of the run starts, to read its id when needed
         event = -1
         while end - pos >= size:
+            if data[pos] == FINDING_TYPE:
+                stop = pos + finding_size(data, pos)
+                if stop < pos + FINDING.size or stop > end:
+                    break
+                self._deliver(data, event, run, where)  # what came before it, first
+                self._found(data, pos)
+                pos = stop
+                continue
             e, key, line, set_hash, count, _, id_len, uids_len = unpack(data, pos)
             stop = pos + size + id_len + uids_len
             if stop > end:
@@ -105,6 +127,18 @@ class Replay:
         self._deliver(data, event, run, where)
         self._rest = data[pos:]
         return len(data)
+
+    def _found(self, data: bytes, pos: int) -> None:
+        """Note the finding recorded at ``pos``."""
+        _, code, e, line, time, id_len, detail_len = FINDING.unpack_from(data, pos)
+        start = pos + FINDING.size
+        id_text = data[start : start + id_len].decode()
+        detail = (
+            None if detail_len == _NO_DETAIL else data[start + id_len : start + id_len + detail_len].decode()
+        )
+        when = None if time != time else time  # NaN: no time
+        delivery = Delivery(id_text, Origin(self.name, line), EVENTS[e], when)
+        self.checker.note_found(CODES[code], delivery, detail)
 
     def _deliver(self, data: bytes, e: int, run: list[Delivered], where: list[int]) -> None:
         """Hand a run of records of one event to the checker, and what it found to be noted."""
@@ -144,7 +178,7 @@ class FastCheck(Scan):
 
         self._fd = fastdecode
         self._uids = fastdecode.decode_uids
-        self._header_type = fastdecode.Header
+        self._header_type = fastdecode.FullHeader
         self._unset = fastdecode.UNSET
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
         self.main_pid = os.getpid()
@@ -158,14 +192,9 @@ class FastCheck(Scan):
         return block.isascii() or valid_utf8(block)
 
     def fold_facts(self, facts: Found) -> None:
-        checker = self.checker
         if facts.more is not None:
             self.fold_more(facts.more)
-        for code, count in facts.counts.items():
-            if code == CHECKED:
-                checker.messages += count
-            else:
-                checker.count(code, count)
+        self.checker.messages += facts.checked
 
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
@@ -179,7 +208,6 @@ class FastCheck(Scan):
         so_far = acc.facts
         if so_far is None:
             so_far = acc.facts = Found(self.new_more(in_worker))
-        facts = so_far.counts
         more_facts = so_far.more
         slots = acc.slots
         matched = 0
@@ -199,7 +227,7 @@ class FastCheck(Scan):
                 break
             found: list[Judged]
             if type(rec) is full:
-                one = judge(rec, -1, base + i + 1, in_worker)
+                one = judge(rec, -1, base + i + 1)
                 if one is None:
                     break
                 found = [one]
@@ -208,7 +236,7 @@ class FastCheck(Scan):
                     break  # presence entries: the general path parses them
                 found = []
                 for element in rec:
-                    one = judge(element, 2, base + i + 1, in_worker) if type(element) is full else None
+                    one = judge(element, 2, base + i + 1) if type(element) is full else None
                     if one is None:
                         break
                     found.append(one)
@@ -220,27 +248,25 @@ class FastCheck(Scan):
                 continue
             else:
                 break
-            for slot, codes, record, more in found:
+            for slot, kept, records, more in found:
                 slots[slot] += 1
-                if codes is not None:
+                if kept:
                     matched += 1
-                    facts[CHECKED] += 1
-                    for code in codes:
-                        facts[code] += 1
-                    if record is not None:
-                        pending.append(record)
+                    if records:
+                        pending.append(records)
                     if more is not None:
                         self.add_more(more_facts, more)
             i += 1
         acc.records += i - start - empty
         acc.matched += matched
+        so_far.checked += matched
         return i, (None if i >= n else FAILED)
 
-    def judge(self, rec: Any, e: int, line: int, in_worker: bool) -> Judged | None:
-        """``(slot, findings, record, more)`` for one message, or None when the general path must
-        read it (a shape not plain, or an example to write). ``e`` is the event's index in
-        ``EVENTS``, -1 for a lone message (its keys say). Findings are None for a message not
-        kept; ``more`` is what ``more`` gives (a subclass's), for ``add_more``."""
+    def judge(self, rec: Any, e: int, line: int) -> Judged | None:
+        """``(slot, kept, records, more)`` for one message, or None when the general path must
+        read it (a shape not plain). ``e`` is the event's index in ``EVENTS``, -1 for a lone
+        message (its keys say). ``records`` are its findings' and its delivery's (b"": none);
+        ``more`` is what ``more`` gives (a subclass's), for ``add_more``."""
         header = rec.header
         if type(header) is not self._header_type:
             return None
@@ -249,7 +275,8 @@ class FastCheck(Scan):
             return None  # recipients to unpack: the general path's
         if not (rec.data is unset and rec.body is unset):
             return None  # maybe an envelope or a capture record
-        k = header.sync_once or 0
+        sync_once = header.sync_once
+        k = sync_once or 0
         raw_uids = rec.to_uids
         if raw_uids is unset:
             uids = None
@@ -264,67 +291,58 @@ class FastCheck(Scan):
                 e = 1
         slot = k + 2 * e
         if not self._keeps[slot]:
-            return slot, None, None, None
-        codes = []
+            return slot, False, b"", None
         payload = rec.payload
         if k == 0 and not self._every_payload and type(payload) is str and not may_be_cmd_payload(payload):
-            decoded = None  # chat whose payload cannot be a CMD's: nothing for the rules below
+            decoded = _MISSING_PAYLOAD  # chat whose payload cannot be a CMD's: no rule reads it
+        elif payload is unset:
+            decoded = _MISSING_PAYLOAD
         else:
-            if payload is unset:
-                decoded = _MISSING_PAYLOAD
-            else:
-                setting = rec.setting
-                decoded = decode_payload_value(payload, None if setting is unset else setting)
-            if decoded.status == JSON:
-                if decoded.is_cmd_payload:
-                    if k == 0:
-                        codes.append("cmd-payload-as-chat")
-                elif k == 1:
-                    ctype = decoded.content_type
-                    if type(ctype) is int:
-                        codes.append("sync-once-system" if ctype in SYSTEM_TYPES else "sync-once-not-cmd")
-        if k == 0:
-            channel = rec.channel_id
-            if type(channel) is str and (channel.endswith(_SUFFIX) or channel == CMD_ONLINE_CHANNEL):
-                codes.append("cmd-channel-as-chat")
-        elif e == 1:
-            codes.append("cmd-in-offline")
-        if uids:
-            sender = rec.from_uid
-            if type(sender) is str and sender and sender in uids:
-                codes.append("sender-in-recipients")
-        if codes and self._example_wanted(codes, in_worker):
-            return None
+            setting = rec.setting
+            decoded = decode_payload_value(payload, None if setting is unset else setting)
+        channel = rec.channel_id
+        sender = rec.from_uid
         idstr = rec.message_idstr
         if type(idstr) is str and idstr:
             id_text = idstr
         else:
             mid = rec.message_id
             id_text = str(mid) if type(mid) is int else ""
+        id_bytes = id_text.encode()
+        if len(id_bytes) > _MAX_ID:
+            return None  # too long for a record: the general path checks it
+        ts = rec.timestamp
+        time = float(ts) if type(ts) is int or type(ts) is float else _NO_TIME
+        records = b""
+        notes = message_notes(
+            KINDS[k], EVENTS[e], decoded, None if channel is unset else channel, ts,
+            LISTED if uids is not None else NONE, None, uids, None if sender is unset else sender,
+            None if sync_once is unset else sync_once,
+        )  # fmt: skip
+        for code, detail in notes:
+            text = b"" if detail is None else detail.encode()
+            head = FINDING.pack(FINDING_TYPE, _CODE_INDEX[code], e, line, time, len(id_bytes),
+                                _NO_DETAIL if detail is None else len(text))  # fmt: skip
+            records += head + id_bytes + text
         more = self.more(rec, k, e, decoded, uids, line, id_text) if self._more else None
         if e == 0:
-            return slot, codes, None, more  # no event: nothing to be a duplicate in
+            return slot, True, records, more  # no event: nothing to be a duplicate in
         if id_text and id_text != "0":
             ident = id_text
         else:
             client_no = rec.client_msg_no
             if not (type(client_no) is str and client_no):
-                return slot, codes, None, more
+                return slot, True, records, more
             ident = "client_msg_no:" + client_no
-        ts = rec.timestamp
-        time = float(ts) if type(ts) is int or type(ts) is float else _NO_TIME
-        id_bytes = id_text.encode()
-        if len(id_bytes) > _MAX_ID:
-            return None  # too long for a record: the general path checks it
+        key = hash(ident) & _MASK64
         if e == 1 and uids:
             recipients = frozenset(uids)
             blob = bytes(raw_uids)
             set_hash = (hash(recipients) & 0xFFFFFFFF) or 1  # deliveries.set_hash
-            key = hash(ident) & _MASK64
             head = RECORD.pack(e, key, line, set_hash, len(recipients), time, len(id_bytes), len(blob))
-            return slot, codes, head + id_bytes + blob, more
-        head = RECORD.pack(e, hash(ident) & _MASK64, line, 0, 0, time, len(id_bytes), 0)
-        return slot, codes, head + id_bytes, more
+            return slot, True, records + head + id_bytes + blob, more
+        head = RECORD.pack(e, key, line, 0, 0, time, len(id_bytes), 0)
+        return slot, True, records + head + id_bytes, more
 
     # -- what a subclass adds (``read.fast.report``)
 
@@ -345,7 +363,7 @@ class FastCheck(Scan):
     def fold_more(self, counted: Any) -> None:
         """Take what was counted (in the main process, in file order)."""
 
-    def check_line(self, line: bytes, number: int, in_worker: bool) -> Judged | None:
+    def check_line(self, line: bytes, number: int) -> Judged | None:
         """``judge`` for a line holding one message (line ``number``), or None when it does not
         or when the general path must read it."""
         try:
@@ -354,19 +372,4 @@ class FastCheck(Scan):
             return None
         if type(rec) is not self._fd.Full:
             return None
-        return self.judge(rec, -1, number, in_worker)
-
-    def _example_wanted(self, codes: list[str], in_worker: bool) -> bool:
-        """True when a finding of this message may be among the examples written (see the module)."""
-        if self.checker.every_note:
-            return True
-        if not in_worker:
-            full = self.checker.examples_full
-            return not all(full(code) for code in codes)
-        left = self._left
-        wanted = self.checker.max_examples
-        if all(left[code] >= wanted for code in codes):
-            return False
-        for code in codes:
-            left[code] += 1
-        return True
+        return self.judge(rec, -1, number)

@@ -67,6 +67,12 @@ decode_envelope = msgspec.json.Decoder(Envelope).decode
 decode_capture = msgspec.json.Decoder(Capture).decode
 
 
+class FullHeader(msgspec.Struct):
+    """``Header``, telling a missing ``sync_once`` (UNSET) from one sent (check's details say which)."""
+
+    sync_once: Union[Literal[0, 1], None, msgspec.UnsetType] = UNSET
+
+
 class Full(msgspec.Struct):
     """A message with what ``check``'s rules read, each of the one type they take as it is.
 
@@ -74,7 +80,7 @@ class Full(msgspec.Struct):
     bits, recipients that are not an array of strings) fails to decode: the general path reads it.
     """
 
-    header: Union[Header, None, msgspec.UnsetType] = UNSET
+    header: Union[FullHeader, None, msgspec.UnsetType] = UNSET
     timestamp: Union[Annotated[int, _IN_RANGE], Annotated[float, _IN_RANGE], str, None] = None
     to_uids: Union[msgspec.Raw, msgspec.UnsetType] = UNSET  # decode_uids: an array of strings or fail
     compress_to_uids: Union[msgspec.Raw, msgspec.UnsetType] = UNSET

@@ -1,18 +1,17 @@
 """``FastExport``: export's rows (``rows.FastRows``) with check's findings (``check.FastCheck``).
 
 Each plain message line gets its ``messages`` row as ``FastRows`` makes it, and is judged by
-``FastCheck``: a message with any finding goes to the general path (``problems`` keeps every
-finding, with its detail, as the general path writes it), and every other one is followed in
-the output by its record for duplicate detection, marked by a NUL byte (never in a row: JSON
-escapes it). ``Demux`` sends the rows to the loader and the records to the checker, in order.
+``FastCheck``: the row is followed in the output by the message's records (its findings, and
+its delivery for duplicate detection), marked by a NUL byte (never in a row: JSON escapes it).
+``Demux`` sends the rows to the loader and the records to the checker, in order, so every
+finding becomes a ``problems`` row where and as the general path makes it.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any, BinaryIO
 
-from wkcli.read.fast.check import CHECKED, FastCheck, Found, Replay, record_size
+from wkcli.read.fast.check import FastCheck, Found, Replay, record_size
 from wkcli.read.fast.counts import Counts
 from wkcli.read.fast.rows import FastRows
 from wkcli.read.options import ReadOptions
@@ -20,6 +19,7 @@ from wkcli.webhook.checks import Checker
 from wkcli.webhook.filters import Criteria
 
 MARK = b"\0"
+_ROW = ord("{")
 
 
 class Demux:
@@ -46,13 +46,18 @@ class Demux:
                 break
             if mark > pos:
                 rows.append(data[pos:mark])
-            pos = mark
-            size = record_size(data, mark + 1)
-            if size < 0 or mark + 1 + size > end:
-                break  # the rest of this record comes with the next write
-            records.append(data[mark + 1 : mark + 1 + size])
-            pos = mark + 1 + size
-        self._rest = data[pos:]
+            pos = mark + 1
+            # One or more records follow the mark, up to the next row or mark. At the end of
+            # the data, more may come with the next write: it goes on from a mark.
+            while pos < end and data[pos] != _ROW and data[pos] != 0:
+                size = record_size(data, pos)
+                if size < 0 or pos + size > end:
+                    break
+                records.append(data[pos : pos + size])
+                pos += size
+            if pos >= end or (data[pos] != _ROW and data[pos] != 0):
+                self._rest = MARK + data[pos:]
+                pos = end
         if rows:
             self.rows.write(b"".join(rows))
         if records:
@@ -64,11 +69,7 @@ class Demux:
 
 
 class FastExport(FastRows):
-    """``export`` with checks: rows for plain messages, findings as the general path's."""
-
-    # Messages with a finding are read by the general path: in a dump of CMDs in msg.offline,
-    # that can be one in six; a worker leaves up to 100,000 lines (some 50 MB) before it stops.
-    left_factor = 100
+    """``export`` with checks: rows for plain messages, their findings and deliveries as records."""
 
     def __init__(self, rows: BinaryIO, checker: Checker, criteria: Criteria, options: ReadOptions) -> None:
         self.check = FastCheck(checker, criteria, options)
@@ -84,22 +85,20 @@ class FastExport(FastRows):
         return super().scan(source, ledger)
 
     def _also(self, line: bytes, number: int) -> bytes | None:
-        """The record that follows the row of the message on this line (b"" for none), or None."""
-        judged = self.check.check_line(line, number, self._in_worker)
+        """The records that follow the row of the message on this line (b"": none), or None
+        when the general path must read it."""
+        judged = self.check.check_line(line, number)
         if judged is None:
             return None
-        _, codes, record, _ = judged
-        if codes:
-            return None  # every finding is a row of its own, with its detail: the general path's
-        if codes is not None:
-            self._found.counts[CHECKED] += 1
-        return MARK + record if record is not None else b""
+        _, kept, records, _ = judged
+        if kept:
+            self._found.checked += 1
+        return MARK + records if records else b""
 
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         if acc.facts is None:
             acc.facts = Found()
         self._found: Found = acc.facts
-        self._in_worker = os.getpid() != self.check.main_pid
         return super().take_lines(lines, i, acc, text_ok)
 
     def fold_facts(self, facts: Found) -> None:
