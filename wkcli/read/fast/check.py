@@ -12,7 +12,6 @@ counts, examples and their order are the general path's.
 
 from __future__ import annotations
 
-import os
 import struct
 from collections import Counter
 from typing import Any
@@ -52,7 +51,6 @@ FROM_RECORDS = frozenset(("duplicate", "offline-chunks"))
 NEVER_PLAIN = frozenset(("sync-once-invalid", "timestamp-milliseconds", "recipients-unreadable",
                          "recipients-too-large", "recipients-unknown", "presence-malformed",
                          "unknown-event"))  # fmt: skip
-CHECKED = "\0messages"  # the count of messages checked, among the findings' counts in facts
 
 
 def record_size(data: bytes, pos: int) -> int:
@@ -181,7 +179,6 @@ class FastCheck(Scan):
         self._header_type = fastdecode.FullHeader
         self._unset = fastdecode.UNSET
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
-        self.main_pid = os.getpid()
         self._left: Counter[str] = Counter()  # in a worker: messages left to the main process, by finding
 
     def scan(self, source: Any, ledger: Any) -> Any:
@@ -204,10 +201,9 @@ class FastCheck(Scan):
             return i, FAILED
         decode = self._fd.decode_full
         full = self._fd.Full
-        in_worker = os.getpid() != self.main_pid
         so_far = acc.facts
         if so_far is None:
-            so_far = acc.facts = Found(self.new_more(in_worker))
+            so_far = acc.facts = Found(self.new_more())
         more_facts = so_far.more
         slots = acc.slots
         matched = 0
@@ -353,7 +349,7 @@ class FastCheck(Scan):
         """What else a subclass takes from a kept message (``Decoded`` or None, uids or None)."""
         return None
 
-    def new_more(self, in_worker: bool) -> Any:
+    def new_more(self) -> Any:
         """A subclass's object that counts what ``more`` gives (with ``merge``), or None."""
         return None
 

@@ -44,7 +44,7 @@ class FastReport(FastCheck):
             line,
         )
 
-    def new_more(self, in_worker: bool) -> ReportPart:
+    def new_more(self) -> ReportPart:
         return self.report.new_part()
 
     def add_more(self, counted: ReportPart, more: Any) -> None:

@@ -85,9 +85,6 @@ class Scan:
     # About how many bytes of output a byte of input makes, for the bound on what workers park
     # in temporary files (``Tuning.parallel_output_max_bytes``).
     output_share = 1.0
-    # How many times ``Tuning.left_lines`` a worker may leave to the main process: more where
-    # many plain lines are meant for the general path (a finding each, for export's checks).
-    left_factor = 1
     # Whether ``take_lines`` needs line numbers: then ``line0`` is the number of lines before
     # ``lines[0]`` in the file (a worker counts those before its range), and ``source_name`` the
     # file's name.
@@ -255,7 +252,7 @@ class Scan:
         block = self.tuning.block
         max_line = self.options.max_line
         workers: list[Worker] = []
-        leave = 0 if self.options.strict else self.tuning.left_lines * self.left_factor
+        leave = 0 if self.options.strict else self.tuning.left_lines
         try:
             for start, end in zip(points[1:-1], points[2:], strict=True):
                 workers.append(
