@@ -159,3 +159,41 @@ def test_the_table_grows_and_finds_every_key() -> None:
         table.add(key, 0, n, Origin("x", n), 0)
     assert all(table.find(key) == n for n, key in enumerate(keys))
     assert len(table) == 5000 and len(table.index) >= 5000 / 0.7
+
+
+@pytest.mark.parametrize("remember", [None, 40, 7])
+@pytest.mark.parametrize("chunked", [True, False])
+def test_a_fast_paths_deliveries_in_runs_are_seen_as_one_by_one(remember, chunked):
+    """``see_many`` (records from a fast path, in runs) says what ``see`` says of each delivery
+    in turn: repeats near and far, chunks and overlaps, across generations and a growing index."""
+    import orjson
+
+    from wkcli.webhook.deliveries import FIRST, Deliveries, Paths, set_hash
+
+    rng = random.Random(remember or 0)
+    deliveries = []
+    for n in range(3000):
+        ident = str(rng.randrange(400) if rng.random() < 0.3 else 10_000 + n)
+        uids = rng.choice([[], ["a"], ["b", "c"], ["a", "d"], [f"u{n}"]])
+        deliveries.append((ident, n + 1, uids))
+    one = Deliveries(chunked, Paths(), remember)
+    want = []
+    for pos, (ident, line, uids) in enumerate(deliveries):
+        what, first = one.see(ident, Origin("f", line), uids if uids else None)
+        if what != FIRST:
+            want.append((pos, what, str(first)))
+
+    def packed(uids: list[str]) -> tuple[int, int, bytes] | None:
+        return (set_hash(uids), len(set(uids)), orjson.dumps(uids)) if uids else None
+
+    many = Deliveries(chunked, Paths(), remember)
+    got = []
+    start = 0
+    while start < len(deliveries):
+        size = rng.randrange(1, 200)
+        chunk = deliveries[start : start + size]
+        run = [(identity_hash(ident), line, packed(uids)) for ident, line, uids in chunk]
+        got += [(start + pos, what, str(first)) for pos, what, first in many.see_many(run, "f")]
+        start += size
+    assert got == want
+    assert any(what != FIRST for _, what, _ in want)

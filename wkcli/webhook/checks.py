@@ -216,6 +216,17 @@ class Checker:
         if what != FIRST and what != CHUNK:
             self._delivery(what, first, delivery)
 
+    def counted(self, code: str) -> bool:
+        """Count one more of finding ``code`` and say True when that is all a note of it would
+        do (its examples are full, and nothing is told of each note): then no note is needed."""
+        if self.on_note is not None or self.every_note:
+            return False
+        finding = self._found.get(code)
+        if finding is None or len(finding.examples) < self.max_examples:
+            return False
+        finding.count += 1
+        return True
+
     def note_found(self, code: str, delivery: Delivery, detail: str | None) -> None:
         """Note finding ``code`` of a message a fast path judged (``message_notes``)."""
         self._note(code, delivery, detail)

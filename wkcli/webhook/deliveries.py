@@ -218,50 +218,54 @@ class Deliveries:
         chunked = self.chunked
         put = self.exact.put
         half = self.half
+        big_path = path_no >= _BIG_PATH  # then every delivery takes see_key, which keeps it aside
+        young = None
         for pos, (key, line, packed) in enumerate(run):
-            young = self.young
-            index, keys, mask = young.index, young.keys, young.mask
+            if young is not self.young:  # the first, or a new table since see_key last ran
+                young = self.young
+                index, keys, mask, limit = young.index, young.keys, young.mask, young.limit
+                add_key, add_path, add_line = keys.append, young.paths.append, young.lines.append
+                add_set = young.sets.append if young.sets is not None else None
+                if half is not None:
+                    limit = min(limit, half)
+                old = self.old
+                if old is not None:
+                    old_index, old_keys, old_mask = old.index, old.keys, old.mask
             slot = key & mask
             while True:
                 entry = index[slot]
                 if entry == _EMPTY or keys[entry] == key:
                     break
                 slot = (slot + 1) & mask
-            entry = len(keys)
-            old = self.old
-            if old is not None and index[slot] == _EMPTY:  # Table.find in the old table, inlined
-                old_index, old_keys, old_mask = old.index, old.keys, old.mask
+            known = entry != _EMPTY
+            if not known and old is not None:  # Table.find in the old table, inlined
                 probe = key & old_mask
                 while True:
                     found = old_index[probe]
                     if found == _EMPTY:
                         break
                     if old_keys[found] == key:
-                        old = None  # found there: see_key says what it is
+                        known = True
                         break
                     probe = (probe + 1) & old_mask
-            if (
-                index[slot] != _EMPTY
-                or (self.old is not None and old is None)
-                or entry >= young.limit
-                or (half is not None and entry >= half)
-                or line > _MAX_LINE
-                or path_no >= _BIG_PATH
-            ):
+            entry = len(keys)
+            if known or entry >= limit or line > _MAX_LINE or big_path:
                 what, first = self.see_key(key, Origin(path, line), None, packed)
                 if what != FIRST:
                     out.append((pos, what, first))
+                if young.index is not index:  # grown by see_key: look again
+                    young = None
                 continue
             index[slot] = entry
-            keys.append(key)
-            young.paths.append(path_no)
-            young.lines.append(line)
+            add_key(key)
+            add_path(path_no)
+            add_line(line)
             if chunked:
                 recipients = 0
                 if packed is not None and packed[1]:
                     recipients = packed[0]
                     put(key, packed[2], packed[1])
-                young.sets.append(recipients)  # type: ignore[union-attr]  # chunked: it has sets
+                add_set(recipients)  # type: ignore[misc]  # chunked: it has sets
         return out
 
     def see_key(

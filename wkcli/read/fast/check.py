@@ -129,6 +129,8 @@ class Replay:
     def _found(self, data: bytes, pos: int) -> None:
         """Note the finding recorded at ``pos``."""
         _, code, e, line, time, id_len, detail_len = FINDING.unpack_from(data, pos)
+        if self.checker.counted(CODES[code]):
+            return
         start = pos + FINDING.size
         id_text = data[start : start + id_len].decode()
         detail = (
