@@ -84,6 +84,11 @@ def run(argv: list[str], stdin_path: Path | None = None, capture: bool = False) 
     return Run(seconds, usage.ru_maxrss, proc.returncode, data)
 
 
+def in_scratch(command: str) -> list[str]:
+    """``command --to DIR/e.parquet`` with DIR a new temporary directory, removed after."""
+    return ["sh", "-c", f'd=$(mktemp -d) && {command} --to "$d/e.parquet"; s=$?; rm -rf "$d"; exit $s']
+
+
 def find_tool(name: str, extra_dirs: list[str]) -> str | None:
     for folder in extra_dirs:
         candidate = Path(folder) / name
@@ -184,8 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         "count --by channel_id": {"wkcli": [wkcli, "count", "--by", "channel_id", "-o", "json", "-q", f]},
         "check (time, memory)": {"wkcli": [wkcli, "check", "-q", f]},
         "report -o json": {"wkcli": [wkcli, "report", "-o", "json", "-q", f]},
-        "classify -o jsonl": {"wkcli": [wkcli, "classify", "-o", "jsonl", "-q", f]},
-        "classify --kind cmd": {"wkcli": [wkcli, "classify", "--kind", "cmd", "-o", "jsonl", "-q", f]},
+        # export refuses to overwrite: each run writes into a new, empty directory.
+        "export --to parquet": {"wkcli": in_scratch(f"{wkcli} export -q {f}")},
+        "export --no-checks": {"wkcli": in_scratch(f"{wkcli} export -q --no-checks {f}")},
     }
     for tool, path in (("jq", jq), ("jaq", jaq)):
         if path:
@@ -298,6 +304,14 @@ def main(argv: list[str] | None = None) -> int:
         check_s * per_million < 5 and check_mb < 150,
         f"{check_s:.2f} s, {check_mb:.0f} MB for {args.messages:,}",
     )
+    classify_s = medians["classify -o jsonl", "wkcli"]
+    for task in ("export --to parquet", "export --no-checks"):
+        export_s = medians[task, "wkcli"]
+        check(
+            f"{task} <= 2x classify -o jsonl",
+            export_s <= 2 * classify_s,
+            f"{export_s:.2f} s vs {classify_s:.2f} s ({export_s / classify_s:.1f}x)",
+        )
     report_s = medians["report -o json", "wkcli"]
     by_s = medians["count --by channel_id", "wkcli"]
     check(
@@ -307,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     peak = max(r.max_rss_kb for r in memory.values()) / 1024
     # check remembers every message (it looks for duplicates): its memory is shown, not held to this.
-    streaming = [t for t in results if not t.startswith(("check", "report"))]
+    streaming = [t for t in results if not t.startswith(("check", "report", "export"))]
     peak = max(peak, *(max(r.max_rss_kb for r in results[t]["wkcli"]) / 1024 for t in streaming))
     check("peak RSS < 150 MB (file, gzip, zstd, stdin)", peak < 150, f"{peak:.0f} MB at most")
     check("start-up < 150 ms", start_med < 0.150, f"{start_med * 1000:.0f} ms")
