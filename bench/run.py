@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         # export refuses to overwrite: each run writes into a new, empty directory.
         "export --to parquet": {"wkcli": in_scratch(f"{wkcli} export -q {f}")},
         "export --no-checks": {"wkcli": in_scratch(f"{wkcli} export -q --no-checks {f}")},
+        "classify -o jsonl": {"wkcli": [wkcli, "classify", "-o", "jsonl", "-q", f]},
+        "classify --kind cmd": {"wkcli": [wkcli, "classify", "--kind", "cmd", "-o", "jsonl", "-q", f]},
     }
     for tool, path in (("jq", jq), ("jaq", jaq)):
         if path:
