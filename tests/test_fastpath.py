@@ -454,6 +454,10 @@ def test_progress_line_draws_then_clears():
     assert stream.getvalue().endswith("\r\x1b[K")
     bar.clear()  # nothing shown: nothing to clear
     assert stream.getvalue().count("\r") == 2
+    bar.say("writing o.parquet")  # what happens after the reading, in the line's place
+    assert stream.getvalue().endswith("\rwkcli: writing o.parquet\x1b[K")
+    bar.clear()
+    assert stream.getvalue().endswith("\r\x1b[K")
 
 
 def test_no_progress_line_in_pipes(tmp_path, wkcli_proc):

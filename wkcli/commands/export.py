@@ -143,6 +143,7 @@ def load(session: Session, reader: Reader, target: Target, dedupe: bool, checks:
             reader.pass_rows(writer, checker)
     try:
         feed(reader, target.loader, Deduper() if dedupe else None, checks, checker)
+        session.status(f"writing {name}")  # DuckDB reads the rows and writes the file: seconds
         target.finish()
     except BaseException:
         target.discard()

@@ -143,6 +143,11 @@ class Session:
         """Run ``hook`` before each diagnostic line (e.g. to take a live view off the terminal)."""
         self._before_diagnostics.insert(0, hook)
 
+    def status(self, text: str) -> None:
+        """Say on the progress line what happens now that the reading is done (terminals only)."""
+        if self._progress is not None:
+            self._progress.say(text)
+
     def reading_done(self) -> None:
         """Take the progress line away (also when interrupted: the account follows on the same terminal)."""
         if self._progress is not None:

@@ -38,6 +38,11 @@ class ProgressLine:
         )
         self._shown = True
 
+    def say(self, text: str) -> None:
+        """Show ``text`` in the line's place (what happens after the reading: "writing o.parquet")."""
+        self._write(f"\rwkcli: {sanitize(text)}{_ERASE}")
+        self._shown = True
+
     def clear(self) -> None:
         if self._shown:
             self._shown = False
