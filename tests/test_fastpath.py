@@ -443,6 +443,19 @@ def test_progress_is_reported_for_large_files(tmp_path, monkeypatch, jobs):
     assert done[-1] == size
 
 
+def test_cut_points_give_the_main_process_its_share(tmp_path):
+    from wkcli.read.fast.pieces import cut_points
+
+    path = tmp_path / "lines"
+    path.write_bytes((b"x" * 99 + b"\n") * 1000)
+    with open(path, "rb") as f:
+        equal = cut_points(f.fileno(), 100_000, 2)
+        smaller = cut_points(f.fileno(), 100_000, 3, first=0.5)
+    # Each cut is just after the first newline at or after its share (lines of 100 bytes).
+    assert equal == [0, 50_100, 100_000]
+    assert smaller == [0, 20_100, 60_100, 100_000]  # 0.5 : 1 : 1
+
+
 def test_progress_line_draws_then_clears():
     from wkcli.output.progress import ProgressLine
 

@@ -76,11 +76,13 @@ def file_pieces(
         yield [last], (b"" if type(last) is LongLine else last), used
 
 
-def cut_points(fd: int, size: int, parts: int) -> list[int]:
-    """Offsets just after a newline that split the file into about ``parts`` ranges."""
+def cut_points(fd: int, size: int, parts: int, first: float = 1.0) -> list[int]:
+    """Offsets just after a newline that split the file into about ``parts`` ranges, the first
+    ``first`` times the size of each of the others."""
     points = [0]
+    whole = first + parts - 1
     for i in range(1, parts):
-        guess = max(size * i // parts, points[-1])
+        guess = max(int(size * (first + i - 1) / whole), points[-1])
         pos = guess
         while pos < size:
             chunk = os.pread(fd, 1 << 16, pos)

@@ -85,6 +85,9 @@ class Scan:
     # About how many bytes of output a byte of input makes, for the bound on what workers park
     # in temporary files (``Tuning.parallel_output_max_bytes``).
     output_share = 1.0
+    # The size of the range the main process reads, beside a worker's: below 1 when it also has
+    # the workers' output to take in (check's records), so that all end about together.
+    first_share = 1.0
     # Whether ``take_lines`` needs line numbers: then ``line0`` is the number of lines before
     # ``lines[0]`` in the file (a worker counts those before its range), and ``source_name`` the
     # file's name.
@@ -165,7 +168,7 @@ class Scan:
             # Workers hold their output in temporary files until its turn: for a huge file that
             # is a lot of disk (or memory, on a tmpfs), so only when asked for with --jobs.
             return None
-        points = cut_points(fd, size, jobs)
+        points = cut_points(fd, size, jobs, self.first_share)
         if len(points) < 3:
             return None
         return fd, points
