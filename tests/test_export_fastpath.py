@@ -256,10 +256,8 @@ def test_export_tables_are_the_same_either_way(run, monkeypatch, tmp_path, dump_
     assert one == other
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_export_with_checks_is_the_same_either_way(run, monkeypatch, tmp_path, jobs):
-    """With check's findings (the default): the same messages and problems rows, in the same
-    order, retries across workers' ranges included; plain messages' rows from the fast path."""
+def _retries_dump(tmp_path: Path) -> Path:
+    """Plain messages with retries, v3 chunks and odd lines among them."""
     rng = random.Random(3)
     plain = b'{"header":{"sync_once":0},"message_id":%d,"message_idstr":"%d","from_uid":"u%d",' \
         b'"channel_id":"g1","timestamp":1785398400,"payload":"%s","to_uids":["a%d","b"]}'  # fmt: skip
@@ -274,6 +272,14 @@ def test_export_with_checks_is_the_same_either_way(run, monkeypatch, tmp_path, j
     lines[1800:1800] = [chunk % b'["a"]', chunk % b'["b"]', chunk % b'["a","c"]', chunk % b'["u9"]']
     dump = tmp_path / "retries.jsonl"
     dump.write_bytes(b"\n".join(lines) + b"\n")
+    return dump
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_export_with_checks_is_the_same_either_way(run, monkeypatch, tmp_path, jobs):
+    """With check's findings (the default): the same messages and problems rows, in the same
+    order, retries across workers' ranges included; plain messages' rows from the fast path."""
+    dump = _retries_dump(tmp_path)
     if jobs == "2":
         defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
         defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
@@ -286,6 +292,27 @@ def test_export_with_checks_is_the_same_either_way(run, monkeypatch, tmp_path, j
     assert one == other
     kinds = {row[0] for row in one["problems"]}
     assert {"duplicate", "offline-chunks", "sender-in-recipients"} <= kinds
+
+
+@pytest.mark.parametrize("checks", [(), ("--no-checks",)])
+def test_sql_tables_are_the_same_either_way(run, monkeypatch, tmp_path, checks):
+    """wkcli sql loads its tables on the same fast path: the same rows in every table."""
+    dump = _retries_dump(tmp_path)
+    answers = []
+    for fast in ("0", "1"):
+        monkeypatch.setenv("WKCLI_FASTPATH", fast)
+        got = []
+        for query in (
+            "SELECT * FROM messages ORDER BY source_line, batch_index",
+            "SELECT * FROM problems ORDER BY source_line, kind, detail",
+            "SELECT count(*) FROM presence",
+        ):
+            result = run("sql", query, str(dump), "-o", "json", *checks)
+            got.append((result.exit_code, result.stdout))
+        answers.append(got)
+    assert answers[0] == answers[1]
+    assert len(json.loads(answers[0][0][1])) > 3000
+    assert ("duplicate" in answers[0][1][1]) == (not checks)  # findings only with checks
 
 
 def test_demux_takes_its_input_cut_anywhere():
