@@ -13,7 +13,6 @@ counts, examples and their order are the general path's.
 from __future__ import annotations
 
 import struct
-from collections import Counter
 from typing import Any
 
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
@@ -41,7 +40,7 @@ _NO_DETAIL = 0xFFFFFFFF
 _NO_TIME = float("nan")
 _MAX_ID = 0xFFFF  # bytes of id text a record holds
 _MISSING_PAYLOAD = decode_payload({})
-# What _judge makes of a message: its slot, findings, record and what ``more`` gave.
+# What ``judge`` makes of a message: its slot, whether it is kept, its records, what ``more`` gave.
 Judged = tuple[int, Any, "bytes | None", Any]
 # Every finding of ``webhook.rules``, by where it is found for a message the fast decoder takes:
 # judged here, or by the checker from the records, or never (the decoder lets no such message by).
@@ -182,7 +181,6 @@ class FastCheck(Scan):
         self._header_type = fastdecode.FullHeader
         self._unset = fastdecode.UNSET
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
-        self._left: Counter[str] = Counter()  # in a worker: messages left to the main process, by finding
 
     def scan(self, source: Any, ledger: Any) -> Any:
         self.replay.name = source.name

@@ -1,7 +1,7 @@
 """``FastReport``: ``report`` over plain messages, on ``check``'s fast path (``check.FastCheck``).
 
 Besides what ``check`` judges, each plain message is counted for the report's panels in a
-``webhook.report.ReportPart`` (in a worker, for its range), which the main process adds to the
+``webhook.report_part.ReportPart`` (in a worker, for its range), which the main process adds to the
 ``Report`` in file order; retries are the checker's duplicates, as on the general path.
 """
 
