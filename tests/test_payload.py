@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from wk_fixtures import b64, cmd, gzip_uids, message, text
 
 from wkcli.webhook import payload as p
@@ -104,3 +106,38 @@ def test_message_view_never_changes_the_message():
     before = repr(data)
     p.message_view(data)
     assert repr(data) == before
+
+
+_LEAVES = (
+    st.none() | st.booleans() | st.integers(-200, 200) | st.floats(allow_nan=False) | st.text(max_size=8)
+)
+_KEYS = st.sampled_from(["type", "cmd", "content"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        _LEAVES,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+        max_leaves=6,
+    ),
+    st.booleans(),
+    st.booleans(),
+)
+@example({"cmd": "typing"}, True, True)
+@example({"type": 99, "content": "x"}, False, False)
+def test_a_cmd_payload_is_never_ruled_out_by_the_first_look(value, ascii_only, escaped):
+    """``may_be_cmd_payload`` (the fast path's cheap look) says False only where
+    ``decode_payload`` finds no CMD payload: for any JSON, however its text is escaped."""
+    import json
+
+    from wkcli.webhook.payload import JSON, decode_payload, may_be_cmd_payload
+
+    raw = json.dumps(value, ensure_ascii=ascii_only)
+    if escaped:
+        raw = raw.replace('"cmd"', '"\\u0063md"')  # the same key, spelled with an escape
+    text = base64.b64encode(raw.encode()).decode()
+    decoded = decode_payload({"payload": text})
+    if decoded.status == JSON and decoded.is_cmd_payload:
+        assert may_be_cmd_payload(text)
+    assert not may_be_cmd_payload("not base64!")
