@@ -443,6 +443,30 @@ def test_progress_is_reported_for_large_files(tmp_path, monkeypatch, jobs):
     assert done[-1] == size
 
 
+def test_progress_moves_while_a_workers_records_are_taken_in(tmp_path):
+    """check's main process takes in a worker's records after reading its own range: the
+    progress line moves across the worker's range meanwhile, not all at once at its end."""
+    from wkcli.webhook.checks import Checker
+
+    tuning = Tuning(fast_min_bytes=0, progress_min_bytes=0, parallel_min_bytes=0, block=8192)
+    path = tmp_path / "d.jsonl"
+    out = io.BytesIO()
+    generate.write(out, "offline", 3000, seed=1)
+    path.write_bytes(out.getvalue())
+    seen: list[int] = []
+    options = ReadOptions(jobs=2, progress=lambda _, done, __: seen.append(done), tuning=tuning)
+    reader = Reader([str(path)], None, Diagnostics(io.StringIO()), options)
+    checker = Checker()
+    for item in reader.check_into(checker):
+        checker.add(item)
+    size = path.stat().st_size
+    assert reader.fast is not None and reader.fast.forked == 1
+    assert seen == sorted(seen) and seen[-1] == size
+    first_range_end = max(d for d in seen if d < size * 0.5)  # the main process reads 44%
+    inside = [d for d in seen if first_range_end < d < size]
+    assert len(inside) >= 3  # steps while the worker's records were taken in
+
+
 def test_cut_points_give_the_main_process_its_share(tmp_path):
     from wkcli.read.fast.pieces import cut_points
 

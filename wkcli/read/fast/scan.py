@@ -101,6 +101,7 @@ class Scan:
         self.keep = kind_event_test(criteria)
         self.pending: list[bytes] = []  # JSONL output not yet written
         self.forked = 0
+        self._merging: tuple[int, int] | None = None  # the byte range of the worker being merged
         self.workers_stopped = 0
         self.lines_left = 0
 
@@ -287,9 +288,11 @@ class Scan:
                 def read_on(start: int, stop: int) -> Iterator[Piece]:
                     return file_pieces(fd, start, stop, block, max_line, track=self._pos)
 
+                self._merging = (worker.start, end)  # for progress while its output is taken in
                 lineno, switched = yield from self.merge_range(
                     name, worker.result(), lineno, read_on, end, size
                 )
+                self._merging = None
                 self._pos[0] = max(self._pos[0], end)
                 if self._report is not None:
                     self._report()
@@ -363,6 +366,10 @@ class Scan:
         """Write out bytes ``start..end`` (None: to the end) of what a worker parked in its
         (unnamed) temporary file."""
         out = self.out
+        # Progress moves across the worker's range as its output is taken in (for check's
+        # records, that is most of the main process's work on the range).
+        merging = self._merging if self._report is not None else None
+        total = parked.seek(0, os.SEEK_END) or 1
         parked.seek(start)
         left = -1 if end is None else end - start
         try:
@@ -372,5 +379,9 @@ class Scan:
                     break
                 out.write(data)  # type: ignore[union-attr]
                 left -= len(data) if left > 0 else 0
+                if merging is not None:
+                    low, high = merging
+                    self._pos[0] = max(self._pos[0], low + (high - low) * parked.tell() // total)
+                    self._report()  # type: ignore[misc]
         except OSError as exc:
             raise OutputFailed(exc) from None
