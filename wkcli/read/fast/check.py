@@ -43,7 +43,8 @@ _MISSING_PAYLOAD = decode_payload({})
 # What ``judge`` makes of a message: its slot, whether it is kept, its records, what ``more`` gave.
 Judged = tuple[int, Any, "bytes | None", Any]
 # Every finding of ``webhook.rules``, by where it is found for a message the fast decoder takes:
-# judged here, or by the checker from the records, or never (the decoder lets no such message by).
+# judged here (``message_notes``), by the checker from the delivery records, or never (the
+# decoder lets no such message by: ``judge`` passes no value that could make one).
 JUDGED = frozenset(("cmd-payload-as-chat", "sync-once-not-cmd", "sync-once-system", "cmd-channel-as-chat",
                     "cmd-in-offline", "sender-in-recipients"))  # fmt: skip
 FROM_RECORDS = frozenset(("duplicate", "offline-chunks"))
