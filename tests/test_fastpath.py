@@ -212,7 +212,7 @@ def test_every_shape_with_odd_and_broken_lines(tmp_path, monkeypatch, shape, mod
     _same(str(path), mode, monkeypatch)
 
 
-@pytest.mark.parametrize("mode", ["count", "jsonl"])
+@pytest.mark.parametrize("mode", ["count", "jsonl", "check", "report"])
 @pytest.mark.parametrize("variant", ["crlf", "bom", "gzip", "jsonl-format", "log-format"])
 def test_line_endings_bom_gzip_and_formats(tmp_path, monkeypatch, mode, variant):
     data = _dump("mixed", 1200, seed=7, crlf=variant == "crlf", bom=variant in ("bom", "gzip"))
