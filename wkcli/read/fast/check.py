@@ -39,6 +39,7 @@ _CODE_INDEX = {code: index for index, code in enumerate(CODES)}
 _NO_DETAIL = 0xFFFFFFFF
 _NO_TIME = float("nan")
 _MAX_ID = 0xFFFF  # bytes of id text a record holds
+PAYLOADS = 4096  # decoded payloads remembered (a pure function of payload and setting)
 _MISSING_PAYLOAD = decode_payload({})
 # What ``judge`` makes of a message: its slot, whether it is kept, its records, what ``more`` gave.
 Judged = tuple[int, Any, "bytes | None", Any]
@@ -182,6 +183,7 @@ class FastCheck(Scan):
         self._header_type = fastdecode.FullHeader
         self._unset = fastdecode.UNSET
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
+        self._payloads: dict[tuple[Any, Any], Any] = {}  # decode_payload_value's, for a while
 
     def scan(self, source: Any, ledger: Any) -> Any:
         self.replay.name = source.name
@@ -291,13 +293,21 @@ class FastCheck(Scan):
         if not self._keeps[slot]:
             return slot, False, b"", None
         payload = rec.payload
-        if k == 0 and not self._every_payload and type(payload) is str and not may_be_cmd_payload(payload):
-            decoded = _MISSING_PAYLOAD  # chat whose payload cannot be a CMD's: no rule reads it
+        setting = rec.setting
+        pkey = (payload, None if setting is unset else setting)
+        decoded = self._payloads.get(pkey)  # the same payloads come again and again (CMDs)
+        if decoded is not None:
+            pass
         elif payload is unset:
             decoded = _MISSING_PAYLOAD
+        elif k == 0 and not self._every_payload and type(payload) is str and not may_be_cmd_payload(payload):
+            decoded = _MISSING_PAYLOAD  # chat whose payload cannot be a CMD's: no rule reads it
         else:
-            setting = rec.setting
-            decoded = decode_payload_value(payload, None if setting is unset else setting)
+            decoded = decode_payload_value(payload, pkey[1])
+            payloads = self._payloads
+            if len(payloads) >= PAYLOADS:
+                payloads.clear()
+            payloads[pkey] = decoded
         channel = rec.channel_id
         sender = rec.from_uid
         idstr = rec.message_idstr
