@@ -128,21 +128,10 @@ def export(
 def load(session: Session, reader: Reader, target: Target, dedupe: bool, checks: bool, name: str) -> ExitCode:
     """Stream the reader into ``target`` (anything with a ``loader``, ``finish`` and ``discard``)."""
     from wkcli.store.feed import feed, record_errors
-    from wkcli.webhook.dedupe import Deduper
 
     record_errors(session.diagnostics, target.loader)
-    checker = None
-    if not dedupe:
-        # Plain lines' rows (and their checks) are made on the fast path.
-        writer = target.row_writer()
-        if writer is not None:
-            if checks:
-                from wkcli.webhook.rows import RowChecker
-
-                checker = RowChecker()
-            reader.pass_rows(writer, checker)
     try:
-        feed(reader, target.loader, Deduper() if dedupe else None, checks, checker)
+        feed(reader, target.loader, target.row_writer(), dedupe, checks)
         session.status(f"writing {name}")  # DuckDB reads the rows and writes the file: seconds
         target.finish()
     except BaseException:

@@ -135,8 +135,6 @@ def _load(session: Session, reader: Reader, con: Any, dedupe: bool, checks: bool
     from wkcli.store import duck
     from wkcli.store.feed import feed, record_errors
     from wkcli.store.schema import TABLES
-    from wkcli.webhook.dedupe import Deduper
-    from wkcli.webhook.rows import RowChecker
 
     # One transaction: a --db file keeps its previous tables if loading fails or is interrupted.
     _guard(lambda: con.execute("BEGIN"))
@@ -145,13 +143,8 @@ def _load(session: Session, reader: Reader, con: Any, dedupe: bool, checks: bool
     # transaction, a read short of memory is an error, not tried again).
     loader = duck.DuckLoader(con, whole=tuple(TABLES), retry=False)
     record_errors(session.diagnostics, loader)
-    checker = None
-    if not dedupe:
-        # Plain lines' rows (and their checks) are made on the fast path, as for export.
-        checker = RowChecker() if checks else None
-        reader.pass_rows(loader.row_writer("messages"), checker)  # type: ignore[arg-type]
     try:
-        feed(reader, loader, Deduper() if dedupe else None, checks, checker)
+        feed(reader, loader, loader.row_writer("messages"), dedupe, checks)
         session.status("loading the tables")
         _guard(loader.finish)
         _guard(lambda: con.execute("COMMIT"))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from wkcli.read.accounting import Diagnostics
 from wkcli.webhook.checks import Known
 from wkcli.webhook.dedupe import Deduper
-from wkcli.webhook.model import Message, PresenceEntry
+from wkcli.webhook.model import PresenceEntry
 from wkcli.webhook.rows import RowChecker, malformed_row, message_row, presence_row
+
+if TYPE_CHECKING:
+    from wkcli.read.reader import Reader
 
 
 class Loader(Protocol):
@@ -27,20 +29,21 @@ def record_errors(diagnostics: Diagnostics, loader: Loader) -> None:
     diagnostics.on_error(lambda where, reason: loader.add("problems", malformed_row(where, reason)))
 
 
-def feed(
-    items: Iterable[Message | PresenceEntry], loader: Loader, deduper: Deduper | None = None,
-    checks: bool = True, checker: RowChecker | None = None,
-) -> None:  # fmt: skip
-    """Add a row for every item; with ``checks``, run ``wkcli check``'s rules and add what they find.
+def feed(reader: Reader, loader: Loader, rows: Any, dedupe: bool = False, checks: bool = True) -> None:
+    """Add a row for every item ``reader`` yields; with ``checks``, run ``wkcli check``'s rules
+    and add what they find; with ``dedupe``, only a message's first delivery is a row.
 
-    The checks see every delivery, also those ``deduper`` keeps out of ``messages``. ``checker``
-    is the one a fast path also checks plain messages with (``Reader.pass_rows``).
+    The checks see every delivery, also those ``dedupe`` keeps out of ``messages``. Without
+    ``dedupe``, plain lines' rows (and their checks) are made on the reader's fast path and
+    written to ``rows`` (a file-like ``write`` of serialised rows; None: there is none).
     """
-    if checker is None and checks:
-        checker = RowChecker()
+    checker = RowChecker() if checks else None
+    if rows is not None and not dedupe:
+        reader.pass_rows(rows, checker)
+    deduper = Deduper() if dedupe else None
     problems = checker.rows if checker is not None else []
     add = loader.add
-    for item in items:
+    for item in reader:
         known = None
         row = None
         if type(item) is PresenceEntry:
