@@ -18,7 +18,7 @@ from wkcli.webhook.model import CMD, MSG_OFFLINE, Message, PresenceEntry
 from wkcli.webhook.payload import decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
 from wkcli.webhook.recipients import UNKNOWN, UNREADABLE, Recipients, recipients
-from wkcli.webhook.report_part import FANOUT_BINS, ReportPart, cmd_name, content_key, type_label
+from wkcli.webhook.report_part import FANOUT_BINS, ReportPart, add_counts, cmd_name, content_key, type_label
 from wkcli.webhook.timeline import S_CHAT, S_CMD, S_OFFLINE, S_ONLINE, S_RETRY, Timeline
 from wkcli.webhook.topn import Recent, TopN
 
@@ -156,23 +156,12 @@ class Report:
             heapq.heapreplace(largest, (count, -order, entry))
 
     def take_part(self, part: ReportPart, path: str) -> None:
-        """Add what a fast path counted of plain messages of ``path`` (``ReportPart``), their line
-        parts come in file order, between the items ``add`` takes."""
+        """Add what a fast path counted of plain messages of ``path`` (``ReportPart``): parts come
+        in file order, between the items ``add`` takes."""
         part.settle()
-        self.cmd += part.cmd
-        self.chat += part.chat
-        self.untimed += part.untimed
+        add_counts(self, part)
         for event, count in part.events.items():
             self.events.add(event, count)
-        self.timeline.merge(part.timeline)
-        self.channels.merge(part.channels)
-        self.senders.merge(part.senders)
-        self.cmd_names.merge(part.cmd_names)
-        self.content_types.merge(part.content_types)
-        for index, count in enumerate(part.fanout):
-            self.fanout[index] += count
-        self.fanout_total += part.fanout_total
-        self.fanout_unreadable += part.fanout_unreadable
         for count, line, entry in part.largest:
             self._keep_largest(count, self._order(path, line, 0), {**entry, "source": f"{path}:{line}"})
 

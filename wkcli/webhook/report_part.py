@@ -118,22 +118,26 @@ class ReportPart:
         """Add a later part's counts."""
         self.settle()
         other.settle()
-        self.cmd += other.cmd
-        self.chat += other.chat
-        self.untimed += other.untimed
+        add_counts(self, other)
         for event, count in other.events.items():
             self.events[event] = self.events.get(event, 0) + count
-        self.timeline.merge(other.timeline)
-        self.channels.merge(other.channels)
-        self.senders.merge(other.senders)
-        self.cmd_names.merge(other.cmd_names)
-        self.content_types.merge(other.content_types)
-        for index, count in enumerate(other.fanout):
-            self.fanout[index] += count
-        self.fanout_total += other.fanout_total
-        self.fanout_unreadable += other.fanout_unreadable
         both = self.largest + other.largest
         self.largest = sorted(both, key=lambda found: (-found[0], found[1]))[: self.top]
+
+
+def add_counts(into: Any, part: ReportPart) -> None:
+    """Add the counts ``Report`` and ``ReportPart`` both keep, by the same names, from ``part``
+    (settled) to ``into``."""
+    into.cmd += part.cmd
+    into.chat += part.chat
+    into.untimed += part.untimed
+    into.timeline.merge(part.timeline)
+    for name in ("channels", "senders", "cmd_names", "content_types"):
+        getattr(into, name).merge(getattr(part, name))
+    for index, count in enumerate(part.fanout):
+        into.fanout[index] += count
+    into.fanout_total += part.fanout_total
+    into.fanout_unreadable += part.fanout_unreadable
 
 
 def type_label(ctype: Any) -> str:
