@@ -91,8 +91,12 @@ class Replay:
 
     def __init__(self, checker: Checker) -> None:
         self.checker = checker
-        self.name = ""
+        self.scan: Scan | None = None  # whose file the records are of (its ``source_name``)
         self._rest = b""
+
+    @property
+    def name(self) -> str:
+        return self.scan.source_name if self.scan is not None else ""
 
     def write(self, data: bytes) -> int:
         if self._rest:
@@ -173,6 +177,7 @@ class FastCheck(Scan):
         super().__init__(criteria, options)
         self.checker = checker
         self.replay = Replay(checker)
+        self.replay.scan = self
         self.out = self.replay  # type: ignore[assignment]  # written to as a file is
 
     def prepare(self) -> None:
@@ -184,10 +189,6 @@ class FastCheck(Scan):
         self._unset = fastdecode.UNSET
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
         self._payloads: dict[tuple[Any, Any], Any] = {}  # decode_payload_value's, for a while
-
-    def scan(self, source: Any, ledger: Any) -> Any:
-        self.replay.name = source.name
-        return super().scan(source, ledger)
 
     def text_ok(self, block: bytes) -> bool:
         return block.isascii() or valid_utf8(block)

@@ -74,15 +74,12 @@ class FastExport(FastRows):
     def __init__(self, rows: BinaryIO, checker: Checker, criteria: Criteria, options: ReadOptions) -> None:
         self.check = FastCheck(checker, criteria, options)
         super().__init__(Demux(rows, self.check.replay), criteria, options)  # type: ignore[arg-type]
+        self.check.replay.scan = self  # the records are of the file this scan reads
 
     def prepare(self) -> None:
         super().prepare()
         self.check.prepare()
         self.also = self._also
-
-    def scan(self, source: Any, ledger: Any) -> Any:
-        self.check.replay.name = source.name
-        return super().scan(source, ledger)
 
     def _also(self, line: bytes, number: int) -> bytes | None:
         """The records that follow the row of the message on this line (b"": none), or None
