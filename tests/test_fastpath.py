@@ -697,3 +697,82 @@ def test_a_writing_worker_that_leaves_too_many_lines_stops_with_its_block_taken_
     tuning = Tuning(fast_min_bytes=0, parallel_min_bytes=0, block=4096, left_lines=7)
     scan = _same(str(path), "jsonl", monkeypatch, jobs=2, tuning=tuning).fast
     assert scan.workers_stopped == 1
+
+
+# What breaks a JSONL dump's flow over several lines: the fast path hands these to the general
+# path and takes over again after them.
+MULTILINE = [
+    [b"{"],  # a stray bracket: cut off by the record after it
+    [b"["],
+    [b"{", b'  "header": {"sync_once": 1},', b'  "message_id": 77', b"}"],
+    [b"[", b'  {"header": {"sync_once": 0}, "channel_id": "p1"},', b'  {"header": {"sync_once": 1}}', b"]"],
+    [b"{", b'  "header": {"sync_once": 1},'],  # cut off
+    [b"{", b'  "event": "msg.notify",', b'  "data": [', b'    {"header": {"sync_once": 1}}', b"  ]", b"}"],
+]
+
+
+def _with_multiline(n: int, every: int, seed: int) -> bytes:
+    out = io.BytesIO()
+    generate.write(out, "offline", n, seed=seed)
+    lines = out.getvalue().split(b"\n")
+    at = len(lines) - every
+    k = 0
+    while at > 0:
+        lines[at:at] = MULTILINE[k % len(MULTILINE)]
+        at -= every
+        k += 1
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize("mode", ["count", "count-by", "jsonl", "check", "report"])
+def test_the_fast_path_takes_over_again_after_a_value_over_several_lines(tmp_path, monkeypatch, mode):
+    """A stray "{" or a pretty-printed value in a JSONL dump costs the general path only its
+    own lines, not the rest of the file."""
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(_with_multiline(3000, 250, seed=5))
+    scan = _same(str(path), mode, monkeypatch, tuning=Tuning(fast_min_bytes=0, block=4096)).fast
+    assert scan.fast_lines > 2900
+    assert scan.general_lines < 100
+
+
+@pytest.mark.parametrize("mode", ["count", "jsonl", "check", "report"])
+@pytest.mark.parametrize("jobs", [2, 3])
+@pytest.mark.parametrize("block", [4096, 1 << 20])
+def test_workers_leave_values_over_several_lines_to_the_main_process(
+    tmp_path, monkeypatch, mode, jobs, block
+):
+    """Workers leave such values to the main process and go on; one that runs past the end of
+    the worker's piece of input stops it (and the main process reads on, fast). Small blocks put
+    values across piece and range borders."""
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(_with_multiline(3000, 97, seed=6))
+    tuning = Tuning(fast_min_bytes=0, parallel_min_bytes=0, block=block)
+    scan = _same(str(path), mode, monkeypatch, jobs=jobs, tuning=tuning).fast
+    assert scan.forked == jobs - 1
+    if block > path.stat().st_size:  # each range one piece: no value crosses a piece's end
+        assert scan.workers_stopped == 0
+        assert scan.lines_left > 10
+    _same(str(path), mode, monkeypatch, Criteria(kinds=["cmd"]), jobs=jobs, tuning=tuning)
+
+
+def test_a_value_read_across_a_workers_range_is_read_once(tmp_path, monkeypatch):
+    """A value that starts in the main process's range and ends in a worker's: the main process
+    reads on past its range (fast again after the value), and that worker's result is not used."""
+    from wkcli.read.fast.pieces import cut_points
+
+    out = io.BytesIO()
+    generate.write(out, "offline", 2000, seed=8)
+    data = out.getvalue()
+    pretty = b"{\n" + b'  "k": "abcdefghijklmnopqrstuvwxyz",\n' * 4000 + b'  "header": {"sync_once": 1}\n}\n'
+    size = len(data) + len(pretty)
+    start = data.rindex(b"\n", 0, int(size * 0.38)) + 1
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(data[:start] + pretty + data[start:])
+    with open(path, "rb") as f:
+        for share in (0.8, 1.0):  # check's first range, and the others'
+            cut = cut_points(f.fileno(), size, 2, share)[1]
+            assert start < cut < start + len(pretty)
+    for mode in ("count", "jsonl", "check", "report"):
+        scan = _same(str(path), mode, monkeypatch, jobs=2, tuning=RANGES).fast
+        assert scan.forked == 1
+        assert scan.fast_lines >= 2000

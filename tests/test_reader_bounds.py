@@ -250,3 +250,34 @@ def test_numbers_beyond_double_range_come_out_as_they_went_in(run, tmp_path, mon
     stamp.write_text('{"header":{"sync_once":0},"message_id":1,"timestamp":1e400,"to_uids":["u1"]}\n')
     result = run("classify", str(stamp), "-o", "csv")
     assert ",1e400," in result.stdout and "timestamp 1e400 is not a usable time" in result.stderr
+
+
+def test_pause_marks_each_point_where_nothing_is_held_open():
+    from wkcli.read.values import BETWEEN, value_lines
+
+    lines = [b"{", b'{"a": 1}', b"{", b'  "b": 2', b"}", b"[", b'{"c": 3},', b"]", b'{"d": 4}']
+    got = list(read_values(iter(lines), pause=True))
+    shape = ["|" if item is BETWEEN else (type(item).__name__, item.line) for item in got]
+    # A stray "{" is cut off by the record after it; a pretty value and a pretty array are read
+    # whole; after each, and after each plain line, nothing is held open.
+    assert shape == [
+        ("Bad", 1),
+        ("Value", 2),
+        "|",
+        ("Value", 3),
+        "|",
+        ("Value", 7),
+        "|",
+        ("Value", 9),
+        "|",
+    ]
+
+    def seen(items):
+        return [(type(v).__name__, v.line, getattr(v, "value", None)) for v in items if v is not BETWEEN]
+
+    assert seen(got) == seen(read_values(iter(lines)))  # pausing changes nothing else
+    assert value_lines(lines, 0, "auto") == 2
+    assert value_lines(lines, 2, "auto") == 3
+    assert value_lines(lines, 5, "auto") == 3
+    assert value_lines(lines[:4], 2, "auto") == 0  # still open at the end
+    assert value_lines(lines, 8, "jsonl") == 1

@@ -8,7 +8,8 @@ JSON. Nothing here knows about webhooks; ``unwrap`` gives the values their meani
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -69,15 +70,20 @@ class Value:
 
 
 def read_values(
-    lines: Iterator[bytes],
+    lines: Iterable[bytes],
     input_format: str = "auto",
     max_value: int = MAX_LINE,
     max_value_lines: int = MAX_VALUE_LINES,
-) -> Iterator[Value | Bad | Skip]:
+    pause: bool = False,
+) -> Generator[Value | Bad | Skip, None, None]:
     """Cut lines into JSON values. Line numbers are 1-based and count every line read.
 
     A multi-line value holds at most ``max_value`` bytes (indentation not counted) and
     ``max_value_lines`` lines; a bigger one is reported at its first line and skipped to its end.
+
+    With ``pause``, ``BETWEEN`` comes whenever at least one line was read and nothing is held
+    open (no value being gathered, no array being streamed), before the next line is taken: a
+    caller may stop reading there, and whatever reads the lines after it starts afresh.
     """
     multiline = input_format in ("auto", "json")
     relaxed = input_format == "json"  # any line that leaves brackets open starts a value
@@ -96,7 +102,13 @@ def read_values(
     # something else comes, the "[" was stray and the element is read as a record of its own.
     held: tuple[Value | Bad, bytes | None, int] | None = None
 
-    for line in lines:
+    source = iter(lines)
+    while True:
+        if pause and lineno and pending is None and not in_array:
+            yield BETWEEN
+        line = next(source, None)
+        if line is None:
+            break
         if line is IDLE:
             yield IDLE  # type: ignore[misc]  # nothing new in a followed file: passed on to its poller
             continue
@@ -243,6 +255,24 @@ def read_values(
         yield Bad(array_line, "JSON array opened here is never closed (the file seems cut off)")
 
 
+def value_lines(lines: list[bytes], start: int, input_format: str, max_value: int = MAX_LINE) -> int:
+    """How many lines, from ``lines[start]`` on, ``read_values`` reads before it holds nothing
+    open again; 0 when something is still open after the last of ``lines``."""
+    taken = 0
+
+    def counted() -> Iterator[bytes]:
+        nonlocal taken
+        for line in islice(lines, start, None):
+            taken += 1
+            yield line
+
+    for item in read_values(counted(), input_format, max_value, pause=True):
+        if item is BETWEEN:
+            return taken
+    return 0
+
+
+BETWEEN = Skip(0)  # what ``read_values(pause=True)`` gives where it holds nothing open
 _OPEN_ARRAY = Skip(0)  # what ``_single`` gives for a lone "[": a top-level array starts
 _OPEN_VALUE = Skip(0)  # and for a line that opens a multi-line value
 

@@ -8,7 +8,7 @@ workers, are read with ``os.pread`` instead, each range starting after a newline
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from wkcli.read.lines import BOM, MAX_LINE, LineSplitter, LongLine, block_lines
 
@@ -25,10 +25,59 @@ def pieces(blocks: Iterable[bytes]) -> Iterator[Piece]:
             yield block_lines(block), block, len(block)
 
 
-def lines_of(pieces: Iterable[Piece]) -> Iterator[bytes]:
-    """The lines of what is left of ``pieces``, for the general path."""
-    for lines, _, _ in pieces:
-        yield from lines
+class LineFeed:
+    """Pieces, taken whole by the fast path or line by line by the general path (iterating
+    gives lines), which may stop anywhere: the fast path takes over at ``lines[i]`` of the
+    piece it stopped in. The general path reads on into the pieces of ``after()`` if it must.
+
+    ``crossed`` says the pieces of ``after()`` were started.
+    """
+
+    def __init__(self, todo: Iterator[Piece], after: Callable[[], Iterator[Piece]] | None = None) -> None:
+        self._todo = todo
+        self._after = after
+        self.crossed = False
+        self.lines: list[bytes] = []  # the piece being read
+        self.text = b""
+        self.i = 0  # its next line
+        self.taken = 0  # lines given by iterating since ``start_at``
+
+    def next_piece(self, cross: bool = False) -> bool:
+        """Move to the next piece (False: there is none). Only the general path, reading a
+        value to its end (``cross``), starts the pieces of ``after()``; the fast path then
+        reads on in them."""
+        piece = next(self._todo, None)
+        if piece is None and cross and self._after is not None and not self.crossed:
+            self.crossed = True
+            self._todo = self._after()
+            piece = next(self._todo, None)
+        if piece is None:
+            return False
+        self.lines, self.text, _ = piece
+        self.i = 0
+        return True
+
+    def start_at(self, i: int) -> None:
+        """Give lines from ``lines[i]`` on, counting them in ``taken``."""
+        self.i = i
+        self.taken = 0
+
+    def read_all(self) -> Iterator[bytes]:
+        """Every line left, from the start of the piece being read."""
+        self.start_at(0)
+        return self
+
+    def __iter__(self) -> LineFeed:
+        return self
+
+    def __next__(self) -> bytes:
+        while self.i >= len(self.lines):
+            if not self.next_piece(cross=True):
+                raise StopIteration
+        line = self.lines[self.i]
+        self.i += 1
+        self.taken += 1
+        return line
 
 
 def starts_multiline(input_format: str, line: bytes) -> bool:

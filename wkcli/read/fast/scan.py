@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Iterator
-from itertools import chain
 from typing import IO, Any, BinaryIO
 
 from wkcli.read.accounting import BulkTally, Item, KindEventTest, Ledger
 from wkcli.read.fast.counts import FAILED, Counts, CountsState
-from wkcli.read.fast.pieces import Piece, cut_points, file_pieces, lines_of, pieces, starts_multiline
-from wkcli.read.fast.workers import LeftLine, Worker, WorkerResult, fork
+from wkcli.read.fast.pieces import LineFeed, Piece, cut_points, file_pieces, pieces, starts_multiline
+from wkcli.read.fast.workers import LeftLine, Worker, WorkerResult, copy_parked, fork
 from wkcli.read.lines import CHUNK, iter_blocks
 from wkcli.read.options import ReadOptions
 from wkcli.read.source import Input, progress_reporter
-from wkcli.read.values import Value, read_values
+from wkcli.read.values import BETWEEN, Value, read_values
 from wkcli.webhook.filters import Criteria
 
 # ``_scan_blocks`` yields the kept items the general path gives, then returns the line number
@@ -72,8 +71,10 @@ class Scan:
     """What both fast paths share: blocks, workers, and handing lines to the general path.
 
     ``forked``, ``workers_stopped`` and ``lines_left`` say how the last reads went: workers
-    started, workers that stopped before the end of their range, lines they left to the main
-    process.
+    started, workers that stopped before the end of their range, lines (or values over several
+    lines) they left to the main process; ``fast_lines`` counts the lines the main process read
+    fast, ``general_lines`` those it handed to the general path (a value over several lines
+    counts as its first line: the fast path tried only that one).
     """
 
     tally: BulkTally | None = None
@@ -131,7 +132,7 @@ class Scan:
         self.source_name = source.name
         plan = self._plan(source)
         self._pos = [0]  # where the main process is reading (parallel plan), for progress
-        self._fast_lines = self._general_lines = 0
+        self.fast_lines = self.general_lines = 0
         self._report = self._reporter(source, plan is not None)
         if plan is None:
             size = CHUNK if source.interactive else self.tuning.block
@@ -198,6 +199,21 @@ class Scan:
             value.line += offset
             yield from take(value, name)
 
+    def _general_value(self, name: str, feed: LineFeed, lineno: int) -> Generator[Item, None, bool]:
+        """The general path from line ``lineno`` (``feed``'s next) until it holds nothing open
+        again (a value over several lines read, or a stray bracket reported): the fast path
+        takes over from the next line. Returns True when it read to the end of the input."""
+        offset = lineno - 1
+        take = self._ledger.take
+        values = read_values(feed, self.options.input_format, self.options.max_line, pause=True)
+        for value in values:
+            if value is BETWEEN:
+                values.close()
+                return False
+            value.line += offset
+            yield from take(value, name)
+        return True
+
     def _scan_blocks(
         self,
         name: str,
@@ -205,42 +221,53 @@ class Scan:
         lineno: int,
         after: Callable[[], Iterator[Piece]] | None,
     ) -> Scanned:
-        """Read ``todo`` (fast, and general where needed). Returns ``(lineno, switched)``:
-        switched means the general path read everything to the end of the input."""
+        """Read ``todo`` (fast, and general where needed), then, if the general path read into
+        them, ``after()``'s pieces. Returns ``(lineno, switched)``: switched means everything
+        to the end of the input was read here."""
         acc = self._counts
         hot = self.take_lines
         text_ok = self.text_ok
         input_format = self.options.input_format
         give_up = self.tuning.give_up_lines
-        for lines, text, _ in todo:
-            n = len(lines)
-            ok = text_ok(text)
+        feed = LineFeed(todo, after)
+        while feed.next_piece():
+            lines = feed.lines
+            ok = text_ok(feed.text)
             i = 0
             self.line0 = lineno
-            if self._general_lines > give_up and self._general_lines > 4 * self._fast_lines:
+            if self.general_lines > give_up and self.general_lines > 4 * self.fast_lines:
                 # Nearly every line needs the general path (capture records with string bodies,
-                # log lines...): reading them twice costs more than it saves. The general path
-                # reads the rest, as it would have.
+                # pretty-printed values, log lines...): reading them twice costs more than it
+                # saves. The general path reads the rest, as it would have.
                 self._flush()
-                rest = chain(lines, lines_of(todo), lines_of(after() if after else ()))
-                yield from self._general(name, rest, lineno + 1)
+                yield from self._general(name, feed.read_all(), lineno + 1)
                 return lineno, True
             while True:
                 j, value = hot(lines, i, acc, ok)
-                self._fast_lines += j - i
+                self.fast_lines += j - i
                 lineno += j - i
-                if j >= n:
+                if j >= len(lines):
                     break
                 line = lines[j]
                 lineno += 1
-                self._general_lines += 1
+                self.general_lines += 1
                 self._flush()
                 if value is FAILED:
                     if starts_multiline(input_format, line):
-                        later = lines_of(after() if after else ())
-                        rest = chain((line,), lines[j + 1 :], lines_of(todo), later)
-                        yield from self._general(name, rest, lineno)
-                        return lineno, True
+                        # A value over several lines, or a stray bracket: the general path
+                        # reads from here until it holds nothing open, then the fast path goes on.
+                        feed.start_at(j)
+                        ended = yield from self._general_value(name, feed, lineno)
+                        lineno += feed.taken - 1
+                        if ended:
+                            return lineno, True
+                        self._flush()
+                        if feed.lines is not lines:  # it read on into later pieces
+                            lines = feed.lines
+                            ok = text_ok(feed.text)
+                            self.line0 = lineno - feed.i
+                        i = feed.i
+                        continue
                     yield from self._general(name, iter((line,)), lineno)
                 else:
                     yield from self._ledger.take(Value(lineno, value), name)
@@ -248,7 +275,7 @@ class Scan:
             self._flush(settle=False)
             if self._report is not None:
                 self._report()
-        return lineno, False
+        return lineno, feed.crossed
 
     def _scan_parallel(self, source: Input, fd: int, points: list[int]) -> Iterator[Item]:
         name = source.name
@@ -308,7 +335,7 @@ class Scan:
         self._counts = Counts()
         self.pending = []
         self._pos = [0]
-        self._fast_lines = self._general_lines = 0
+        self.fast_lines = self.general_lines = 0
         self._report = None
 
     def finish_merge(self) -> None:
@@ -343,7 +370,7 @@ class Scan:
             if output is not None:
                 self._write_parked(output, done, at)
                 done = at
-            yield from self._general(name, iter((line,)), lineno + offset)
+            yield from self._general(name, iter(line if isinstance(line, list) else [line]), lineno + offset)
             self._flush()
         if output is not None:
             self._write_parked(output, done, None)
@@ -354,34 +381,20 @@ class Scan:
         return (yield from self._scan_blocks(name, read_on(stop, end), lineno, lambda: read_on(end, size)))
 
     def _write_parked(self, output: IO[bytes] | bytes, start: int, end: int | None) -> None:
-        if isinstance(output, bytes):
-            try:
-                self.out.write(output[start:end])  # type: ignore[union-attr]
-            except OSError as exc:
-                raise OutputFailed(exc) from None
-        else:
-            self._copy(output, start, end)
-
-    def _copy(self, parked: IO[bytes], start: int, end: int | None) -> None:
-        """Write out bytes ``start..end`` (None: to the end) of what a worker parked in its
-        (unnamed) temporary file."""
-        out = self.out
-        # Progress moves across the worker's range as its output is taken in (for check's
-        # records, that is most of the main process's work on the range).
+        """Write out bytes ``start..end`` (None: to the end) of a range's output."""
+        moved = None
         merging = self._merging if self._report is not None else None
-        total = parked.seek(0, os.SEEK_END) or 1
-        parked.seek(start)
-        left = -1 if end is None else end - start
+        if merging is not None:
+            # Progress moves across the worker's range as its output is taken in (for check's
+            # records, that is most of the main process's work on the range).
+            low, high = merging
+            report = self._report
+
+            def moved(share: float) -> None:
+                self._pos[0] = max(self._pos[0], low + int((high - low) * share))
+                report()  # type: ignore[misc]
+
         try:
-            while left:
-                data = parked.read(self.tuning.block if left < 0 else min(left, self.tuning.block))
-                if not data:
-                    break
-                out.write(data)  # type: ignore[union-attr]
-                left -= len(data) if left > 0 else 0
-                if merging is not None:
-                    low, high = merging
-                    self._pos[0] = max(self._pos[0], low + (high - low) * parked.tell() // total)
-                    self._report()  # type: ignore[misc]
+            copy_parked(output, self.out, start, end, self.tuning.block, moved)  # type: ignore[arg-type]
         except OSError as exc:
             raise OutputFailed(exc) from None

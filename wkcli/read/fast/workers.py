@@ -11,14 +11,18 @@ any way is treated as having stopped at its first byte: the main process reads i
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import IO, Any, Protocol
 
 from wkcli.read.fast.counts import Counts, CountsState
 from wkcli.read.fast.pieces import file_pieces, starts_multiline
+from wkcli.read.lines import LongLine
+from wkcli.read.values import value_lines
 
-# (line number within the range, line, offset in the worker's output where its own output goes;
-# 0 without output): a line a worker left to the main process.
-LeftLine = tuple[int, bytes, int]
+# (line number within the range, the line (or the lines of a value over several lines), offset
+# in the worker's output where the general path's output goes; 0 without output): what a worker
+# left to the main process.
+LeftLine = tuple[int, "bytes | list[bytes]", int]
 # (counts, lines read, offset where it stopped or None, lines left, its output file or None)
 WorkerResult = tuple[CountsState, int, "int | None", list[LeftLine], "IO[bytes] | None"]
 
@@ -149,8 +153,9 @@ def work(
     With ``leave`` above 0, a line the fast path cannot take is left to the main process (with
     its line number, for the general path to read and report in file order, and with output,
     the offset in the output file where what the general path writes for it goes) and the
-    worker goes on, so a dump with a few bad lines keeps both cores. A line that starts a
-    multi-line value, or more than ``leave`` such lines, stop the worker as before.
+    worker goes on, so a dump with a few bad lines keeps both cores. So are the lines of a value
+    over several lines (or a stray bracket and the line after it) that end in the same piece.
+    A value that does not, or more than ``leave`` left, stop the worker.
     """
     counts = Counts()
     total = Counts()
@@ -170,15 +175,24 @@ def work(
                 reader.line0 = base + lines_done
             block_start = sink.tell() if sink is not None else 0
             j, _ = take_lines(lines, 0, counts, ok)
-            while j < len(lines) and len(left) < leave and not starts_multiline(input_format, lines[j]):
+            while j < len(lines) and len(left) < leave:
+                line: bytes | list[bytes] = lines[j]
+                taken = 1
+                if starts_multiline(input_format, lines[j]):
+                    # A value over several lines, or a stray bracket: the lines the general
+                    # path reads before it holds nothing open again, if they end in this piece.
+                    taken = value_lines(lines, j, input_format, max_line)
+                    if not taken or any(type(part) is LongLine for part in lines[j : j + taken]):
+                        break
+                    line = lines[j : j + taken]
                 at = 0
                 if sink is not None:
                     # The output of the lines before this one, then a cut for the main process.
                     sink.write(b"".join(pending))
                     pending.clear()
                     at = sink.tell()
-                left.append((lines_done + j + 1, lines[j], at))
-                j, _ = take_lines(lines, j + 1, counts, ok)
+                left.append((lines_done + j + 1, line, at))
+                j, _ = take_lines(lines, j + taken, counts, ok)
             if j < len(lines):
                 stop = pos
                 # The main process reads this whole block again: its lines are not left, and
@@ -199,6 +213,33 @@ def work(
         if sink is not None:
             sink.close()
     return total.state(), lines_done, stop, left
+
+
+def copy_parked(
+    output: IO[bytes] | bytes,
+    out: IO[bytes],
+    start: int,
+    end: int | None,
+    block: int,
+    moved: Callable[[float], None] | None = None,
+) -> None:
+    """Write bytes ``start..end`` (None: to the end) of a range's output to ``out``: a worker's
+    parked temporary file, or the bytes of a range read in another process. ``moved(share)``
+    hears how much of a parked file is copied."""
+    if isinstance(output, bytes):
+        out.write(output[start:end])
+        return
+    total = output.seek(0, os.SEEK_END) or 1
+    output.seek(start)
+    left = -1 if end is None else end - start
+    while left:
+        data = output.read(block if left < 0 else min(left, block))
+        if not data:
+            break
+        out.write(data)
+        left -= len(data) if left > 0 else 0
+        if moved is not None:
+            moved(output.tell() / total)
 
 
 def lines_before(fd: int, end: int, block: int) -> int:
