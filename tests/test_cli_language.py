@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import SAMPLES
 
 WEBHOOKS = str(SAMPLES / "webhooks.jsonl")
@@ -278,3 +279,40 @@ def test_replay_tells_events_as_classify_does(run, tmp_path):
         sent = _lines(named.stdout)
         assert [r["event"] for r in sent] == ["msg.offline"] and sent[0]["url"].endswith("?event=msg.offline")
         assert sent[0]["body"]["message_id"] == 7  # sent as the object WuKongIM sends for msg.offline
+
+
+SHARED_FLAGS = ("--kind", "--event", "--channel", "--channel-type", "--from", "--since", "--until",
+                "--limit", "--id", "--cmd", "--content-type", "--grep", "--grep-regex")  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["classify", "count", "report", "export", "sql", "replay"])
+def test_every_command_that_reads_messages_takes_every_shared_filter(run, command):
+    shown = run(command, "--help").stdout
+    assert [flag for flag in SHARED_FLAGS if f" {flag} " not in shown] == []
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ["--cmd", "typing"],
+        ["--grep", "u3002"],
+        ["--content-type", "text", "--kind", "chat"],
+        ["--id", "1877505633803825152"],
+        ["--channel", "g3", "--limit", "2"],
+    ],
+)
+def test_the_shared_filters_keep_the_same_messages_everywhere(run, tmp_path, filters):
+    """count, report, sql and export, given the same filters, agree on what they kept."""
+    dump = str(SAMPLES)
+    counted = json.loads(run("count", dump, "-q", "-o", "json", *filters).stdout)
+    report = json.loads(run("report", dump, "-q", "-o", "json", *filters).stdout)["totals"]
+    assert counted["messages"] > 0
+    assert (report["cmd"], report["chat"]) == (counted["cmd"], counted["chat"])
+    query = (
+        "SELECT count(*) FILTER (kind = 'cmd') AS cmd, count(*) FILTER (kind = 'chat') AS chat FROM messages"
+    )
+    rows = json.loads(run("sql", query, dump, "-q", "-o", "json", *filters).stdout)
+    assert rows == [{"cmd": counted["cmd"], "chat": counted["chat"]}]
+    out = tmp_path / "kept.csv"
+    run("export", dump, "-q", "--to", str(out), *filters)
+    assert len(out.read_text().splitlines()) - 1 == counted["messages"]

@@ -252,6 +252,8 @@ def test_db_is_kept_and_queried_without_reading_stdin(run, tmp_path):
     assert again.stderr == ""  # stdin was not read: no summary, no error about it
     missing = run("sql", "--db", str(tmp_path / "none.duckdb"), "SELECT 1")
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    filtered = run("sql", "--db", db, "SELECT count(*) AS n FROM messages", "--kind", "cmd")
+    assert filtered.exit_code == 2 and "put them in the query" in filtered.stderr
 
 
 def test_schema_lists_every_column(run):

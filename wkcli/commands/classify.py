@@ -89,21 +89,10 @@ def _extra(decode: bool, provenance: bool, utc: bool) -> Callable[[Message], dic
 
 
 @guarded
+@options.filtered()
 def classify(
     paths: options.Paths = None,
-    kind: options.Kind = None,
-    event: options.Event = None,
-    channel: options.Channel = None,
-    channel_type: options.ChannelType = None,
-    sender: options.Sender = None,
-    since: options.Since = None,
-    until: options.Until = None,
-    limit: options.Limit = None,
-    ids: options.Ids = None,
-    cmd: options.Cmd = None,
-    content_type: options.ContentType = None,
-    grep: options.Grep = None,
-    grep_regex: options.GrepRegex = None,
+    criteria: Criteria = options.NO_FILTERS,
     fmt: Format = "auto",
     fields: Fields = None,
     input_format: options.InputFormat = "auto",
@@ -134,21 +123,6 @@ def classify(
     gzip of v1/v2), "!" when unreadable. On a terminal a legend line under the table says so too.
     """
     session = Session(color, quiet)
-    criteria = Criteria.from_options(
-        kind,
-        event,
-        channel,
-        channel_type,
-        sender,
-        since,
-        until,
-        limit,
-        ids,
-        cmd,
-        content_type,
-        grep,
-        grep_regex,
-    )
     extra = _extra(decode, provenance, utc)
     terminal = session.terminal
     fmt = pick_format(MESSAGES, fmt, terminal)

@@ -56,24 +56,13 @@ Format = Annotated[
 
 
 @guarded
+@options.filtered()
 def count(
     paths: options.Paths = None,
     by: By = None,
     top: Top = None,
     dedupe: Dedupe = False,
-    kind: options.Kind = None,
-    event: options.Event = None,
-    channel: options.Channel = None,
-    channel_type: options.ChannelType = None,
-    sender: options.Sender = None,
-    since: options.Since = None,
-    until: options.Until = None,
-    limit: options.Limit = None,
-    ids: options.Ids = None,
-    cmd: options.Cmd = None,
-    content_type: options.ContentType = None,
-    grep: options.Grep = None,
-    grep_regex: options.GrepRegex = None,
+    criteria: Criteria = options.NO_FILTERS,
     fmt: Format = "auto",
     input_format: options.InputFormat = "auto",
     max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
@@ -97,21 +86,6 @@ def count(
     """
     session = Session(color, quiet)
     fmt = pick_format(COUNTS, fmt, session.terminal)
-    criteria = Criteria.from_options(
-        kind,
-        event,
-        channel,
-        channel_type,
-        sender,
-        since,
-        until,
-        limit,
-        ids,
-        cmd,
-        content_type,
-        grep,
-        grep_regex,
-    )
     tally = Tally(split_values(by), utc=utc, top=top)
     deduper = Deduper() if dedupe else None
     if follow:

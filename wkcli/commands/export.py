@@ -69,6 +69,7 @@ def need_duckdb(what: str) -> None:
 
 
 @guarded
+@options.filtered()
 def export(
     paths: options.Paths = None,
     to: To = "",
@@ -77,14 +78,7 @@ def export(
     partition: Partition = None,
     dedupe: Dedupe = False,
     no_checks: NoChecks = False,
-    kind: options.Kind = None,
-    event: options.Event = None,
-    channel: options.Channel = None,
-    channel_type: options.ChannelType = None,
-    sender: options.Sender = None,
-    since: options.Since = None,
-    until: options.Until = None,
-    limit: options.Limit = None,
+    criteria: Criteria = options.NO_FILTERS,
     input_format: options.InputFormat = "auto",
     max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
@@ -114,7 +108,6 @@ def export(
     if fmt in NEEDS_DUCKDB:
         need_duckdb(f"export to {fmt}")
     session = Session(color, quiet)
-    criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     reader = session.reader(
         paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line, cluster=cluster
     )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, Optional, TypeVar, cast
 
 import typer
+
+from wkcli.webhook.filters import Criteria
 
 EXIT_CODES_HELP = (
     "Exit status: 0 every record was read; 1 finished, but some input was malformed; "
@@ -259,3 +264,58 @@ def check_fields(fields: list[str] | None, fmt: str) -> None:
         from wkcli.errors import UsageError
 
         raise UsageError(f"--fields picks the columns of table, csv and tsv; not --format {fmt} (add -o csv)")
+
+
+# The shared filters, in the order --help lists them; ``filtered`` gives a command all of them.
+FILTER_OPTIONS: dict[str, Any] = {
+    "kind": Kind,
+    "event": Event,
+    "channel": Channel,
+    "channel_type": ChannelType,
+    "sender": Sender,
+    "since": Since,
+    "until": Until,
+    "limit": Limit,
+    "ids": Ids,
+    "cmd": Cmd,
+    "content_type": ContentType,
+    "grep": Grep,
+    "grep_regex": GrepRegex,
+}
+NO_FILTERS = Criteria()  # a filtered command's ``criteria`` when called with none
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def filtered(**replaced: Any) -> Callable[[F], F]:
+    """Give a command the shared filters, declared here once.
+
+    The command takes ``criteria: Criteria = options.NO_FILTERS``; typer sees the filter options
+    in its place, and the command gets them as one ``Criteria``, checked (a bad value is a usage
+    error) before it runs. ``replaced`` gives an option another declaration of the same name
+    (replay's ``--limit`` counts requests).
+    """
+
+    def wrap(command: F) -> F:
+        signature = inspect.signature(command, eval_str=True)
+        params: list[inspect.Parameter] = []
+        for param in signature.parameters.values():
+            if param.name != "criteria":
+                params.append(param)
+                continue
+            for name, annotation in FILTER_OPTIONS.items():
+                declared = replaced.get(name, annotation)
+                params.append(inspect.Parameter(name, param.kind, default=None, annotation=declared))
+        if len(params) == len(signature.parameters):
+            raise TypeError(f"{command.__name__} has no criteria parameter for the filters")
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            chosen = {name: kwargs.pop(name, None) for name in FILTER_OPTIONS}
+            return command(*args, criteria=Criteria.from_options(**chosen), **kwargs)
+
+        shown = signature.replace(parameters=params)
+        run.__signature__ = shown  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params} | {"return": signature.return_annotation}
+        return cast(F, run)
+
+    return wrap

@@ -120,6 +120,7 @@ Limit = Annotated[
 
 
 @guarded
+@options.filtered(limit=Limit)
 def replay(
     paths: options.Paths = None,
     to: To = None,
@@ -127,19 +128,7 @@ def replay(
     concurrency: Concurrency = 1,
     dry_run: DryRun = False,
     timeout: Timeout = 30.0,
-    kind: options.Kind = None,
-    event: options.Event = None,
-    channel: options.Channel = None,
-    channel_type: options.ChannelType = None,
-    sender: options.Sender = None,
-    since: options.Since = None,
-    until: options.Until = None,
-    limit: Limit = None,
-    ids: options.Ids = None,
-    cmd: options.Cmd = None,
-    content_type: options.ContentType = None,
-    grep: options.Grep = None,
-    grep_regex: options.GrepRegex = None,
+    criteria: Criteria = options.NO_FILTERS,
     header: Header = None,
     speed: Speed = 0.0,
     retry: Retry = False,
@@ -197,21 +186,6 @@ def replay(
         headers=parse_headers(header, "--header"),
     )
     session = Session(color, quiet)
-    criteria = Criteria.from_options(
-        kind,
-        event,
-        channel,
-        channel_type,
-        sender,
-        since,
-        until,
-        limit,
-        ids,
-        cmd,
-        content_type,
-        grep,
-        grep_regex,
-    )
     stop = StopFlag()
     # The reader runs on a thread of its own; its wait hook is where a stop reaches it.
     reader = session.reader(

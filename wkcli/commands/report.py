@@ -50,16 +50,10 @@ Top = Annotated[
 
 
 @guarded
+@options.filtered()
 def report(
     paths: options.Paths = None,
-    kind: options.Kind = None,
-    event: options.Event = None,
-    channel: options.Channel = None,
-    channel_type: options.ChannelType = None,
-    sender: options.Sender = None,
-    since: options.Since = None,
-    until: options.Until = None,
-    limit: options.Limit = None,
+    criteria: Criteria = options.NO_FILTERS,
     fmt: Format = "auto",
     html: Html = None,
     bucket: Bucket = None,
@@ -99,7 +93,6 @@ def report(
     fmt = pick_format(REPORTS, fmt, terminal)
     if html == "-" and explicit:
         raise UsageError("--html - writes the page to stdout; it cannot also take --format")
-    criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
     state = Report(bucket=step, utc=utc, top=top)
     if follow:
         if html is not None:

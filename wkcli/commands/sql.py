@@ -49,6 +49,7 @@ Format = Annotated[
 
 
 @guarded
+@options.filtered()
 def sql(
     query: Query = None,
     paths: options.Paths = None,
@@ -59,14 +60,7 @@ def sql(
         bool, typer.Option("--dedupe", help="One messages row per message.", rich_help_panel=options.FILTERS)
     ] = False,
     no_checks: NoChecks = False,
-    kind: options.Kind = None,
-    event: options.Event = None,
-    channel: options.Channel = None,
-    channel_type: options.ChannelType = None,
-    sender: options.Sender = None,
-    since: options.Since = None,
-    until: options.Until = None,
-    limit: options.Limit = None,
+    criteria: Criteria = options.NO_FILTERS,
     input_format: options.InputFormat = "auto",
     max_line: options.MaxLine = options.DEFAULT_MAX_LINE,
     strict: options.Strict = False,
@@ -102,11 +96,12 @@ def sql(
         if db is not None and not paths:
             if not os.path.exists(db):
                 raise UsageError(f"{db} does not exist: load it first with wkcli sql --db {db} QUERY PATH...")
+            if criteria.selects() or criteria.limit is not None:
+                raise UsageError("filters apply to the dumps read: with --db alone, put them in the query")
             con = _guard(lambda: duck.connect(db, read_only=True))
             cleanup.callback(con.close)
             code = ExitCode.OK
         else:
-            criteria = Criteria.from_options(kind, event, channel, channel_type, sender, since, until, limit)
             reader = session.reader(
                 paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line
             )
