@@ -11,7 +11,7 @@ import pytest
 import zstandard
 from test_fastpath import _dump, _read
 
-from wkcli.read.compressed import ZSTD_FEED, ReadAhead, _Zstd, detect, gzip_module
+from wkcli.read.compressed import ZSTD_FEED, Inflater, ReadAhead, _Zstd, detect, gzip_module
 from wkcli.read.source import TruncatedInput, iter_lines, open_input
 
 COMPRESS = {
@@ -127,3 +127,40 @@ def test_closing_does_not_wait_for_a_quiet_pipe():
     stream._thread.join(timeout=30)
     assert not stream._thread.is_alive()
     raw.close()
+
+
+@pytest.mark.parametrize("size", [1000, 1 << 17, 1 << 20])
+def test_a_local_file_is_inflated_by_another_process_and_it_is_reaped(tmp_path, size):
+    import os
+
+    data = b"".join(b'{"n":%d}\n' % i for i in range(300_000))
+    path = tmp_path / "d.jsonl.gz"
+    path.write_bytes(gzip.compress(data))
+    source = open_input(str(path))
+    stream = source.stream
+    assert isinstance(stream, Inflater)  # the main process parses while the other inflates
+    got = []
+    while piece := stream.read(size):
+        assert len(piece) <= size
+        got.append(piece)
+    assert b"".join(got) == data
+    assert stream._pid is None  # waited for at the end
+    source.close()
+    early = open_input(str(path))
+    early.stream.read(10)
+    pid = early.stream._pid
+    early.close()  # stops it mid-way, its pipe full
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # and it was reaped: no zombie left
+
+
+def test_the_inflating_process_says_where_the_stream_broke(tmp_path):
+    data = b"".join(b'{"n":%d}\n' % i for i in range(100_000))
+    path = tmp_path / "cut.gz"
+    path.write_bytes(gzip.compress(data)[:-5000])
+    stream = open_input(str(path)).stream
+    got = bytearray()
+    with pytest.raises(TruncatedInput, match="ends early|corrupt"):
+        while piece := stream.read(1 << 16):
+            got += piece
+    assert len(got) > len(data) // 2 and data.startswith(bytes(got))

@@ -1,8 +1,10 @@
-"""Compressed dumps (gzip, zstd, bzip2, xz): known by magic bytes, inflated in a thread ahead of the reader.
+"""Compressed dumps (gzip, zstd, bzip2, xz): known by magic bytes, inflated ahead of the reader.
 
-Every decompressor used here releases the GIL while it works, so a thread that inflates the
-next chunks while the main thread parses the last ones keeps a second core busy; the queue
-between them is short, so memory stays bounded. gzip is inflated by ISA-L (``isal``) or
+A local file or stdin is inflated in a forked process (``Inflater``) that writes into a pipe:
+it keeps a second core busy while the main process parses, and a full pipe holds it back, so
+memory stays bounded. (A thread would serialise on the GIL: the main process's parsing hardly
+ever lets go of it.) Remote streams, which live on an event loop a fork would not carry, and
+systems without fork use a thread (``ReadAhead``). gzip is inflated by ISA-L (``isal``) or
 zlib-ng (``zlib-ng``) when installed (two to three times faster than zlib), else by the
 standard library. A truncated or corrupt stream becomes ``TruncatedInput`` after the bytes
 read before the damage, whatever the format.
@@ -10,8 +12,11 @@ read before the damage, whatever the format.
 
 from __future__ import annotations
 
+import os
 import queue
+import signal
 import threading
+from collections.abc import Iterator
 from typing import IO, Any
 
 from wkcli.read.lines import TruncatedInput
@@ -129,8 +134,147 @@ class _Zstd:
         pass
 
 
+def inflate_chunks(stream: Any, fmt: str) -> Iterator[bytes | TruncatedInput]:
+    """The decompressed bytes of ``stream`` in chunks of about ``CHUNK``, then, if it broke,
+    a ``TruncatedInput`` saying why (after what was read before the damage)."""
+    # read1 gives what was inflated before a cut or a corrupt block; read would drop it.
+    read = getattr(stream, "read1", stream.read)
+    while True:
+        pieces: list[bytes] = []
+        got = 0
+        failed: TruncatedInput | None = None
+        try:
+            while got < CHUNK:
+                piece = read(PIECE)
+                if not piece:
+                    break
+                pieces.append(piece)
+                got += len(piece)
+        except EOFError:
+            failed = TruncatedInput(f"{fmt} data ends early (truncated file?)")
+        except MemoryError:
+            failed = TruncatedInput(f"{fmt} data too large to decompress")
+        except Exception as exc:  # noqa: BLE001 - each library names its corrupt data differently
+            failed = TruncatedInput(f"corrupt {fmt} data ({exc})")
+        if got:
+            yield b"".join(pieces)
+        if failed is not None:
+            yield failed
+            return
+        if got < CHUNK:
+            return
+
+
+class Inflater:
+    """Inflates a stream in a forked process, which writes the bytes into a pipe.
+
+    ``read(size)`` returns at most ``size`` bytes, ``b""`` at the end, and raises
+    ``TruncatedInput`` where the stream broke (the process says why through a second pipe when
+    it is done). ``close`` ends the process whatever it is doing.
+    """
+
+    def __init__(self, stream: Any, fmt: str) -> None:
+        data_r, data_w = os.pipe()
+        status_r, status_w = os.pipe()
+        try:
+            import fcntl
+
+            fcntl.fcntl(data_w, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # fewer, larger reads
+        except (ImportError, OSError):
+            pass
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (data_r, data_w, status_r, status_w):
+                os.close(fd)
+            raise
+        if pid == 0:  # pragma: no cover - the inflating process (its work is tested through the reader)
+            code = 0
+            try:
+                os.close(data_r)
+                os.close(status_r)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the reader decides, and ends it
+                signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the reader went: so does this
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)  # a pipe after wkcli (| head) must not wait for this process
+                reason = b""
+                for chunk in inflate_chunks(stream, fmt):
+                    if type(chunk) is not bytes:
+                        reason = str(chunk).encode()
+                        break
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(data_w, view) :]
+                os.close(data_w)
+                os.write(status_w, reason)
+            except BaseException:  # noqa: BLE001 - it never reports: the reader sees the data end
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(data_w)
+        os.close(status_w)
+        self._pid: int | None = pid
+        self._data = data_r
+        self._status = status_r
+        self._done = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self._done:
+            return b""
+        data = os.read(self._data, size if size > 0 else CHUNK)
+        if data:
+            return data
+        self._done = True
+        reason = b""
+        while True:
+            part = os.read(self._status, 4096)
+            if not part:
+                break
+            reason += part
+        code = self._reap()
+        if reason:
+            raise TruncatedInput(reason.decode("utf-8", "replace"))
+        if code != 0:
+            raise TruncatedInput("the process inflating the input failed")
+        return b""
+
+    read1 = read
+
+    def _reap(self) -> int:
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return 0
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            return 0
+        return status
+
+    def close(self) -> None:
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self._reap()
+        for fd in (self._data, self._status):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._data = self._status = -1
+
+
+def read_ahead(stream: Any, fmt: str) -> Inflater | ReadAhead:
+    """The fastest way here to read ``stream`` (local) ahead of the caller."""
+    if hasattr(os, "fork"):
+        return Inflater(stream, fmt)
+    return ReadAhead(stream, fmt)
+
+
 class ReadAhead:
-    """Reads a decompressing stream in a thread, a few chunks ahead of the caller.
+    """Reads a decompressing stream in a thread, a few chunks ahead of the caller (remote
+    streams, and systems without fork).
 
     ``read(size)`` returns at most ``size`` bytes (the line splitter's cap), ``b""`` at the end,
     and raises ``TruncatedInput`` at the point where the stream broke.
@@ -147,30 +291,10 @@ class ReadAhead:
         self._thread.start()
 
     def _run(self) -> None:
-        # read1 gives what was inflated before a cut or a corrupt block; read would drop it.
-        read = getattr(self._stream, "read1", self._stream.read)
-        while not self._stop.is_set():
-            pieces: list[bytes] = []
-            got = 0
-            failed: TruncatedInput | None = None
-            try:
-                while got < CHUNK:
-                    piece = read(PIECE)
-                    if not piece:
-                        break
-                    pieces.append(piece)
-                    got += len(piece)
-            except EOFError:
-                failed = TruncatedInput(f"{self._fmt} data ends early (truncated file?)")
-            except MemoryError:
-                failed = TruncatedInput(f"{self._fmt} data too large to decompress")
-            except Exception as exc:  # noqa: BLE001 - each library names its corrupt data differently
-                failed = TruncatedInput(f"corrupt {self._fmt} data ({exc})")
-            if got and not self._put(b"".join(pieces)):
+        for chunk in inflate_chunks(self._stream, self._fmt):
+            if not self._put(chunk):
                 return
-            if failed is not None or got < CHUNK:  # an error, or the end (b"" follows)
-                self._put(failed if failed is not None else b"")
-                return
+        self._put(b"")  # the end (after an error, the reader stops before it)
 
     def _put(self, item: bytes | TruncatedInput) -> bool:
         while not self._stop.is_set():

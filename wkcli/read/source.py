@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import IO
 
 from wkcli.errors import UnreadableInput
-from wkcli.read.compressed import MAGIC_BYTES, MissingDecompressor, ReadAhead, decompressor, detect
+from wkcli.read.compressed import MAGIC_BYTES, MissingDecompressor, decompressor, detect, read_ahead
 from wkcli.read.lines import (  # noqa: F401 - re-exported: how an input is cut into lines
     BINARY_PEEK,
     BOM,
@@ -93,7 +93,7 @@ def open_input(path: str) -> Input:
         except MissingDecompressor as exc:
             source.close()
             raise UnreadableInput(f"{name}: {exc}") from None
-        source.stream = ReadAhead(stream, fmt)  # type: ignore[assignment]
+        source.stream = read_ahead(stream, fmt)  # type: ignore[assignment]
         source.compressed = True
         source.compression = fmt
     else:
