@@ -776,3 +776,22 @@ def test_a_value_read_across_a_workers_range_is_read_once(tmp_path, monkeypatch)
         scan = _same(str(path), mode, monkeypatch, jobs=2, tuning=RANGES).fast
         assert scan.forked == 1
         assert scan.fast_lines >= 2000
+
+
+@pytest.mark.parametrize("mode", ["count", "jsonl"])
+def test_a_worker_holds_a_bounded_size_of_lines_left(tmp_path, monkeypatch, mode):
+    """Long bad lines are left to the main process only up to a size: then the worker stops
+    (and the main process reads on), so a dump of huge bad lines cannot fill a worker's memory."""
+    out = io.BytesIO()
+    generate.write(out, "offline", 3000, seed=12)
+    lines = out.getvalue().split(b"\n")
+    for at in range(2900, 1700, -100):  # in the worker's half
+        lines.insert(at, b'{"header":{"sync_once":"1"},"pad":"' + b"x" * 3000 + b'"}')
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    roomy = Tuning(fast_min_bytes=0, parallel_min_bytes=0, block=4096)
+    scan = _same(str(path), mode, monkeypatch, jobs=2, tuning=roomy).fast
+    assert scan.workers_stopped == 0 and scan.lines_left == 12
+    tight = Tuning(fast_min_bytes=0, parallel_min_bytes=0, block=4096, left_bytes=10_000)
+    scan = _same(str(path), mode, monkeypatch, jobs=2, tuning=tight).fast
+    assert scan.workers_stopped == 1 and scan.lines_left == 4

@@ -18,7 +18,7 @@ from wkcli.read.accounting import Item, Ledger
 from wkcli.read.fast.counts import Counts, CountsState
 from wkcli.read.fast.pieces import Piece
 from wkcli.read.fast.scan import Scan
-from wkcli.read.fast.workers import LeftLine, work
+from wkcli.read.fast.workers import NOTHING, Leave, LeftLine, work
 from wkcli.read.lines import BOM, LineSplitter, LongLine, block_lines
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
@@ -53,21 +53,24 @@ class RangeSpec:
     input_format: str
     block: int
     max_line: int
-    leave: int  # lines a counting range leaves to the main process before it stops
+    leave: Leave  # what a counting range leaves to the main process before it stops
 
     @classmethod
     def of(cls, scan: Scan, criteria: Criteria) -> RangeSpec:
         options = scan.options
         writes = scan.out is not None
+        tuning = scan.tuning
         return cls(
             writes=writes,
             kinds=tuple(criteria.kinds),
             events=tuple(criteria.events),
             presence=options.presence,
             input_format=options.input_format,
-            block=scan.tuning.block,
+            block=tuning.block,
             max_line=options.max_line,
-            leave=0 if writes or options.strict else scan.tuning.left_lines,
+            leave=NOTHING
+            if writes or options.strict
+            else Leave(scan.tuning.left_lines, scan.tuning.left_bytes),
         )
 
     def reader(self) -> Scan:

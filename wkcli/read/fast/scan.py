@@ -22,7 +22,7 @@ from typing import IO, Any, BinaryIO
 from wkcli.read.accounting import BulkTally, Item, KindEventTest, Ledger
 from wkcli.read.fast.counts import FAILED, Counts, CountsState
 from wkcli.read.fast.pieces import LineFeed, Piece, cut_points, file_pieces, pieces, starts_multiline
-from wkcli.read.fast.workers import LeftLine, Worker, WorkerResult, copy_parked, fork
+from wkcli.read.fast.workers import NOTHING, Leave, LeftLine, Worker, WorkerResult, copy_parked, fork
 from wkcli.read.lines import CHUNK, iter_blocks
 from wkcli.read.options import ReadOptions
 from wkcli.read.source import Input, progress_reporter
@@ -283,7 +283,7 @@ class Scan:
         block = self.tuning.block
         max_line = self.options.max_line
         workers: list[Worker] = []
-        leave = 0 if self.options.strict else self.tuning.left_lines
+        leave = NOTHING if self.options.strict else Leave(self.tuning.left_lines, self.tuning.left_bytes)
         try:
             for start, end in zip(points[1:-1], points[2:], strict=True):
                 workers.append(

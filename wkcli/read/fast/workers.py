@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 from wkcli.read.fast.counts import Counts, CountsState
 from wkcli.read.fast.pieces import file_pieces, starts_multiline
@@ -25,6 +25,17 @@ from wkcli.read.values import value_lines
 LeftLine = tuple[int, "bytes | list[bytes]", int]
 # (counts, lines read, offset where it stopped or None, lines left, its output file or None)
 WorkerResult = tuple[CountsState, int, "int | None", list[LeftLine], "IO[bytes] | None"]
+
+
+class Leave(NamedTuple):
+    """How much a worker may leave to the main process before it stops: lines (or values over
+    several lines), and their bytes (memory: the worker holds them until it is done)."""
+
+    lines: int
+    size: int
+
+
+NOTHING = Leave(0, 0)
 
 
 class RangeReader(Protocol):
@@ -97,7 +108,7 @@ def fork(
     start: int,
     end: int,
     writes: bool,
-    leave: int,
+    leave: Leave,
     input_format: str,
     block: int,
     max_line: int,
@@ -143,19 +154,19 @@ def work(
     start: int,
     end: int,
     output: IO[bytes] | None,
-    leave: int,
+    leave: Leave,
     input_format: str,
     block: int,
     max_line: int,
 ) -> tuple[CountsState, int, int | None, list[LeftLine]]:
     """In a worker: the fast path over ``start..end`` until a block needs the general path.
 
-    With ``leave`` above 0, a line the fast path cannot take is left to the main process (with
+    Within ``leave``, a line the fast path cannot take is left to the main process (with
     its line number, for the general path to read and report in file order, and with output,
     the offset in the output file where what the general path writes for it goes) and the
     worker goes on, so a dump with a few bad lines keeps both cores. So are the lines of a value
     over several lines (or a stray bracket and the line after it) that end in the same piece.
-    A value that does not, or more than ``leave`` left, stop the worker.
+    A value that does not, or going past ``leave``, stop the worker.
     """
     counts = Counts()
     total = Counts()
@@ -163,6 +174,7 @@ def work(
     pos = start
     stop = None
     left: list[LeftLine] = []
+    held = 0  # bytes of the lines in left
     take_lines = reader.take_lines
     numbered = reader.numbered
     base = lines_before(fd, start, block) if numbered else 0
@@ -175,7 +187,7 @@ def work(
                 reader.line0 = base + lines_done
             block_start = sink.tell() if sink is not None else 0
             j, _ = take_lines(lines, 0, counts, ok)
-            while j < len(lines) and len(left) < leave:
+            while j < len(lines) and len(left) < leave.lines and held < leave.size:
                 line: bytes | list[bytes] = lines[j]
                 taken = 1
                 if starts_multiline(input_format, lines[j]):
@@ -185,6 +197,9 @@ def work(
                     if not taken or any(type(part) is LongLine for part in lines[j : j + taken]):
                         break
                     line = lines[j : j + taken]
+                    held += sum(map(len, line))
+                else:
+                    held += len(line)
                 at = 0
                 if sink is not None:
                     # The output of the lines before this one, then a cut for the main process.
