@@ -1,7 +1,10 @@
 """``FastJsonl``: ``classify -o jsonl`` writes plain messages as the JSONL writer would, with no ``Message``.
 
-Each plain message is re-serialised by orjson and gets the JSONL writer's ``kind`` and
-``event`` keys appended; anything else is handed to the general path in order.
+Each line is parsed by msgspec, which keeps integers of any width exactly (orjson would turn
+one wider than 64 bits into a float, which only a look at every byte could rule out), and a
+plain message is re-serialised by orjson, which refuses such an integer: that line goes to
+the general path. It gets the JSONL writer's ``kind`` and ``event`` keys appended; anything
+else is handed to the general path in order.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import orjson
 
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
 from wkcli.read.fast.scan import Scan
-from wkcli.read.jsontext import wide_number
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import KNOWN_EVENTS
@@ -32,7 +34,10 @@ class FastJsonl(Scan):
         self.out = out
 
     def prepare(self) -> None:
-        self._maybe_wide = True  # until text_ok has seen the block
+        import msgspec  # only when a fast classify runs
+
+        # Values as orjson gives them (the same floats, strings, keys), integers exact.
+        self._loads = msgspec.json.Decoder().decode
         keep = self.keep
         dumps = orjson.dumps
         # The bytes after a message's closing brace, by slot (k + 2 * e); None when not kept.
@@ -51,17 +56,12 @@ class FastJsonl(Scan):
             self._fd = fastdecode
 
     def text_ok(self, block: bytes) -> bool:
-        # Called with each piece's bytes before its lines are taken: one look at the whole block
-        # for integers wider than 64 bits spares a look at each line in nearly every block.
-        self._maybe_wide = not block or wide_number(block)
         return not self._filtering or block.isascii() or valid_utf8(block)
 
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
-        loads = orjson.loads
-        wide = wide_number if self._maybe_wide else _never
+        loads = self._loads
         dumps = orjson.dumps
-        decode_error = orjson.JSONDecodeError
         tails = self._tails
         pending = self.pending
         append = pending.append
@@ -101,11 +101,9 @@ class FastJsonl(Scan):
                                 records += 1
                                 i += 1
                                 continue
-                if wide(line):
-                    return i, FAILED  # an integer orjson would turn into a float: the exact parse
                 try:
                     value = loads(line)
-                except decode_error:
+                except Exception:  # noqa: BLE001 - not JSON, or JSON orjson rejects too: the general path says
                     return i, FAILED
                 kind_of = type(value)
                 if kind_of is dict:
@@ -118,25 +116,24 @@ class FastJsonl(Scan):
                         return i, value
                     if "to_uids" in value or "source_id" in value:
                         k += 2
-                    slots[k] += 1
                     tail = tails[k]
                     if tail is not None:
-                        append(dumps(value)[:-1] + tail)
+                        try:
+                            append(dumps(value)[:-1] + tail)
+                        except TypeError:  # an integer wider than 64 bits, or deeper than orjson goes
+                            return i, FAILED
                         matched += 1
+                    slots[k] += 1
                 elif kind_of is list and value:
                     first = value[0]
                     if type(first) is dict:
-                        ks = []
-                        for element in value:
-                            k = plain_kind(element)
-                            if k < 0:
-                                return i, value
-                            ks.append(k + 4)
-                        for element, k in zip(value, ks, strict=True):
+                        written = _written(value, 2, tails)
+                        if written is None:
+                            return i, value
+                        for k, text in written:
                             slots[k] += 1
-                            tail = tails[k]
-                            if tail is not None:
-                                append(dumps(element)[:-1] + tail)
+                            if text is not None:
+                                append(text)
                                 matched += 1
                     elif type(first) is str and self._presence_ok:
                         for entry in value:
@@ -180,26 +177,35 @@ class FastJsonl(Scan):
             return False
         if e == -1:
             return False
-        ks = []
-        for message in messages:
-            k = plain_kind(message)
-            if k < 0:
-                return False
-            ks.append(k + 2 * e)
-        dumps = orjson.dumps
-        tails = self._tails
+        written = _written(messages, e, self._tails)
+        if written is None:
+            return False
         slots = acc.slots
-        for message, k in zip(messages, ks, strict=True):
+        for k, text in written:
             slots[k] += 1
-            tail = tails[k]
-            if tail is not None:
-                append(dumps(message)[:-1] + tail)
+            if text is not None:
+                append(text)
                 acc.matched += 1
         return True
 
 
-def _never(line: bytes) -> bool:
-    return False
+def _written(messages: list[Any], e: int, tails: list[bytes | None]) -> list[tuple[int, bytes | None]] | None:
+    """For each of a body's messages (of event ``EVENTS[e]``) its slot and, if kept, its JSONL
+    line; None when one is not plain, or holds what orjson cannot write (an integer wider
+    than 64 bits): the general path then reads the record."""
+    dumps = orjson.dumps
+    written: list[tuple[int, bytes | None]] = []
+    for message in messages:
+        k = plain_kind(message)
+        if k < 0:
+            return None
+        k += 2 * e
+        tail = tails[k]
+        try:
+            written.append((k, None if tail is None else dumps(message)[:-1] + tail))
+        except TypeError:
+            return None
+    return written
 
 
 _ENVELOPE_KEYS = frozenset(("event", "data"))
