@@ -8,6 +8,7 @@ the same with ``WKCLI_FASTPATH=0`` and without, also when forked workers read by
 from __future__ import annotations
 
 import base64
+import io
 import json
 import random
 from pathlib import Path
@@ -388,3 +389,33 @@ def test_reading_imports_no_row_code_until_export_asks():
     code = f"import sys, wkcli.read.reader; print(sorted({names} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(("jobs", "checks"), [("1", False), ("2", False), ("2", True)])
+def test_export_of_notify_bodies_is_the_same_either_way(run, monkeypatch, tmp_path, jobs, checks):
+    """msg.notify bodies (an array of messages a line, as WuKongIM posts them): a row per message
+    with its index, from the fast path, and the same tables either way; odd arrays among them."""
+    from test_fastpath import generate
+
+    out = io.BytesIO()
+    generate.write(out, "notify", 2500, seed=5, anomalies=0.002, broken=0.01)
+    lines = out.getvalue().split(b"\n")
+    lines[300:300] = [
+        b"[]",
+        b'["u1-1-1-1-1-1"]',
+        b'[{"header":{"sync_once":1},"message_id":5},{"header":{"sync_once":"1"},"message_id":6}]',
+        b'[{"header":{"sync_once":0},"message_id":18446744073709551616},{"header":{"sync_once":1}}]',
+        b'[{"header":{"sync_once":1},"message_id":7,"to_uids":["a"]},{"header":{"sync_once":0}}]',
+    ]
+    dump = tmp_path / "notify.jsonl"
+    dump.write_bytes(b"\n".join(lines) + b"\n")
+    if jobs == "2":
+        defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
+        defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
+        monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
+    slow = _export(run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", jobs, checks=checks)
+    fast = _export(run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", jobs, checks=checks)
+    assert fast[:2] == slow[:2]
+    assert slow[2] - fast[2] > 2000  # rows from the fast path
+    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
+    assert one == other

@@ -372,13 +372,27 @@ class FastCheck(Scan):
     def fold_more(self, counted: Any) -> None:
         """Take what was counted (in the main process, in file order)."""
 
-    def check_line(self, line: bytes, number: int) -> Judged | None:
-        """``judge`` for a line holding one message (line ``number``), or None when it does not
-        or when the general path must read it."""
+    def check_line(self, line: bytes, number: int) -> tuple[int, bytes] | None:
+        """``judge`` for each message of a line (line ``number``) holding one, or a msg.notify
+        body of them: how many are kept, and their records in order; None when the general
+        path must read the line."""
         try:
             rec = self._fd.decode_full(line)
         except Exception:  # noqa: BLE001 - the general path judges it
             return None
-        if type(rec) is not self._fd.Full:
+        full = self._fd.Full
+        if type(rec) is full:
+            found = [self.judge(rec, -1, number)]
+        elif type(rec) is list and rec:
+            found = [self.judge(element, 2, number) if type(element) is full else None for element in rec]
+        else:
             return None
-        return self.judge(rec, -1, number)
+        kept = 0
+        records: list[bytes] = []
+        for one in found:
+            if one is None:
+                return None
+            if one[1]:
+                kept += 1
+                records.append(one[2] or b"")
+        return kept, b"".join(records)

@@ -82,14 +82,13 @@ class FastExport(FastRows):
         self.also = self._also
 
     def _also(self, line: bytes, number: int) -> bytes | None:
-        """The records that follow the row of the message on this line (b"": none), or None
+        """The records that follow the rows of the messages on this line (b"": none), or None
         when the general path must read it."""
         judged = self.check.check_line(line, number)
         if judged is None:
             return None
-        _, kept, records, _ = judged
-        if kept:
-            self._found.checked += 1
+        kept, records = judged
+        self._found.checked += kept
         return MARK + records if records else b""
 
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:

@@ -50,4 +50,5 @@ class Row(msgspec.Struct):
     source_id: Union[msgspec.Raw, _Unset] = UNSET  # only whether it is there (msg.offline)
 
 
-decode_row = msgspec.json.Decoder(Row).decode
+# A line: one message, or a msg.notify body (an array of them).
+decode_body = msgspec.json.Decoder(Union[Row, list[Row]]).decode

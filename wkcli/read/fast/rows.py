@@ -1,11 +1,12 @@
 """``FastRows``: ``export`` writes plain messages' rows as the loader's JSON lines, with no ``Message``.
 
-Each plain message line is decoded by a typed msgspec decoder (``rowdecode``) and its row is
-built by the general path's own ``webhook.rows.row_of`` from the same values, with the payload
-and recipients decoded by the same helpers, then serialised by ``row_line`` as the loader
-would: so the bytes are the general path's by construction. Forked workers build rows for
-their byte ranges in parallel; the main process only copies their bytes to ``out`` (the
-loader's batch file). A line the decoder is not sure about takes the general path in its place.
+Each line holding a plain message, or a msg.notify body of them, is decoded by a typed
+msgspec decoder (``rowdecode``) and each message's row is built by the general path's own
+``webhook.rows.row_of`` from the same values, with the payload and recipients decoded by the
+same helpers, then serialised by ``row_line`` as the loader would: so the bytes are the
+general path's by construction. Forked workers build rows for their byte ranges in parallel;
+the main process only copies their bytes to ``out`` (the loader's batch file). A line the
+decoder is not sure about takes the general path in its place.
 
 Rows carry their absolute line numbers: a worker counts the lines before its range first.
 """
@@ -19,7 +20,7 @@ from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
-from wkcli.webhook.model import CHAT, CMD, MSG_OFFLINE, id_text
+from wkcli.webhook.model import CHAT, CMD, MSG_NOTIFY, MSG_OFFLINE, id_text
 from wkcli.webhook.payload import decode_payload
 from wkcli.webhook.recipients import recipients
 from wkcli.webhook.rows import (
@@ -78,7 +79,7 @@ class FastRows(Scan):
                 i += 1
             return i, FAILED
         rd = self._rd
-        decode = rd.decode_row
+        decode = rd.decode_body
         unset = rd.UNSET
         kept = self._kept
         slots = acc.slots
@@ -101,94 +102,102 @@ class FastRows(Scan):
                     i += 1
                     continue
                 try:
-                    rec = decode(line)
+                    body = decode(line)
                 except Exception:  # noqa: BLE001 - the general path judges (and reports) it
                     return i, FAILED
-                mid = rec.message_id
-                idstr = rec.message_idstr
-                exact = exact_id_of(mid, idstr)
-                if exact is None and mid is not None:
-                    return i, FAILED  # a negative or wider id: rare, and the general path's
+                notify = type(body) is list  # a msg.notify body: its messages, in order
+                messages = body if notify else (body,)
+                if not messages:
+                    return i, FAILED  # an empty body: the general path says so
+                for rec in messages:
+                    if rec.message_id is not None and exact_id_of(rec.message_id, rec.message_idstr) is None:
+                        return i, FAILED  # a negative or wider id: rare, and the general path's
                 if also is not None:
                     found_after = also(line, first + i)
                     if found_after is None:
                         return i, FAILED
                     after = found_after
-                header = rec.header
-                sync_once = header.sync_once
-                k = 1 if sync_once == 1 else 0
-                to_uids = rec.to_uids
-                packed = rec.compress_to_uids
-                compress = rec.compress
-                offline = (
-                    to_uids is not unset
-                    or packed is not unset
-                    or compress is not unset
-                    or rec.source_id is not unset
-                )
-                slot = k + 2 if offline else k
-                slots[slot] += 1
                 records += 1
-                if not kept[slot]:
-                    i += 1
-                    continue
-                if sync_once is unset:
-                    sync_once = ABSENT
-                key = (sync_once, header.no_persist, header.red_dot)
-                header_cols = headers.get(key) or header_fill(key)
-                setting = rec.setting
-                setting_cols = settings.get(setting) or setting_fill(setting)
-                channel_type = rec.channel_type
-                channel_cols = channels.get(channel_type) or channel_fill(channel_type)
-                payload = rec.payload
-                if type(payload) is str and len(payload) > _LONGEST:
-                    columns = _payload(payload, setting)
-                else:
-                    pkey = (ABSENT if payload is unset else payload, setting)
-                    columns = payloads.get(pkey) or payload_fill(pkey)
-                if packed is unset and compress is unset:
-                    found = recipients({"to_uids": None if to_uids is unset else to_uids})
-                else:
-                    found = recipients(
-                        {
-                            "to_uids": None if to_uids is unset else to_uids,
-                            "compress_to_uids": None if packed is unset else packed,
-                            "compress": None if compress is unset else compress,
-                        }
+                for index, rec in enumerate(messages):
+                    header = rec.header
+                    sync_once = header.sync_once
+                    k = 1 if sync_once == 1 else 0
+                    to_uids = rec.to_uids
+                    packed = rec.compress_to_uids
+                    compress = rec.compress
+                    if notify:
+                        event, slot = MSG_NOTIFY, k + 4
+                    elif (
+                        to_uids is not unset
+                        or packed is not unset
+                        or compress is not unset
+                        or rec.source_id is not unset
+                    ):
+                        event, slot = MSG_OFFLINE, k + 2
+                    else:
+                        event, slot = None, k
+                    slots[slot] += 1
+                    if not kept[slot]:
+                        continue
+                    if sync_once is unset:
+                        sync_once = ABSENT
+                    key = (sync_once, header.no_persist, header.red_dot)
+                    header_cols = headers.get(key) or header_fill(key)
+                    setting = rec.setting
+                    setting_cols = settings.get(setting) or setting_fill(setting)
+                    channel_type = rec.channel_type
+                    channel_cols = channels.get(channel_type) or channel_fill(channel_type)
+                    payload = rec.payload
+                    if type(payload) is str and len(payload) > _LONGEST:
+                        columns = _payload(payload, setting)
+                    else:
+                        pkey = (ABSENT if payload is unset else payload, setting)
+                        columns = payloads.get(pkey) or payload_fill(pkey)
+                    if packed is unset and compress is unset:
+                        found = recipients({"to_uids": None if to_uids is unset else to_uids})
+                    else:
+                        found = recipients(
+                            {
+                                "to_uids": None if to_uids is unset else to_uids,
+                                "compress_to_uids": None if packed is unset else packed,
+                                "compress": None if compress is unset else compress,
+                            }
+                        )
+                    ts = rec.timestamp
+                    time = times.get(ts, MISSING)
+                    if time is MISSING:
+                        time = time_fill(ts)
+                    mid = rec.message_id
+                    idstr = rec.message_idstr
+                    append(
+                        row_line(
+                            row_of(
+                                time,
+                                ts,
+                                event,
+                                CMD if k else CHAT,
+                                rec.channel_id,
+                                channel_cols,
+                                rec.from_uid,
+                                exact_id_of(mid, idstr),
+                                id_text(mid, idstr),
+                                rec.client_msg_no,
+                                rec.message_seq,
+                                header_cols,
+                                setting_cols,
+                                columns,
+                                recipient_columns(found),
+                                None,
+                                None,
+                                path,
+                                first + i,
+                                index,
+                            )  # fmt: skip
+                        )
                     )
-                ts = rec.timestamp
-                time = times.get(ts, MISSING)
-                if time is MISSING:
-                    time = time_fill(ts)
-                append(
-                    row_line(
-                        row_of(
-                            time,
-                            ts,
-                            MSG_OFFLINE if offline else None,
-                            CMD if k else CHAT,
-                            rec.channel_id,
-                            channel_cols,
-                            rec.from_uid,
-                            exact,
-                            id_text(mid, idstr),
-                            rec.client_msg_no,
-                            rec.message_seq,
-                            header_cols,
-                            setting_cols,
-                            columns,
-                            recipient_columns(found),
-                            None,
-                            None,
-                            path,
-                            first + i,
-                            0,
-                        )  # fmt: skip
-                    )
-                )
+                    matched += 1
                 if after:
                     append(after)
-                matched += 1
                 i += 1
             return i, None
         finally:
