@@ -318,12 +318,12 @@ def test_sql_tables_are_the_same_either_way(run, monkeypatch, tmp_path, checks):
 
 def test_demux_takes_its_input_cut_anywhere():
     """Rows and records reach their places whole and in order, however the stream is cut."""
-    from wkcli.read.fast.check import RECORD
     from wkcli.read.fast.export import MARK, Demux
+    from wkcli.read.fast.records import RECORD
 
     def record(n: int) -> bytes:
         ident, blob = str(n).encode(), b'["a","b"]' if n % 2 else b""
-        return RECORD.pack(1, n, n, 7, 2 if blob else 0, 1.5, len(ident), len(blob)) + ident + blob
+        return RECORD.pack(1, n, n, 7, 2 if blob else 0, 1.5, 2.5, len(ident), len(blob)) + ident + blob
 
     def records(n: int) -> bytes:  # none, one, or two (a finding's and a delivery's)
         return b"" if n % 3 == 0 else record(n) + (record(n + 100) if n % 3 == 2 else b"")
@@ -415,6 +415,54 @@ def test_export_of_notify_bodies_is_the_same_either_way(run, monkeypatch, tmp_pa
         monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
     slow = _export(run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", jobs, checks=checks)
     fast = _export(run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", jobs, checks=checks)
+    assert fast[:2] == slow[:2]
+    assert slow[2] - fast[2] > 2000  # rows from the fast path
+    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
+    assert one == other
+
+
+def test_a_finding_last_in_the_record_stream_is_noted():
+    """A finding's record is shorter than a delivery's: one that ends the stream (a message with
+    no id, so no delivery record after it) still reaches the checker."""
+    from wkcli.read.fast.records import CODE_INDEX, FINDING, FINDING_TYPE, NO_DETAIL, Replay
+    from wkcli.webhook.checks import Checker
+
+    checker = Checker()
+    replay = Replay(checker)
+    nan = float("nan")
+    finding = FINDING.pack(FINDING_TYPE, CODE_INDEX["cmd-in-offline"], 1, 7, nan, 1785398400.0, 0, NO_DETAIL)
+    assert len(finding) < 40
+    replay.write(finding)
+    found = checker.report()["findings"]
+    assert [(f["code"], f["count"]) for f in found] == [("cmd-in-offline", 1)]
+
+
+@pytest.mark.parametrize("shape", ["wkcapture", "envelope"])
+@pytest.mark.parametrize("checks", [False, True])
+def test_export_of_capture_records_and_envelopes_is_the_same_either_way(
+    run, monkeypatch, tmp_path, shape, checks
+):
+    """Records of msg.offline and msg.notify bodies: rows from the fast path, with the receive
+    time of a capture record in ``received`` (and in ``time`` where a message has none)."""
+    from test_fastpath import generate
+
+    out = io.BytesIO()
+    generate.write(out, shape, 3000, seed=8, anomalies=0.002, broken=0.005)
+    lines = out.getvalue().split(b"\n")
+    lines[40:40] = [
+        b'{"received_at":"2026-07-30T10:00:01Z","event":"msg.notify","body":[{"header":{"sync_once":1}}]}',
+        b'{"received_at":1785398401.5,"event":"msg.offline","body":{"header":{"sync_once":0},"to_uids":["a"]}}',
+        b'{"received_at":"later","event":"msg.notify","body":[]}',
+        b'{"event":"msg.notify","data":[{"header":{"sync_once":1}}],"extra":1}',
+        b'{"event":"msg.weird","data":[{"header":{"sync_once":1}}]}',
+    ]
+    dump = tmp_path / f"{shape}.jsonl"
+    dump.write_bytes(b"\n".join(lines) + b"\n")
+    defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
+    defaults[0:2] = [4096, 0]  # block, parallel_min_bytes: workers on small ranges
+    monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
+    slow = _export(run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", "2", checks=checks)
+    fast = _export(run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", "2", checks=checks)
     assert fast[:2] == slow[:2]
     assert slow[2] - fast[2] > 2000  # rows from the fast path
     one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")

@@ -801,3 +801,21 @@ def test_a_worker_holds_a_bounded_size_of_lines_left(tmp_path, monkeypatch, mode
     tight = Tuning(fast_min_bytes=0, parallel_min_bytes=0, block=4096, left_bytes=10_000)
     scan = _same(str(path), mode, monkeypatch, jobs=2, tuning=tight).fast
     assert scan.workers_stopped == 1 and scan.lines_left == 4
+
+
+@pytest.mark.parametrize("shape", ["envelope", "wkcapture", "notify"])
+@pytest.mark.parametrize("mode", ["check", "report", "rows"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_envelopes_and_capture_records_take_the_fast_path(tmp_path, monkeypatch, shape, mode, jobs):
+    """What WuKongIM posts (msg.notify arrays) and what wkcli capture writes (records with a
+    receive time, which the report's lag and retries use) are read fast, with the same results.
+    (Presence records still take the general path: they are left out here.)"""
+    out = io.BytesIO()
+    generate.write(out, shape, 3000, seed=2, anomalies=0.001, broken=0.002)
+    path = tmp_path / f"{shape}.jsonl"
+    path.write_bytes(b"\n".join(line for line in out.getvalue().split(b"\n") if b"onlinestatus" not in line))
+    scan = _same(str(path), mode, monkeypatch, jobs=jobs, tuning=RANGES if jobs > 1 else SMALL).fast
+    assert scan.general_lines * 20 < scan.fast_lines
+    if mode == "report" and shape == "wkcapture":
+        report = _read(str(path), True, mode, monkeypatch, jobs=jobs, tuning=SMALL)[0]
+        assert report["lag"]["measured"] > 2000

@@ -93,15 +93,21 @@ class Known:
 class Delivery:
     """A message as a fast path hands it over for duplicate detection: where it is, what it is."""
 
-    __slots__ = ("id_text", "origin", "event", "time")
+    __slots__ = ("id_text", "origin", "event", "time", "received")
 
-    received = None
-
-    def __init__(self, id_text: str, origin: Origin, event: str | None, time: float | None) -> None:
+    def __init__(
+        self,
+        id_text: str,
+        origin: Origin,
+        event: str | None,
+        time: float | None,
+        received: float | None = None,
+    ) -> None:
         self.id_text = id_text
         self.origin = origin
         self.event = event
-        self.time = time
+        self.time = time  # as Message.time: its timestamp, else its receive time
+        self.received = received
 
 
 class Checker:

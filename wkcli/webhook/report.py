@@ -18,13 +18,19 @@ from wkcli.webhook.model import CMD, MSG_OFFLINE, Message, PresenceEntry
 from wkcli.webhook.payload import decode_payload
 from wkcli.webhook.presence import PresenceError, parse_presence
 from wkcli.webhook.recipients import UNKNOWN, UNREADABLE, Recipients, recipients
-from wkcli.webhook.report_part import FANOUT_BINS, ReportPart, add_counts, cmd_name, content_key, type_label
+from wkcli.webhook.report_part import (
+    FANOUT_BINS,
+    LAG_EDGES,
+    ReportPart,
+    add_counts,
+    cmd_name,
+    content_key,
+    lag_bin,
+    type_label,
+)
 from wkcli.webhook.timeline import S_CHAT, S_CMD, S_OFFLINE, S_ONLINE, S_RETRY, Timeline
 from wkcli.webhook.topn import Recent, TopN
 
-# Delivery lag histogram: fixed log-scale bins, 5 per decade from 0.1 s to 10^6 s (11.6 days).
-LAG_PER_DECADE = 5
-LAG_EDGES = [10 ** (k / LAG_PER_DECADE) for k in range(-LAG_PER_DECADE, 6 * LAG_PER_DECADE + 1)]
 TOP_CAPACITY = 10_000  # distinct keys counted exactly per top-N panel
 RECENT_CAPACITY = 100_000  # deliveries remembered to spot retries (and presence states)
 
@@ -112,13 +118,11 @@ class Report:
         return Known(decoded, found)
 
     def _lag(self, lag: float) -> None:
-        if lag < 0:
+        index = lag_bin(lag)
+        if index < 0:
             self.lag_negative += 1
-        elif lag < LAG_EDGES[0]:
-            self.lag[0] += 1
         else:
-            index = int(math.log10(lag) * LAG_PER_DECADE) + LAG_PER_DECADE + 1
-            self.lag[min(index, len(self.lag) - 1)] += 1
+            self.lag[index] += 1
 
     def _fanout(self, message: Message, found: Recipients) -> None:
         self.fanout_total += 1

@@ -3,6 +3,7 @@ both it and ``report.Report`` count by."""
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from typing import Any
 
@@ -12,6 +13,20 @@ from wkcli.webhook.topn import TopN
 
 # msg.offline recipients per delivery: upper bounds of the bins (v3 chunks hold up to 512).
 FANOUT_BINS = (0, 1, 2, 5, 10, 50, 100, 512, 1000, 10_000)
+# Delivery lag histogram: fixed log-scale bins, 5 per decade from 0.1 s to 10^6 s (11.6 days).
+LAG_PER_DECADE = 5
+LAG_EDGES = [10 ** (k / LAG_PER_DECADE) for k in range(-LAG_PER_DECADE, 6 * LAG_PER_DECADE + 1)]
+LAG_BINS = len(LAG_EDGES) + 1  # [0]: below 0.1 s; [-1]: above the last edge
+
+
+def lag_bin(lag: float) -> int:
+    """The lag histogram's bin of a delivery lag in seconds (receive time minus timestamp), -1
+    for a negative one."""
+    if lag < 0:
+        return -1
+    if lag < LAG_EDGES[0]:
+        return 0
+    return min(int(math.log10(lag) * LAG_PER_DECADE) + LAG_PER_DECADE + 1, LAG_BINS - 1)
 
 
 _STATUS = "\0status:"  # marks a payload status among content types (no JSON string type starts so)
@@ -58,11 +73,14 @@ class ReportPart:
         self.fanout_total = 0
         self.fanout_unreadable = 0
         self.largest: list[tuple[int, int, dict[str, Any]]] = []  # (recipients, line, entry), sorted
+        self.lag = [0] * LAG_BINS
+        self.lag_negative = 0
 
     def add(self, is_cmd: bool, event: str | None, ts: Any, channel: Any, sender: Any, decoded: Decoded,
-            recipients: int | None, id_text: str, line: int) -> None:  # fmt: skip
+            recipients: int | None, id_text: str, line: int, received: float | None) -> None:  # fmt: skip
         """One plain message: ``ts`` its timestamp (a number in range, or not a time), ``recipients``
-        how many a msg.offline message lists (-1: none listed; None: not msg.offline)."""
+        how many a msg.offline message lists (-1: none listed; None: not msg.offline),
+        ``received`` its capture record's receive time."""
         channels, senders, cmd_names, content_types = self._counts
         if is_cmd:
             self.cmd += 1
@@ -70,12 +88,20 @@ class ReportPart:
             self.chat += 1
         events = self.events
         events[event] = events.get(event, 0) + 1
-        if type(ts) is int or type(ts) is float:
+        timed = type(ts) is int or type(ts) is float
+        moment = ts if timed else received  # as Message.time
+        if moment is not None:
             moments = self._moments
-            key = (S_CMD if is_cmd else S_CHAT, ts)
+            key = (S_CMD if is_cmd else S_CHAT, moment)
             moments[key] = moments.get(key, 0) + 1
         else:
             self.untimed += 1
+        if received is not None and timed:
+            index = lag_bin(received - ts)
+            if index < 0:
+                self.lag_negative += 1
+            else:
+                self.lag[index] += 1
         channels[channel] = channels.get(channel, 0) + 1
         senders[sender] = senders.get(sender, 0) + 1
         ctype = decoded.content_type if decoded.status == JSON else _STATUS + decoded.status  # content_key
@@ -138,6 +164,9 @@ def add_counts(into: Any, part: ReportPart) -> None:
         into.fanout[index] += count
     into.fanout_total += part.fanout_total
     into.fanout_unreadable += part.fanout_unreadable
+    for index, count in enumerate(part.lag):
+        into.lag[index] += count
+    into.lag_negative += part.lag_negative
 
 
 def type_label(ctype: Any) -> str:

@@ -5,11 +5,12 @@ Kept apart so msgspec is imported only when a fast count runs. ``Header`` lets b
 tests/test_model.py checks that against the rule's whole table of edge cases.
 """
 
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 import msgspec
 
-from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS
+from wkcli.webhook.model import MSG_NOTIFY, MSG_OFFLINE
+from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS, parse_record_time
 
 UNSET = msgspec.UNSET
 _IN_RANGE = msgspec.Meta(ge=MIN_SECONDS, le=MAX_SECONDS)
@@ -99,3 +100,36 @@ class Full(msgspec.Struct):
 
 decode_full = msgspec.json.Decoder(Union[Full, list[Union[Full, str]]]).decode
 decode_uids = msgspec.json.Decoder(list[str]).decode
+
+
+# The keys of a ``wkcli capture`` record besides its event and body: any other key (a second
+# body, a base64 flag, another time) may change how the general path reads it.
+CAPTURE_EXTRAS = ("path", "query", "remote", "forward", "body_raw")
+
+
+def record_decoders(message: type) -> tuple[Any, Any]:
+    """Decoders of an ``{"event", "data"}`` envelope and of a ``wkcli capture`` record, exactly
+    those keys, whose body is one ``message`` or an array of them."""
+    body = Union[message, list[message]]  # type: ignore[valid-type]
+    raw = Union[msgspec.Raw, msgspec.UnsetType]
+    envelope = msgspec.defstruct("Envelope", [("event", str), ("data", body)], forbid_unknown_fields=True)
+    fields: list[Any] = [("event", str), ("body", body), ("received_at", Any, UNSET)]
+    fields += [(key, raw, UNSET) for key in CAPTURE_EXTRAS]
+    capture = msgspec.defstruct("Capture", fields, forbid_unknown_fields=True)
+    return msgspec.json.Decoder(envelope).decode, msgspec.json.Decoder(capture).decode
+
+
+def record_messages(record: Any) -> tuple[int, float | None, list[Any]] | None:
+    """``(e, received, messages)`` of a decoded envelope or capture record: its event's index in
+    ``counts.EVENTS`` (msg.offline 1, msg.notify 2), its receive time, its messages in order;
+    None when the general path must read it (another event, an empty body)."""
+    event = record.event
+    e = 1 if event == MSG_OFFLINE else 2 if event == MSG_NOTIFY else 0
+    body = getattr(record, "data", UNSET)
+    if body is UNSET:
+        body = record.body
+    messages = body if type(body) is list else [body]
+    if not e or not messages:
+        return None
+    when = getattr(record, "received_at", UNSET)
+    return e, None if when is UNSET else parse_record_time(when), messages

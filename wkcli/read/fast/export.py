@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
-from wkcli.read.fast.check import FastCheck, Found, Replay, record_size
+from wkcli.read.fast.check import FastCheck, Found
 from wkcli.read.fast.counts import Counts
+from wkcli.read.fast.records import Replay, record_size
 from wkcli.read.fast.rows import FastRows
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.checks import Checker

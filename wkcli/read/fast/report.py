@@ -27,7 +27,17 @@ class FastReport(FastCheck):
         super().__init__(report.checker, criteria, options)
         self.report = report
 
-    def more(self, rec: Any, k: int, e: int, decoded: Any, uids: Any, line: int, id_text: str) -> Any:
+    def more(
+        self,
+        rec: Any,
+        k: int,
+        e: int,
+        decoded: Any,
+        uids: Any,
+        line: int,
+        id_text: str,
+        received: float | None,
+    ) -> Any:
         unset = self._unset
         channel = rec.channel_id
         sender = rec.from_uid
@@ -42,6 +52,7 @@ class FastReport(FastCheck):
             recipients,
             id_text,
             line,
+            received,
         )
 
     def new_more(self) -> ReportPart:

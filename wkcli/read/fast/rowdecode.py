@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Optional, Union
 
 import msgspec
 
+from wkcli.read.fast.decode import record_decoders
 from wkcli.webhook.rows import I32_MAX, I32_MIN, I64_MAX, I64_MIN
 from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS
 
@@ -52,3 +53,5 @@ class Row(msgspec.Struct):
 
 # A line: one message, or a msg.notify body (an array of them).
 decode_body = msgspec.json.Decoder(Union[Row, list[Row]]).decode
+# Or an envelope or a capture record of them.
+decode_envelope, decode_capture = record_decoders(Row)

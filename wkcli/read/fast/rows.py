@@ -20,7 +20,7 @@ from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
-from wkcli.webhook.model import CHAT, CMD, MSG_NOTIFY, MSG_OFFLINE, id_text
+from wkcli.webhook.model import CHAT, CMD, MSG_OFFLINE, id_text
 from wkcli.webhook.payload import decode_payload
 from wkcli.webhook.recipients import recipients
 from wkcli.webhook.rows import (
@@ -58,8 +58,10 @@ class FastRows(Scan):
 
     def prepare(self) -> None:
         from wkcli.read.fast import rowdecode
+        from wkcli.read.fast.decode import record_messages
 
         self._rd = rowdecode
+        self._record_messages = record_messages
         # Whether the criteria keep a message, by slot (k + 2 * e, as in ``Counts.slots``).
         self._kept = [self.keep(KINDS[k], EVENTS[e]) for e in range(len(EVENTS)) for k in range(2)]
         self._channels = Memo(channel_columns, SMALL)
@@ -67,6 +69,18 @@ class FastRows(Scan):
         self._settings = Memo(setting_columns, SMALL)
         self._payloads = Memo(_payload, PAYLOADS, spread=True)
         self._times = Memo(_time, SMALL)
+
+    def _record(self, line: bytes) -> tuple[int, float | None, list[Any]] | None:
+        """``decode.record_messages`` of an envelope or capture record of plain messages, or
+        None (the general path reads the line)."""
+        rd = self._rd
+        decode = rd.decode_capture if b'"body"' in line else rd.decode_envelope if b'"data"' in line else None
+        if decode is None:
+            return None
+        try:
+            return self._record_messages(decode(line))
+        except Exception:  # noqa: BLE001 - other keys, or not plain: the general path's
+            return None
 
     def text_ok(self, block: bytes) -> bool:
         # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
@@ -101,14 +115,19 @@ class FastRows(Scan):
                 if not line:
                     i += 1
                     continue
+                received = None  # a capture record's receive time
                 try:
                     body = decode(line)
-                except Exception:  # noqa: BLE001 - the general path judges (and reports) it
-                    return i, FAILED
-                notify = type(body) is list  # a msg.notify body: its messages, in order
-                messages = body if notify else (body,)
-                if not messages:
-                    return i, FAILED  # an empty body: the general path says so
+                except Exception:  # noqa: BLE001 - maybe a record; else the general path's to report
+                    record = self._record(line)
+                    if record is None:
+                        return i, FAILED
+                    e, received, messages = record
+                else:
+                    e = 2 if type(body) is list else -1  # a msg.notify body, or a lone message
+                    messages = body if e > 0 else [body]
+                    if not messages:
+                        return i, FAILED  # an empty body: the general path says so
                 for rec in messages:
                     if rec.message_id is not None and exact_id_of(rec.message_id, rec.message_idstr) is None:
                         return i, FAILED  # a negative or wider id: rare, and the general path's
@@ -125,8 +144,8 @@ class FastRows(Scan):
                     to_uids = rec.to_uids
                     packed = rec.compress_to_uids
                     compress = rec.compress
-                    if notify:
-                        event, slot = MSG_NOTIFY, k + 4
+                    if e > 0:
+                        event, slot = EVENTS[e], k + 2 * e
                     elif (
                         to_uids is not unset
                         or packed is not unset
@@ -167,6 +186,9 @@ class FastRows(Scan):
                     time = times.get(ts, MISSING)
                     if time is MISSING:
                         time = time_fill(ts)
+                    got = None if received is None else micros(received)
+                    if time is None:
+                        time = got  # as Message.time: the receive time when no timestamp
                     mid = rec.message_id
                     idstr = rec.message_idstr
                     append(
@@ -188,7 +210,7 @@ class FastRows(Scan):
                                 columns,
                                 recipient_columns(found),
                                 None,
-                                None,
+                                got,
                                 path,
                                 first + i,
                                 index,

@@ -1,0 +1,139 @@
+"""The records check's fast path sends to the main process's one ``Checker``, and ``Replay``.
+
+A worker (or the main process's own fast path) judges each plain message on its own and writes,
+in file order, small binary records: ``FINDING`` for each finding with its detail, ``RECORD``
+for each delivery (its identity's hash, where it is, its recipients unparsed). ``Replay`` takes
+that stream, cut anywhere, and hands each record to the checker between the items of the
+general path as they come in the file, so duplicates, examples and their order are the
+general path's by construction.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from wkcli.read.fast.counts import EVENTS
+from wkcli.webhook.checks import Checker, Delivery
+from wkcli.webhook.deliveries import Delivered
+from wkcli.webhook.model import Origin
+from wkcli.webhook.rules import RULES
+
+if TYPE_CHECKING:
+    from wkcli.read.fast.scan import Scan
+
+# A record of a delivery: event slot (1 or 2), identity hash, line, recipients' set hash and
+# count, time and receive time (NaN: none), then the lengths of the id text and of the
+# recipients' JSON, which follow.
+RECORD = struct.Struct("<BQQIIddHI")
+# A record of a finding: FINDING_TYPE, the code's index in CODES, event slot, line, time,
+# receive time, then the lengths of the id text and of the detail (NO_DETAIL: none), which follow.
+FINDING = struct.Struct("<BBBQddHI")
+FINDING_TYPE = 3
+CODES = tuple(RULES)
+CODE_INDEX = {code: index for index, code in enumerate(CODES)}
+NO_DETAIL = 0xFFFFFFFF
+NO_TIME = float("nan")
+MAX_ID = 0xFFFF  # bytes of id text a record holds
+
+
+def record_size(data: bytes, pos: int) -> int:
+    """The length of the record starting at ``pos`` of ``data``, or -1 when its head is cut off."""
+    if len(data) > pos and data[pos] == FINDING_TYPE:
+        return finding_size(data, pos)
+    if len(data) - pos < RECORD.size:
+        return -1
+    *_, id_len, uids_len = RECORD.unpack_from(data, pos)
+    return RECORD.size + id_len + uids_len
+
+
+def finding_size(data: bytes, pos: int) -> int:
+    """The length of the finding's record at ``pos``, or -1 when its head is cut off."""
+    if len(data) - pos < FINDING.size:
+        return -1
+    *_, id_len, detail_len = FINDING.unpack_from(data, pos)
+    return FINDING.size + id_len + (0 if detail_len == NO_DETAIL else detail_len)
+
+
+def _time(packed: float) -> float | None:
+    return None if packed != packed else packed  # NaN: none
+
+
+class Replay:
+    """Where ``FastCheck``'s records are written: each goes to the checker as it is read."""
+
+    def __init__(self, checker: Checker) -> None:
+        self.checker = checker
+        self.scan: Scan | None = None  # whose file the records are of (its ``source_name``)
+        self._rest = b""
+
+    @property
+    def name(self) -> str:
+        return self.scan.source_name if self.scan is not None else ""
+
+    def write(self, data: bytes) -> int:
+        if self._rest:
+            data = self._rest + data
+        size = RECORD.size
+        unpack = RECORD.unpack_from
+        pos, end = 0, len(data)
+        run: list[Delivered] = []
+        where: list[int] = []  # where each record of the run starts, to read its id when needed
+        event = -1
+        while pos < end:
+            if data[pos] == FINDING_TYPE:
+                stop = pos + finding_size(data, pos)  # a finding's head is shorter than a delivery's
+                if stop < pos + FINDING.size or stop > end:
+                    break
+                self._deliver(data, event, run, where)  # what came before it, first
+                self._found(data, pos)
+                pos = stop
+                continue
+            if end - pos < size:
+                break
+            e, key, line, set_hash, count, _, _, id_len, uids_len = unpack(data, pos)
+            stop = pos + size + id_len + uids_len
+            if stop > end:
+                break
+            if e != event:
+                self._deliver(data, event, run, where)
+                event = e
+            start = pos + size + id_len
+            run.append((key, line, (set_hash, count, data[start:stop]) if uids_len else None))
+            where.append(pos)
+            pos = stop
+        self._deliver(data, event, run, where)
+        self._rest = data[pos:]
+        return len(data)
+
+    def _found(self, data: bytes, pos: int) -> None:
+        """Note the finding recorded at ``pos``."""
+        _, code, e, line, time, received, id_len, detail_len = FINDING.unpack_from(data, pos)
+        if self.checker.counted(CODES[code]):
+            return
+        start = pos + FINDING.size
+        id_text = data[start : start + id_len].decode()
+        detail = (
+            None if detail_len == NO_DETAIL else data[start + id_len : start + id_len + detail_len].decode()
+        )
+        delivery = Delivery(id_text, Origin(self.name, line), EVENTS[e], _time(time), _time(received))
+        self.checker.note_found(CODES[code], delivery, detail)
+
+    def _deliver(self, data: bytes, e: int, run: list[Delivered], where: list[int]) -> None:
+        """Hand a run of records of one event to the checker, and what it found to be noted."""
+        if not run:
+            return
+        checker = self.checker
+        event: str = EVENTS[e]  # type: ignore[assignment]  # records are of msg.offline or msg.notify
+        name = self.name
+        for index, what, first in checker.delivered(event, run, name):
+            pos = where[index]
+            _, _, _, _, _, time, received, id_len, _ = RECORD.unpack_from(data, pos)
+            id_text = data[pos + RECORD.size : pos + RECORD.size + id_len].decode()
+            delivery = Delivery(id_text, Origin(name, run[index][1]), event, _time(time), _time(received))
+            checker.note_delivery(what, first, delivery)
+        run.clear()
+        where.clear()
+
+    def flush(self) -> None:
+        pass
