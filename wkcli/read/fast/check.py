@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, valid_utf8
 from wkcli.read.fast.records import (
     CODE_INDEX,
     FINDING,
@@ -29,7 +29,9 @@ from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.checks import Checker, message_notes
 from wkcli.webhook.filters import Criteria
+from wkcli.webhook.model import USER_ONLINESTATUS, json_quote
 from wkcli.webhook.payload import decode_payload, decode_payload_value, may_be_cmd_payload
+from wkcli.webhook.presence import PresenceError, parse_presence
 from wkcli.webhook.recipients import LISTED, NONE
 
 _MASK64 = 0xFFFFFFFFFFFFFFFF
@@ -54,10 +56,12 @@ class Found:
 
     def __init__(self, more: Any = None) -> None:
         self.checked = 0
+        self.presence = 0  # entries checked
         self.more = more
 
     def merge(self, other: Found) -> None:
         self.checked += other.checked
+        self.presence += other.presence
         if self.more is not None:
             self.more.merge(other.more)
 
@@ -83,7 +87,8 @@ class FastCheck(Scan):
         self._fd = fastdecode
         self._uids = fastdecode.decode_uids
         self._header_type = fastdecode.FullHeader
-        self._envelope, self._capture = fastdecode.record_decoders(fastdecode.Full)
+        self._envelope, self._capture = fastdecode.record_decoders(fastdecode.Full, presence=True)
+        self._keep_presence = self.keep(None, USER_ONLINESTATUS)
         self._unset = fastdecode.UNSET
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
         self._payloads: dict[tuple[Any, Any], Any] = {}  # decode_payload_value's, for a while
@@ -95,6 +100,7 @@ class FastCheck(Scan):
         if facts.more is not None:
             self.fold_more(facts.more)
         self.checker.messages += facts.checked
+        self.checker.presence += facts.presence
 
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
@@ -127,7 +133,17 @@ class FastCheck(Scan):
                 acc.empty += 1
                 i += 1
                 continue
-            found = judged(line, rec, base + i + 1)
+            shape = self._shape(line, rec)
+            if shape is None:
+                break
+            e, received, items = shape
+            if e == PRESENCE_E:
+                if not self.presence_fast:
+                    break
+                self._presence(items, received, base + i + 1, type(rec) is list, acc, so_far)
+                i += 1
+                continue
+            found = judged(items, e, base + i + 1, received)
             if found is None:
                 break
             for slot, kept, records, more in found:
@@ -268,12 +284,16 @@ class FastCheck(Scan):
 
     def check_line(self, line: bytes, number: int) -> tuple[int, bytes] | None:
         """``judge`` for each message of a line (line ``number``): how many are kept, and their
-        records in order; None when the general path must read the line."""
+        records in order; None when the general path must read the line (or it holds presence)."""
         try:
             rec = self._fd.decode_full(line)
         except Exception:  # noqa: BLE001 - the general path judges it
             return None
-        found = self._judged(line, rec, number)
+        shape = self._shape(line, rec)
+        if shape is None or shape[0] == PRESENCE_E:
+            return None
+        e, received, messages = shape
+        found = self._judged(messages, e, number, received)
         if found is None:
             return None
         kept = 0
@@ -284,28 +304,30 @@ class FastCheck(Scan):
                 records.append(text or b"")
         return kept, b"".join(records)
 
-    def _judged(self, line: bytes, rec: Any, number: int) -> list[Judged] | None:
-        """``judge`` for each message of a line, decoded (``rec``): a lone message, a msg.notify
-        body, or an envelope or capture record of msg.offline or msg.notify messages; None when
-        the general path must read the line."""
-        full = self._fd.Full
-        received = None
-        if type(rec) is full:
+    def _shape(self, line: bytes, rec: Any) -> tuple[int, float | None, list[Any]] | None:
+        """``(e, received, items)`` of a line, decoded (``rec``): a lone message (e -1), a
+        msg.notify body, presence entries (``PRESENCE_E``), or an envelope or capture record of
+        either; None when the general path must read the line."""
+        if type(rec) is self._fd.Full:
             if rec.data is self._unset and rec.body is self._unset:
-                one = self.judge(rec, -1, number)
-                return None if one is None else [one]
+                return -1, None, [rec]
             try:  # an envelope or a capture record, read again as one
                 record = (self._envelope if rec.data is not self._unset else self._capture)(line)
             except Exception:  # noqa: BLE001 - other keys, or not plain: the general path's
                 return None
-            found = self._fd.record_messages(record)
-            if found is None:
-                return None
-            e, received, messages = found
-        elif type(rec) is list and rec:
-            e, messages = 2, rec  # a msg.notify body
-        else:
-            return None
+            return self._fd.record_messages(record)
+        if type(rec) is list and rec:
+            if type(rec[0]) is not str:
+                return 2, None, rec  # a msg.notify body
+            if all(type(entry) is str for entry in rec):
+                return PRESENCE_E, None, rec
+        return None
+
+    def _judged(
+        self, messages: list[Any], e: int, number: int, received: float | None
+    ) -> list[Judged] | None:
+        """``judge`` for each of a line's messages; None when one is not plain."""
+        full = self._fd.Full
         judged: list[Judged] = []
         for message in messages:
             one = self.judge(message, e, number, received) if type(message) is full else None
@@ -313,3 +335,29 @@ class FastCheck(Scan):
                 return None
             judged.append(one)
         return judged
+
+    # Whether presence entries are read here (a subclass that counts them in order says no).
+    presence_fast = True
+
+    def _presence(
+        self, entries: list[str], received: float | None, number: int, bare: bool, acc: Counts, found: Found
+    ) -> None:
+        """Count a line's presence entries and judge them (``Checker._presence``'s rule): each
+        malformed one's finding goes on as a record."""
+        if bare:
+            acc.presence += len(entries)
+        else:
+            acc.by_event.setdefault(USER_ONLINESTATUS, [0, 0, 0])[2] += len(entries)
+        if not self._keep_presence:
+            return
+        acc.matched += len(entries)  # kept, as the general path counts them
+        found.presence += len(entries)
+        time = NO_TIME if received is None else received
+        for index, text in enumerate(entries):
+            try:
+                parse_presence(text)
+            except PresenceError as exc:
+                detail = f"entry {index + 1} {json_quote(text)}: {exc}".encode()
+                head = FINDING.pack(FINDING_TYPE, CODE_INDEX["presence-malformed"], PRESENCE_E, number,
+                                    time, time, 0, len(detail))  # fmt: skip
+                self.pending.append(head + detail)

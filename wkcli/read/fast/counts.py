@@ -13,6 +13,7 @@ from wkcli.read.accounting import BulkGroup, BulkTally, KindEventTest, Ledger
 from wkcli.webhook.model import CHAT, CMD, MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
 
 EVENTS = (None, MSG_OFFLINE, MSG_NOTIFY)  # the events of message slots, by index e
+PRESENCE_E = len(EVENTS)  # user.onlinestatus, where an index e may also name presence entries
 KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
 FAILED = object()  # returned for a line the fast path cannot take and did not parse
 

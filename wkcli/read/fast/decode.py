@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 import msgspec
 
-from wkcli.webhook.model import MSG_NOTIFY, MSG_OFFLINE
+from wkcli.read.fast.counts import PRESENCE_E
+from wkcli.webhook.model import MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
 from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS, parse_record_time
 
 UNSET = msgspec.UNSET
@@ -107,10 +108,12 @@ decode_uids = msgspec.json.Decoder(list[str]).decode
 CAPTURE_EXTRAS = ("path", "query", "remote", "forward", "body_raw")
 
 
-def record_decoders(message: type) -> tuple[Any, Any]:
+def record_decoders(message: type, presence: bool = False) -> tuple[Any, Any]:
     """Decoders of an ``{"event", "data"}`` envelope and of a ``wkcli capture`` record, exactly
-    those keys, whose body is one ``message`` or an array of them."""
-    body = Union[message, list[message]]  # type: ignore[valid-type]
+    those keys, whose body is one ``message`` or an array of them (or, with ``presence``, of
+    presence strings)."""
+    element = Union[message, str] if presence else message
+    body = Union[message, list[element]]  # type: ignore[valid-type]
     raw = Union[msgspec.Raw, msgspec.UnsetType]
     envelope = msgspec.defstruct("Envelope", [("event", str), ("data", body)], forbid_unknown_fields=True)
     fields: list[Any] = [("event", str), ("body", body), ("received_at", Any, UNSET)]
@@ -120,16 +123,27 @@ def record_decoders(message: type) -> tuple[Any, Any]:
 
 
 def record_messages(record: Any) -> tuple[int, float | None, list[Any]] | None:
-    """``(e, received, messages)`` of a decoded envelope or capture record: its event's index in
-    ``counts.EVENTS`` (msg.offline 1, msg.notify 2), its receive time, its messages in order;
-    None when the general path must read it (another event, an empty body)."""
+    """``(e, received, items)`` of a decoded envelope or capture record: its event's index in
+    ``counts.EVENTS`` (msg.offline 1, msg.notify 2; user.onlinestatus ``PRESENCE_E``), its
+    receive time, its messages (or presence strings) in order; None when the general path must
+    read it (another event, an empty body, a string among messages or a message among strings)."""
     event = record.event
-    e = 1 if event == MSG_OFFLINE else 2 if event == MSG_NOTIFY else 0
+    e = (
+        1
+        if event == MSG_OFFLINE
+        else 2
+        if event == MSG_NOTIFY
+        else PRESENCE_E
+        if event == USER_ONLINESTATUS
+        else 0
+    )
     body = getattr(record, "data", UNSET)
     if body is UNSET:
         body = record.body
-    messages = body if type(body) is list else [body]
-    if not e or not messages:
+    items = body if type(body) is list else [body]
+    if not e or not items:
+        return None
+    if (e == PRESENCE_E) != all(type(item) is str for item in items):
         return None
     when = getattr(record, "received_at", UNSET)
-    return e, None if when is UNSET else parse_record_time(when), messages
+    return e, None if when is UNSET else parse_record_time(when), items

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from wkcli.read.fast.counts import EVENTS
 from wkcli.webhook.checks import Checker, Delivery
 from wkcli.webhook.deliveries import Delivered
-from wkcli.webhook.model import Origin
+from wkcli.webhook.model import USER_ONLINESTATUS, Origin
 from wkcli.webhook.rules import RULES
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ CODE_INDEX = {code: index for index, code in enumerate(CODES)}
 NO_DETAIL = 0xFFFFFFFF
 NO_TIME = float("nan")
 MAX_ID = 0xFFFF  # bytes of id text a record holds
+# A record's event slot: ``counts.EVENTS``'s, then user.onlinestatus (``counts.PRESENCE_E``),
+# whose entries have findings but no deliveries.
+RECORD_EVENTS = (*EVENTS, USER_ONLINESTATUS)
 
 
 def record_size(data: bytes, pos: int) -> int:
@@ -116,7 +119,7 @@ class Replay:
         detail = (
             None if detail_len == NO_DETAIL else data[start + id_len : start + id_len + detail_len].decode()
         )
-        delivery = Delivery(id_text, Origin(self.name, line), EVENTS[e], _time(time), _time(received))
+        delivery = Delivery(id_text, Origin(self.name, line), RECORD_EVENTS[e], _time(time), _time(received))
         self.checker.note_found(CODES[code], delivery, detail)
 
     def _deliver(self, data: bytes, e: int, run: list[Delivered], where: list[int]) -> None:

@@ -22,6 +22,7 @@ class FastReport(FastCheck):
 
     _more = True
     _every_payload = True  # content types are counted for every message
+    presence_fast = False  # presence entries are counted in order (flapping users): the general path's
 
     def __init__(self, report: Report, criteria: Criteria, options: ReadOptions) -> None:
         super().__init__(report.checker, criteria, options)
