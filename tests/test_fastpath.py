@@ -808,22 +808,25 @@ def test_a_worker_holds_a_bounded_size_of_lines_left(tmp_path, monkeypatch, mode
     assert scan.workers_stopped == 1 and scan.lines_left == 4
 
 
-@pytest.mark.parametrize("shape", ["envelope", "wkcapture", "notify"])
+@pytest.mark.parametrize("shape", ["envelope", "wkcapture", "notify", "presence"])
 @pytest.mark.parametrize("mode", ["check", "report", "rows"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_envelopes_and_capture_records_take_the_fast_path(tmp_path, monkeypatch, shape, mode, jobs):
     """What WuKongIM posts (msg.notify arrays) and what wkcli capture writes (records with a
-    receive time, which the report's lag and retries use) are read fast, with the same results.
-    (Presence records take the general path but in check: they are left out for the others.)"""
+    receive time, which the report's lag and retries use) are read fast, with the same results,
+    presence entries too (the report's flapping users are counted in file order, across workers)."""
     out = io.BytesIO()
     generate.write(out, shape, 3000, seed=2, anomalies=0.001, broken=0.002)
     path = tmp_path / f"{shape}.jsonl"
     lines = out.getvalue().split(b"\n")
-    if mode != "check":  # check takes presence entries fast too
-        lines = [line for line in lines if b"onlinestatus" not in line]
+    if shape == "presence":  # many states of few users: flaps, across the workers' ranges
+        lines = [b'["u%d-1-%d-7-%d-1"]' % (n % 37, n % 2, (n // 37) % 2) for n in range(6000)] + lines
     path.write_bytes(b"\n".join(lines))
     scan = _same(str(path), mode, monkeypatch, jobs=jobs, tuning=RANGES if jobs > 1 else SMALL).fast
     assert scan.general_lines * 20 < scan.fast_lines
     if mode == "report" and shape == "wkcapture":
         report = _read(str(path), True, mode, monkeypatch, jobs=jobs, tuning=SMALL)[0]
         assert report["lag"]["measured"] > 2000
+    if mode == "report" and shape == "presence":
+        report = _read(str(path), True, mode, monkeypatch, jobs=jobs, tuning=SMALL)[0]
+        assert report["presence"]["flappers"]["total"] > 5000

@@ -191,10 +191,14 @@ class Report:
             self.offline += 1
         if entry.received is not None:
             self.timeline.add(entry.received, S_ONLINE if online else S_OFFLINE)
-        before = self.last_state.swap(hash((parsed.uid, parsed.device_flag)), online)
-        if before is not None and before != online:
-            self.flaps.add(parsed.uid)
+        self.presence_state(parsed.uid, parsed.device_flag, online)
         return Known(presence=parsed)
+
+    def presence_state(self, uid: str, device_flag: int, online: bool) -> None:
+        """A user's device went online or offline (in file order): a change is a flap."""
+        before = self.last_state.swap(hash((uid, device_flag)), online)
+        if before is not None and before != online:
+            self.flaps.add(uid)
 
     def result(self, stats: Any, max_bars: int = 96) -> dict[str, Any]:
         """Every panel as data. ``stats`` is the reader's account of the input (``Stats``)."""

@@ -7,8 +7,9 @@ import math
 from bisect import bisect_left
 from typing import Any
 
+from wkcli.webhook.model import USER_ONLINESTATUS
 from wkcli.webhook.payload import JSON, Decoded, content_type_name
-from wkcli.webhook.timeline import S_CHAT, S_CMD, Timeline
+from wkcli.webhook.timeline import S_CHAT, S_CMD, S_OFFLINE, S_ONLINE, Timeline
 from wkcli.webhook.topn import TopN
 
 # msg.offline recipients per delivery: upper bounds of the bins (v3 chunks hold up to 512).
@@ -75,6 +76,10 @@ class ReportPart:
         self.largest: list[tuple[int, int, dict[str, Any]]] = []  # (recipients, line, entry), sorted
         self.lag = [0] * LAG_BINS
         self.lag_negative = 0
+        self.presence = 0
+        self.presence_bad = 0
+        self.online = 0
+        self.offline = 0
 
     def add(self, is_cmd: bool, event: str | None, ts: Any, channel: Any, sender: Any, decoded: Decoded,
             recipients: int | None, id_text: str, line: int, received: float | None) -> None:  # fmt: skip
@@ -128,6 +133,24 @@ class ReportPart:
                 largest.sort(key=lambda found: (-found[0], found[1]))
                 del largest[self.top :]
 
+    def add_presence(self, online: bool | None, received: float | None) -> None:
+        """One presence entry: online or offline, None when malformed; ``received`` its record's
+        receive time. (Flapping users are counted in order, by ``Report.presence_state``.)"""
+        self.presence += 1
+        events = self.events
+        events[USER_ONLINESTATUS] = events.get(USER_ONLINESTATUS, 0) + 1
+        if online is None:
+            self.presence_bad += 1
+            return
+        if online:
+            self.online += 1
+        else:
+            self.offline += 1
+        if received is not None:
+            moments = self._moments
+            key = (S_ONLINE if online else S_OFFLINE, received)
+            moments[key] = moments.get(key, 0) + 1
+
     def settle(self) -> None:
         """Move the plain counts into the bounded top lists and the timeline (in the order met)."""
         for held, top in zip(self._counts, (self.channels, self.senders, self.cmd_names, self.content_types),
@@ -167,6 +190,10 @@ def add_counts(into: Any, part: ReportPart) -> None:
     for index, count in enumerate(part.lag):
         into.lag[index] += count
     into.lag_negative += part.lag_negative
+    into.presence += part.presence
+    into.presence_bad += part.presence_bad
+    into.online += part.online
+    into.offline += part.offline
 
 
 def type_label(ctype: Any) -> str:

@@ -138,8 +138,6 @@ class FastCheck(Scan):
                 break
             e, received, items = shape
             if e == PRESENCE_E:
-                if not self.presence_fast:
-                    break
                 self._presence(items, received, base + i + 1, type(rec) is list, acc, so_far)
                 i += 1
                 continue
@@ -336,28 +334,35 @@ class FastCheck(Scan):
             judged.append(one)
         return judged
 
-    # Whether presence entries are read here (a subclass that counts them in order says no).
-    presence_fast = True
-
     def _presence(
         self, entries: list[str], received: float | None, number: int, bare: bool, acc: Counts, found: Found
     ) -> None:
         """Count a line's presence entries and judge them (``Checker._presence``'s rule): each
-        malformed one's finding goes on as a record."""
+        malformed one's finding goes on as a record, and what ``presence_more`` gives."""
+        records: list[bytes] = []
+        if self._keep_presence:
+            more = found.more
+            time = NO_TIME if received is None else received
+            for index, text in enumerate(entries):
+                try:
+                    parsed = parse_presence(text)
+                except PresenceError as exc:
+                    detail = f"entry {index + 1} {json_quote(text)}: {exc}".encode()
+                    head = FINDING.pack(FINDING_TYPE, CODE_INDEX["presence-malformed"], PRESENCE_E, number,
+                                        time, time, 0, len(detail))  # fmt: skip
+                    records.append(head + detail)
+                    parsed = None
+                if self._more:
+                    records.append(self.presence_more(more, parsed, received))
+            acc.matched += len(entries)  # kept, as the general path counts them
+            found.presence += len(entries)
+            self.pending.extend(records)
         if bare:
             acc.presence += len(entries)
         else:
             acc.by_event.setdefault(USER_ONLINESTATUS, [0, 0, 0])[2] += len(entries)
-        if not self._keep_presence:
-            return
-        acc.matched += len(entries)  # kept, as the general path counts them
-        found.presence += len(entries)
-        time = NO_TIME if received is None else received
-        for index, text in enumerate(entries):
-            try:
-                parse_presence(text)
-            except PresenceError as exc:
-                detail = f"entry {index + 1} {json_quote(text)}: {exc}".encode()
-                head = FINDING.pack(FINDING_TYPE, CODE_INDEX["presence-malformed"], PRESENCE_E, number,
-                                    time, time, 0, len(detail))  # fmt: skip
-                self.pending.append(head + detail)
+
+    def presence_more(self, counted: Any, parsed: Any, received: float | None) -> bytes:
+        """A subclass's count of a kept presence entry (``Presence``, or None: malformed), and
+        the record it needs (b"": none)."""
+        return b""

@@ -11,6 +11,7 @@ general path's by construction.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from wkcli.read.fast.counts import EVENTS
@@ -38,12 +39,19 @@ MAX_ID = 0xFFFF  # bytes of id text a record holds
 # A record's event slot: ``counts.EVENTS``'s, then user.onlinestatus (``counts.PRESENCE_E``),
 # whose entries have findings but no deliveries.
 RECORD_EVENTS = (*EVENTS, USER_ONLINESTATUS)
+# A record of a presence entry's state, for what counts states in order (report's flapping
+# users): PRESENCE_TYPE, online (1 or 0), the lengths of the uid and of the device flag's
+# digits, which follow.
+PRESENCE = struct.Struct("<BBIH")
+PRESENCE_TYPE = 4
 
 
 def record_size(data: bytes, pos: int) -> int:
     """The length of the record starting at ``pos`` of ``data``, or -1 when its head is cut off."""
     if len(data) > pos and data[pos] == FINDING_TYPE:
         return finding_size(data, pos)
+    if len(data) > pos and data[pos] == PRESENCE_TYPE:
+        return presence_size(data, pos)
     if len(data) - pos < RECORD.size:
         return -1
     *_, id_len, uids_len = RECORD.unpack_from(data, pos)
@@ -58,6 +66,14 @@ def finding_size(data: bytes, pos: int) -> int:
     return FINDING.size + id_len + (0 if detail_len == NO_DETAIL else detail_len)
 
 
+def presence_size(data: bytes, pos: int) -> int:
+    """The length of the presence record at ``pos``, or -1 when its head is cut off."""
+    if len(data) - pos < PRESENCE.size:
+        return -1
+    _, _, uid_len, flag_len = PRESENCE.unpack_from(data, pos)
+    return PRESENCE.size + uid_len + flag_len
+
+
 def _time(packed: float) -> float | None:
     return None if packed != packed else packed  # NaN: none
 
@@ -68,6 +84,8 @@ class Replay:
     def __init__(self, checker: Checker) -> None:
         self.checker = checker
         self.scan: Scan | None = None  # whose file the records are of (its ``source_name``)
+        # Told (uid, device flag, online) of each presence record, in order.
+        self.on_presence: Callable[[str, int, bool], None] | None = None
         self._rest = b""
 
     @property
@@ -84,12 +102,17 @@ class Replay:
         where: list[int] = []  # where each record of the run starts, to read its id when needed
         event = -1
         while pos < end:
-            if data[pos] == FINDING_TYPE:
-                stop = pos + finding_size(data, pos)  # a finding's head is shorter than a delivery's
-                if stop < pos + FINDING.size or stop > end:
+            kind = data[pos]
+            if kind == FINDING_TYPE or kind == PRESENCE_TYPE:  # heads shorter than a delivery's
+                found = finding_size(data, pos) if kind == FINDING_TYPE else presence_size(data, pos)
+                stop = pos + found
+                if found < 0 or stop > end:
                     break
                 self._deliver(data, event, run, where)  # what came before it, first
-                self._found(data, pos)
+                if kind == FINDING_TYPE:
+                    self._found(data, pos)
+                else:
+                    self._presence(data, pos)
                 pos = stop
                 continue
             if end - pos < size:
@@ -108,6 +131,14 @@ class Replay:
         self._deliver(data, event, run, where)
         self._rest = data[pos:]
         return len(data)
+
+    def _presence(self, data: bytes, pos: int) -> None:
+        """Tell ``on_presence`` of the presence state recorded at ``pos``."""
+        _, online, uid_len, flag_len = PRESENCE.unpack_from(data, pos)
+        start = pos + PRESENCE.size
+        if self.on_presence is not None:
+            uid = data[start : start + uid_len].decode()
+            self.on_presence(uid, int(data[start + uid_len : start + uid_len + flag_len]), bool(online))
 
     def _found(self, data: bytes, pos: int) -> None:
         """Note the finding recorded at ``pos``."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from wkcli.read.fast.check import FastCheck
 from wkcli.read.fast.counts import EVENTS
+from wkcli.read.fast.records import PRESENCE, PRESENCE_TYPE
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.report import Report
@@ -22,11 +23,11 @@ class FastReport(FastCheck):
 
     _more = True
     _every_payload = True  # content types are counted for every message
-    presence_fast = False  # presence entries are counted in order (flapping users): the general path's
 
     def __init__(self, report: Report, criteria: Criteria, options: ReadOptions) -> None:
         super().__init__(report.checker, criteria, options)
         self.report = report
+        self.replay.on_presence = report.presence_state  # flapping users: states in file order
 
     def more(
         self,
@@ -55,6 +56,15 @@ class FastReport(FastCheck):
             line,
             received,
         )
+
+    def presence_more(self, counted: ReportPart, parsed: Any, received: float | None) -> bytes:
+        if parsed is None:
+            counted.add_presence(None, received)
+            return b""
+        uid = parsed.uid.encode()
+        flag = str(parsed.device_flag).encode()  # digits an int() read: at most 4,300
+        counted.add_presence(parsed.online, received)
+        return PRESENCE.pack(PRESENCE_TYPE, parsed.online, len(uid), len(flag)) + uid + flag
 
     def new_more(self) -> ReportPart:
         return self.report.new_part()
