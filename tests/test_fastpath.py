@@ -637,7 +637,7 @@ BY_FIELDS = [
 
 
 @pytest.mark.parametrize("by", BY_FIELDS)
-@pytest.mark.parametrize("shape", ["offline", "notify", "mixed"])
+@pytest.mark.parametrize("shape", ["offline", "notify", "mixed", "envelope", "wkcapture"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_count_by_fields_matches_the_general_path(tmp_path, monkeypatch, by, shape, jobs):
     data = _dump(shape, 1500, seed=len(by))
@@ -809,7 +809,7 @@ def test_a_worker_holds_a_bounded_size_of_lines_left(tmp_path, monkeypatch, mode
 
 
 @pytest.mark.parametrize("shape", ["envelope", "wkcapture", "notify", "presence"])
-@pytest.mark.parametrize("mode", ["check", "report", "rows"])
+@pytest.mark.parametrize("mode", ["check", "report", "rows", "count-field:channel_id,kind"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_envelopes_and_capture_records_take_the_fast_path(tmp_path, monkeypatch, shape, mode, jobs):
     """What WuKongIM posts (msg.notify arrays) and what wkcli capture writes (records with a

@@ -2,8 +2,9 @@
 
 A struct type is built for the fields asked for; a field whose value is a string, an integer,
 a boolean or null is read from plain message lines (one message, or an array of them) and
-becomes the group key as ``webhook.tally`` renders it. Anything else (an object, a float, a
-number too wide, an envelope...) fails to decode and the general path reads that line.
+becomes the group key as ``webhook.tally`` renders it; so are those of envelopes and capture
+records. Anything else (an object, a float, a number too wide...) fails to decode and the
+general path reads that line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from operator import attrgetter
 from typing import Any, Literal, Optional, Union
 
 from wkcli.read.accounting import BulkTally
-from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, valid_utf8
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
@@ -91,10 +92,13 @@ class FastGroups(Scan):
         self.by = by
 
     def prepare(self) -> None:
-        from wkcli.read.fast.decode import UNSET  # msgspec, only when a grouped count runs
+        # msgspec, only when a grouped count runs
+        from wkcli.read.fast.decode import UNSET, record_decoders, record_messages
 
         self._unset = UNSET
         self._decode, self._msg, self._header, parts = _decoder(self.by)
+        self._envelope, self._capture = record_decoders(self._msg, presence=True)
+        self._record_messages = record_messages
         attrs = [attr if where == 0 else f"header.{attr}" for where, attr in parts if where != 2]
         self._values = attrgetter(*attrs)
         self.render = self._renderer(parts)
@@ -149,6 +153,10 @@ class FastGroups(Scan):
             if type(rec) is msg_type:
                 header = rec.header
                 if type(header) is not header_type:
+                    if header is unset and not (rec.data is unset and rec.body is unset):
+                        if self._record(line, keys, acc):  # an envelope or a capture record
+                            i += 1
+                            continue
                     break
                 k = header.sync_once or 0
                 # As FastCount: a message with recipients is a msg.offline body.
@@ -180,3 +188,25 @@ class FastGroups(Scan):
         acc.records += i - start - empty
         acc.groups.update(keys)
         return i, (None if i >= n else FAILED)
+
+    def _record(self, line: bytes, keys: list[tuple[int, Any]], acc: Counts) -> bool:
+        """Count an envelope or capture record of plain messages or presence entries (as a bare
+        body is counted); False (nothing counted) when the general path must read it."""
+        try:
+            record = (self._capture if b'"body"' in line else self._envelope)(line)
+        except Exception:  # noqa: BLE001 - other keys, or not plain
+            return False
+        found = self._record_messages(record)
+        if found is None:
+            return False
+        e, _, items = found
+        if e == PRESENCE_E:
+            acc.by_event.setdefault(USER_ONLINESTATUS, [0, 0, 0])[2] += len(items)
+            return True
+        msg_type: Any = self._msg
+        header_type: Any = self._header
+        if any(type(item) is not msg_type or type(item.header) is not header_type for item in items):
+            return False
+        values = self._values
+        keys.extend(((item.header.sync_once or 0) + 2 * e, values(item)) for item in items)
+        return True
