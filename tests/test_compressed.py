@@ -164,3 +164,19 @@ def test_the_inflating_process_says_where_the_stream_broke(tmp_path):
         while piece := stream.read(1 << 16):
             got += piece
     assert len(got) > len(data) // 2 and data.startswith(bytes(got))
+
+
+def test_without_a_process_to_be_had_a_thread_inflates(tmp_path, monkeypatch):
+    import os
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    data = b'{"n":1}\n' * 50_000
+    path = tmp_path / "d.jsonl.gz"
+    path.write_bytes(gzip.compress(data))
+    source = open_input(str(path))
+    assert isinstance(source.stream, ReadAhead)
+    assert b"".join(iter(lambda: source.stream.read(1 << 16), b"")) == data
+    source.close()

@@ -266,9 +266,13 @@ class Inflater:
 
 
 def read_ahead(stream: Any, fmt: str) -> Inflater | ReadAhead:
-    """The fastest way here to read ``stream`` (local) ahead of the caller."""
+    """The fastest way here to read ``stream`` (local) ahead of the caller: a process, else (no
+    fork on this system, or no process to be had) a thread."""
     if hasattr(os, "fork"):
-        return Inflater(stream, fmt)
+        try:
+            return Inflater(stream, fmt)
+        except OSError:  # out of processes or descriptors: slower, but it reads
+            pass
     return ReadAhead(stream, fmt)
 
 
