@@ -23,7 +23,7 @@ class Tuning:
     parallel_output_max_bytes: int = 2 << 30  # larger: JSONL output by one process unless --jobs
     fast_min_bytes: int = 256 << 10  # smaller regular files take the general path: no msgspec to import
     progress_min_bytes: int = 32 << 20  # files this large report progress (when asked for)
-    left_lines: int = 1000  # lines a worker leaves to the main process before it stops
+    left_lines: int = 100_000  # lines a worker leaves to the main process before it stops
     left_bytes: int = 16 << 20  # and their bytes, which it holds until it is done
     give_up_lines: int = 200  # general lines (and 4 times the fast ones) before the general path reads all
 
