@@ -467,3 +467,29 @@ def test_export_of_capture_records_and_envelopes_is_the_same_either_way(
     assert slow[2] - fast[2] > 2000  # rows from the fast path
     one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
     assert one == other
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_problems_keep_their_order_among_malformed_records(run, monkeypatch, tmp_path, jobs):
+    """A finding the fast path makes (a CMD inside msg.offline) and a malformed record a few lines
+    later: their ``problems`` rows come in file order, as on the general path."""
+    message = b'{"header":{"sync_once":%d},"message_id":%d,"message_idstr":"%d","to_uids":["a"],' \
+        b'"timestamp":1785398400}'  # fmt: skip
+    lines = []
+    for n in range(1, 4001):
+        lines.append(message % (n % 50 == 0, n, n))
+        if n % 50 == 3:
+            lines.append(b'{"header":{"sync_once":0},"message_id":')  # cut off
+    dump = tmp_path / "d.jsonl"
+    dump.write_bytes(b"\n".join(lines) + b"\n")
+    if jobs == "2":
+        defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
+        defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
+        monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
+    slow = _export(run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", jobs, checks=True)
+    fast = _export(run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", jobs, checks=True)
+    assert fast[:2] == slow[:2]
+    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
+    kinds = [row[0] for row in one["problems"]]
+    assert kinds.count("malformed") == 80 and kinds.count("cmd-in-offline") == 80
+    assert one["problems"] == other["problems"]

@@ -37,12 +37,13 @@ def feed(reader: Reader, loader: Loader, rows: Any, dedupe: bool = False, checks
     ``dedupe``, plain lines' rows (and their checks) are made on the reader's fast path and
     written to ``rows`` (a file-like ``write`` of serialised rows; None: there is none).
     """
-    checker = RowChecker() if checks else None
+    add = loader.add
+    # Each finding's row is added as it is made, in its place among the reader's error rows
+    # (a fast path's findings are made while the reader reads, between the items it yields).
+    checker = RowChecker(lambda row: add("problems", row)) if checks else None
     if rows is not None and not dedupe:
         reader.pass_rows(rows, checker)
     deduper = Deduper() if dedupe else None
-    problems = checker.rows if checker is not None else []
-    add = loader.add
     for item in reader:
         known = None
         row = None
@@ -57,12 +58,5 @@ def feed(reader: Reader, loader: Loader, rows: Any, dedupe: bool = False, checks
         if checker is not None:
             # The checker reuses what the row decoded: decoding is most of either's work.
             checker.add(item, known)
-            if problems:
-                for problem in problems:
-                    add("problems", problem)
-                problems.clear()
         if row is not None:
             add(table, row)
-    for problem in problems:  # found after the last item (a fast path's last duplicates)
-        add("problems", problem)
-    problems.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -237,11 +238,17 @@ def malformed_row(where: str, reason: str) -> dict[str, Any]:
 
 
 class RowChecker(Checker):
-    """``check``'s rules, keeping every occurrence as a problem row (not only the first examples)."""
+    """``check``'s rules, keeping every occurrence as a problem row (not only the first examples).
 
-    def __init__(self) -> None:
+    Each row goes to ``on_row`` as the finding is made (so that rows made between the items a
+    reader yields, from a fast path's records, keep their place among the reader's own error
+    rows); without it, rows wait in ``rows`` for the caller.
+    """
+
+    def __init__(self, on_row: Callable[[dict[str, Any]], None] | None = None) -> None:
         super().__init__(max_examples=0)
         self.rows: list[dict[str, Any]] = []  # drained by the caller after each ``add``
+        self._put = on_row if on_row is not None else self.rows.append
 
     every_note = True
 
@@ -250,7 +257,7 @@ class RowChecker(Checker):
         rule = RULES[code]
         origin: Origin = item.origin
         ident = None if isinstance(item, PresenceEntry) else item.id_text
-        self.rows.append(
+        self._put(
             _problem(
                 code,
                 rule.level,
