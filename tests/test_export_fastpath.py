@@ -236,21 +236,31 @@ def _export(run, monkeypatch, dump: Path, dest: Path, fast: bool, *extra: str, c
     return result.exit_code, result.stderr.replace(str(dest), "DEST"), len(made)
 
 
+def _both_ways(run, monkeypatch, tmp_path: Path, dump: Path, jobs: str, *extra: str, checks: bool = False):
+    """Export ``dump`` without the fast paths and with them (with 2 jobs, on small ranges and
+    blocks: workers, lines left to the main process, a worker that stops); returns each run's
+    ``_export`` result and its tables, the general path's first."""
+    if jobs == "2":
+        defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
+        defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
+        monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
+    slow = _export(
+        run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", jobs, *extra, checks=checks
+    )
+    fast = _export(
+        run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", jobs, *extra, checks=checks
+    )
+    return slow, fast, _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
+
+
 @pytest.mark.parametrize(
     ("jobs", "kept"), [("1", ()), ("2", ()), ("2", ("--kind", "cmd")), ("1", ("--event", "msg.offline"))]
 )
 def test_export_tables_are_the_same_either_way(run, monkeypatch, tmp_path, dump_file, jobs, kept):
-    if jobs == "2":
-        # Small ranges and blocks: workers, lines left to the main process, and a worker that stops.
-        defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
-        defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
-        monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
-    slow = _export(run, monkeypatch, dump_file, tmp_path / "slow.parquet", False, "--jobs", jobs, *kept)
-    fast = _export(run, monkeypatch, dump_file, tmp_path / "fast.parquet", True, "--jobs", jobs, *kept)
+    slow, fast, one, other = _both_ways(run, monkeypatch, tmp_path, dump_file, jobs, *kept)
     assert fast[:2] == slow[:2]
     assert slow[0] == 1  # malformed lines were reported
     assert slow[2] - fast[2] > (100 if kept else 500)  # rows from the fast path
-    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
     assert len(one["messages"]) > (200 if kept else 2000)
     if kept:
         assert len(one["messages"]) < 2000
@@ -281,15 +291,9 @@ def test_export_with_checks_is_the_same_either_way(run, monkeypatch, tmp_path, j
     """With check's findings (the default): the same messages and problems rows, in the same
     order, retries across workers' ranges included; plain messages' rows from the fast path."""
     dump = _retries_dump(tmp_path)
-    if jobs == "2":
-        defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
-        defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
-        monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
-    slow = _export(run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", jobs, checks=True)
-    fast = _export(run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", jobs, checks=True)
+    slow, fast, one, other = _both_ways(run, monkeypatch, tmp_path, dump, jobs, checks=True)
     assert fast[:2] == slow[:2]
     assert slow[2] - fast[2] > 500  # rows from the fast path
-    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
     assert one == other
     kinds = {row[0] for row in one["problems"]}
     assert {"duplicate", "offline-chunks", "sender-in-recipients"} <= kinds
@@ -409,15 +413,9 @@ def test_export_of_notify_bodies_is_the_same_either_way(run, monkeypatch, tmp_pa
     ]
     dump = tmp_path / "notify.jsonl"
     dump.write_bytes(b"\n".join(lines) + b"\n")
-    if jobs == "2":
-        defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
-        defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
-        monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
-    slow = _export(run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", jobs, checks=checks)
-    fast = _export(run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", jobs, checks=checks)
+    slow, fast, one, other = _both_ways(run, monkeypatch, tmp_path, dump, jobs, checks=checks)
     assert fast[:2] == slow[:2]
     assert slow[2] - fast[2] > 2000  # rows from the fast path
-    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
     assert one == other
 
 
@@ -458,14 +456,9 @@ def test_export_of_capture_records_and_envelopes_is_the_same_either_way(
     ]
     dump = tmp_path / f"{shape}.jsonl"
     dump.write_bytes(b"\n".join(lines) + b"\n")
-    defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
-    defaults[0:2] = [4096, 0]  # block, parallel_min_bytes: workers on small ranges
-    monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
-    slow = _export(run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", "2", checks=checks)
-    fast = _export(run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", "2", checks=checks)
+    slow, fast, one, other = _both_ways(run, monkeypatch, tmp_path, dump, "2", checks=checks)
     assert fast[:2] == slow[:2]
     assert slow[2] - fast[2] > 2000  # rows from the fast path
-    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
     assert one == other
 
 
@@ -482,14 +475,8 @@ def test_problems_keep_their_order_among_malformed_records(run, monkeypatch, tmp
             lines.append(b'{"header":{"sync_once":0},"message_id":')  # cut off
     dump = tmp_path / "d.jsonl"
     dump.write_bytes(b"\n".join(lines) + b"\n")
-    if jobs == "2":
-        defaults = list(Tuning.__init__.__defaults__)  # type: ignore[misc]
-        defaults[0:2] = [4096, 0]  # block, parallel_min_bytes
-        monkeypatch.setattr(Tuning.__init__, "__defaults__", tuple(defaults))
-    slow = _export(run, monkeypatch, dump, tmp_path / "slow.parquet", False, "--jobs", jobs, checks=True)
-    fast = _export(run, monkeypatch, dump, tmp_path / "fast.parquet", True, "--jobs", jobs, checks=True)
+    slow, fast, one, other = _both_ways(run, monkeypatch, tmp_path, dump, jobs, checks=True)
     assert fast[:2] == slow[:2]
-    one, other = _tables(tmp_path / "slow.parquet"), _tables(tmp_path / "fast.parquet")
     kinds = [row[0] for row in one["problems"]]
     assert kinds.count("malformed") == 80 and kinds.count("cmd-in-offline") == 80
     assert one["problems"] == other["problems"]
