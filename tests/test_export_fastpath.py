@@ -218,22 +218,29 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect()
     stem = str(path)[: -len(".parquet")]
     out = {}
-    for table, file in (("messages", str(path)), ("problems", stem + ".problems.parquet")):
+    for table, file in (
+        ("messages", str(path)),
+        ("presence", stem + ".presence.parquet"),
+        ("problems", stem + ".problems.parquet"),
+    ):
         if Path(file).exists():
             out[table] = con.execute(f"SELECT * FROM '{file}'").fetchall()  # in the order written
     return out
 
 
 def _export(run, monkeypatch, dump: Path, dest: Path, fast: bool, *extra: str, checks: bool = False):
-    """Export; returns the exit code, stderr, and how many rows the general path made."""
+    """Export; returns the exit code, stderr, and how many messages and presence rows the
+    general path made."""
     from wkcli.store import feed
 
-    made = []
-    real = feed.message_row
+    made: list[int] = []
+    present: list[int] = []
+    real, real_presence = feed.message_row, feed.presence_row
     monkeypatch.setattr(feed, "message_row", lambda *a: made.append(1) or real(*a))
+    monkeypatch.setattr(feed, "presence_row", lambda *a: present.append(1) or real_presence(*a))
     monkeypatch.setenv("WKCLI_FASTPATH", "1" if fast else "0")
     result = run("export", str(dump), "--to", str(dest), *([] if checks else ["--no-checks"]), *extra)
-    return result.exit_code, result.stderr.replace(str(dest), "DEST"), len(made)
+    return result.exit_code, result.stderr.replace(str(dest), "DEST"), len(made), len(present)
 
 
 def _both_ways(run, monkeypatch, tmp_path: Path, dump: Path, jobs: str, *extra: str, checks: bool = False):
@@ -321,20 +328,31 @@ def test_sql_tables_are_the_same_either_way(run, monkeypatch, tmp_path, checks):
 
 
 def test_demux_takes_its_input_cut_anywhere():
-    """Rows and records reach their places whole and in order, however the stream is cut."""
-    from wkcli.read.fast.export import MARK, Demux
-    from wkcli.read.fast.records import RECORD
+    """Rows, presence rows and records reach their places whole and in order, however the
+    stream is cut (records hold any byte, the presence mark's and a NUL's among them)."""
+    from wkcli.read.fast.records import MARK, PRESENCE_ROW, RECORD, Demux
 
     def record(n: int) -> bytes:
         ident, blob = str(n).encode(), b'["a","b"]' if n % 2 else b""
-        return RECORD.pack(1, n, n, 7, 2 if blob else 0, 1.5, 2.5, len(ident), len(blob)) + ident + blob
+        return RECORD.pack(1, n, 30, 0x1E00, 2 if blob else 0, 1.5, 2.5, len(ident), len(blob)) + ident + blob
 
     def records(n: int) -> bytes:  # none, one, or two (a finding's and a delivery's)
         return b"" if n % 3 == 0 else record(n) + (record(n + 100) if n % 3 == 2 else b"")
 
-    stream = b"".join(b'{"n":%d}\n' % n + (MARK + records(n) if records(n) else b"") for n in range(40))
+    def presence(n: int) -> bytes:  # none, or one or two presence rows
+        return b"".join(b'{"p":%d,"i":%d}\n' % (n, i) for i in range(n % 4 // 2 + (n % 4 == 3)))
+
+    def marked(rows: bytes) -> bytes:
+        return b"".join(PRESENCE_ROW + line + b"\n" for line in rows.split(b"\n") if line)
+
+    stream = b"".join(
+        b'{"n":%d}\n' % n + marked(presence(n)) + (MARK + records(n) if records(n) else b"")
+        for n in range(40)
+    )
     want_rows = b"".join(b'{"n":%d}\n' % n for n in range(40))
+    want_presence = b"".join(presence(n) for n in range(40))
     want_records = b"".join(records(n) for n in range(40))
+    assert want_presence and MARK in want_records and PRESENCE_ROW in want_records
 
     class Sink:
         def __init__(self) -> None:
@@ -345,11 +363,12 @@ def test_demux_takes_its_input_cut_anywhere():
             return len(data)
 
     for cut in range(1, 60, 7):
-        rows, records = Sink(), Sink()
-        demux = Demux(rows, records)  # type: ignore[arg-type]
+        rows, present, records = Sink(), Sink(), Sink()
+        demux = Demux(rows, present, records)  # type: ignore[arg-type]
         for start in range(0, len(stream), cut):
             demux.write(stream[start : start + cut])
         assert rows.data == want_rows
+        assert present.data == want_presence
         assert records.data == want_records
 
 
@@ -358,14 +377,14 @@ def test_export_to_duckdb_is_the_same_either_way(run, monkeypatch, tmp_path, dum
     made = []
     for fast in (False, True):
         dest = tmp_path / f"{fast}.duckdb"
-        code, _, general_rows = _export(run, monkeypatch, dump_file, dest, fast)
+        code, _, general_rows, _ = _export(run, monkeypatch, dump_file, dest, fast)
         assert code == 1
         made.append(general_rows)
         con = duckdb.connect(str(dest), read_only=True)
         results.append(
             [
                 con.execute(f"SELECT * FROM {t} ORDER BY source_line").fetchall()
-                for t in ("messages", "problems")
+                for t in ("messages", "presence", "problems")
             ]
         )
         con.close()
@@ -459,6 +478,7 @@ def test_export_of_capture_records_and_envelopes_is_the_same_either_way(
     slow, fast, one, other = _both_ways(run, monkeypatch, tmp_path, dump, "2", checks=checks)
     assert fast[:2] == slow[:2]
     assert slow[2] - fast[2] > 2000  # rows from the fast path
+    assert slow[3] > 200 and fast[3] < slow[3] / 10  # presence rows too
     assert one == other
 
 
@@ -480,3 +500,21 @@ def test_problems_keep_their_order_among_malformed_records(run, monkeypatch, tmp
     kinds = [row[0] for row in one["problems"]]
     assert kinds.count("malformed") == 80 and kinds.count("cmd-in-offline") == 80
     assert one["problems"] == other["problems"]
+
+
+@pytest.mark.parametrize("shape", ["mixed", "wkcapture", "envelope", "notify"])
+@pytest.mark.parametrize("checks", [False, True])
+def test_export_of_every_shape_with_odd_lines_is_the_same_either_way(
+    run, monkeypatch, tmp_path, shape, checks
+):
+    """Every input shape, with the lines the fast paths must hand on or read exactly as the
+    general path would (test_fastpath's ODD_LINES: odd ids, strings among messages, messages
+    among presence entries, values over several lines...): the same tables and stderr."""
+    from test_fastpath import _dump
+
+    dump = tmp_path / f"{shape}.jsonl"
+    dump.write_bytes(_dump(shape, 2000, seed=3))
+    slow, fast, one, other = _both_ways(run, monkeypatch, tmp_path, dump, "2", checks=checks)
+    assert fast[:2] == slow[:2]
+    assert slow[2] > fast[2]  # some rows from the fast path
+    assert one == other

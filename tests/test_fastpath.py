@@ -90,6 +90,8 @@ ODD_LINES = [
     b'{"received_at":"2026-07-30T10:00:02Z","event":"user.onlinestatus","body":["u4-1-1-7-1-0","bad"]}',
     b'{"received_at":"2026-07-30T10:00:02Z","event":"user.onlinestatus","body":[]}',
     b'{"received_at":"2026-07-30T10:00:02Z","event":"msg.notify","body":["u4-1-1-7-1-0"]}',
+    b'{"received_at":"2026-07-30T10:00:02Z","event":"msg.notify","body":[{"header":{"sync_once":1}},"u4"]}',
+    b'{"event":"user.onlinestatus","data":["u4-1-1-7-1-0",{"header":{"sync_once":1}}]}',
     b'{"event":"user.onlinestatus","data":{"header":{"sync_once":1}}}',
     b'{"event":"user.onlinestatus","data":[{"header":{"sync_once":1}}]}',
     b'{"event":"msg.offline","data":{"header":{"sync_once":1},"to_uids":["a"]}}',

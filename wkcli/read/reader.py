@@ -90,8 +90,11 @@ class Reader:
         if fast.usable(self.criteria, self.options):
             self.fast = fast.FastJsonl(out, self.criteria, self.options)
 
-    def pass_rows(self, out: BinaryIO, checker: Checker | None = None) -> None:
-        """Let iteration write plain messages' ``messages`` rows straight to ``out``, as JSON lines
+    def pass_rows(
+        self, out: BinaryIO, checker: Checker | None = None, presence: BinaryIO | None = None
+    ) -> None:
+        """Let iteration write plain messages' ``messages`` rows straight to ``out``, and plain
+        presence entries' rows to ``presence`` (None: those are yielded), as JSON lines
         (``webhook.rows.row_line``); the rest are yielded as usual, in order, after what was
         written so far reached ``out``. For ``export``: with ``checker``, plain messages are also
         checked by it (``fast.FastExport``), and every item yielded must go to ``checker.add``."""
@@ -99,11 +102,11 @@ class Reader:
             if checker is not None:
                 from wkcli.read.fast.export import FastExport  # the row and check code: only export's
 
-                self.fast = FastExport(out, checker, self.criteria, self.options)
+                self.fast = FastExport(out, presence, checker, self.criteria, self.options)
             else:
                 from wkcli.read.fast.rows import FastRows  # the row code: only export needs it
 
-                self.fast = FastRows(out, self.criteria, self.options)
+                self.fast = FastRows(out, self.criteria, self.options, presence)
 
     def __iter__(self) -> Iterator[Item]:
         limit = self.criteria.limit

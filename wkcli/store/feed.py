@@ -42,7 +42,8 @@ def feed(reader: Reader, loader: Loader, rows: Any, dedupe: bool = False, checks
     # (a fast path's findings are made while the reader reads, between the items it yields).
     checker = RowChecker(lambda row: add("problems", row)) if checks else None
     if rows is not None and not dedupe:
-        reader.pass_rows(rows, checker)
+        presence = loader.row_writer("presence") if hasattr(loader, "row_writer") else None
+        reader.pass_rows(rows, checker, presence)
     deduper = Deduper() if dedupe else None
     for item in reader:
         known = None

@@ -195,8 +195,14 @@ def exact_id_of(message_id: Any, message_idstr: Any) -> int | None:
 def presence_row(entry: PresenceEntry) -> dict[str, Any]:
     """One ``user.onlinestatus`` entry parsed; an entry that does not parse keeps its text and ``error``."""
     origin = entry.origin
+    return presence_row_of(entry.text, entry.received, origin.path, origin.line, entry.index)
+
+
+def presence_row_of(text: str, received: float | None, path: str, line: int, index: int) -> dict[str, Any]:
+    """``presence_row`` from an entry's text, its record's receive time, and where it is (the
+    export fast path builds its rows here too)."""
     row: dict[str, Any] = {
-        "time": micros(entry.received),
+        "time": micros(received),
         "uid": None,
         "device_flag": None,
         "device": None,
@@ -205,14 +211,14 @@ def presence_row(entry: PresenceEntry) -> dict[str, Any]:
         "conn_id": None,
         "device_online_count": None,
         "total_online_count": None,
-        "entry": entry.text,
+        "entry": text,
         "error": None,
-        "source_file": origin.path,
-        "source_line": origin.line,
-        "entry_index": entry.index,
+        "source_file": path,
+        "source_line": line,
+        "entry_index": index,
     }
     try:
-        parsed = parse_presence(entry.text)
+        parsed = parse_presence(text)
     except PresenceError as exc:
         row["error"] = str(exc)
         return row

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, valid_utf8
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, count_presence, valid_utf8
 from wkcli.read.fast.records import (
     CODE_INDEX,
     FINDING,
@@ -88,7 +88,7 @@ class FastCheck(Scan):
         self._uids = fastdecode.decode_uids
         self._header_type = fastdecode.FullHeader
         self._envelope, self._capture = fastdecode.record_decoders(fastdecode.Full, presence=True)
-        self._keep_presence = self.keep(None, USER_ONLINESTATUS)
+        self.keep_presence = self.keep(None, USER_ONLINESTATUS)
         self._unset = fastdecode.UNSET
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
         self._payloads: dict[tuple[Any, Any], Any] = {}  # decode_payload_value's, for a while
@@ -138,7 +138,10 @@ class FastCheck(Scan):
                 break
             e, received, items = shape
             if e == PRESENCE_E:
-                self._presence(items, received, base + i + 1, type(rec) is list, acc, so_far)
+                kept = self.keep_presence
+                count_presence(acc, len(items), type(rec) is list, kept)
+                if kept:
+                    pending.extend(self.presence_records(items, received, base + i + 1, so_far))
                 i += 1
                 continue
             found = judged(items, e, base + i + 1, received)
@@ -334,33 +337,27 @@ class FastCheck(Scan):
             judged.append(one)
         return judged
 
-    def _presence(
-        self, entries: list[str], received: float | None, number: int, bare: bool, acc: Counts, found: Found
-    ) -> None:
-        """Count a line's presence entries and judge them (``Checker._presence``'s rule): each
-        malformed one's finding goes on as a record, and what ``presence_more`` gives."""
+    def presence_records(
+        self, entries: list[str], received: float | None, number: int, found: Found
+    ) -> list[bytes]:
+        """Judge a line's kept presence entries (``Checker._presence``'s rule), in order: each
+        malformed one's finding as a record, and what ``presence_more`` gives."""
         records: list[bytes] = []
-        if self._keep_presence:
-            more = found.more
-            time = NO_TIME if received is None else received
-            for index, text in enumerate(entries):
-                try:
-                    parsed = parse_presence(text)
-                except PresenceError as exc:
-                    detail = f"entry {index + 1} {json_quote(text)}: {exc}".encode()
-                    head = FINDING.pack(FINDING_TYPE, CODE_INDEX["presence-malformed"], PRESENCE_E, number,
-                                        time, time, 0, len(detail))  # fmt: skip
-                    records.append(head + detail)
-                    parsed = None
-                if self._more:
-                    records.append(self.presence_more(more, parsed, received))
-            acc.matched += len(entries)  # kept, as the general path counts them
-            found.presence += len(entries)
-            self.pending.extend(records)
-        if bare:
-            acc.presence += len(entries)
-        else:
-            acc.by_event.setdefault(USER_ONLINESTATUS, [0, 0, 0])[2] += len(entries)
+        more = found.more
+        time = NO_TIME if received is None else received
+        for index, text in enumerate(entries):
+            try:
+                parsed = parse_presence(text)
+            except PresenceError as exc:
+                detail = f"entry {index + 1} {json_quote(text)}: {exc}".encode()
+                head = FINDING.pack(FINDING_TYPE, CODE_INDEX["presence-malformed"], PRESENCE_E, number,
+                                    time, time, 0, len(detail))  # fmt: skip
+                records.append(head + detail)
+                parsed = None
+            if self._more:
+                records.append(self.presence_more(more, parsed, received))
+        found.presence += len(entries)
+        return records
 
     def presence_more(self, counted: Any, parsed: Any, received: float | None) -> bytes:
         """A subclass's count of a kept presence entry (``Presence``, or None: malformed), and

@@ -128,6 +128,16 @@ class Counts:
         ledger.add_bulk(0, 0, matched, groups)
 
 
+def count_presence(acc: Counts, entries: int, bare: bool, kept: bool) -> None:
+    """Count a line's presence entries (a bare body's, or a record's), as kept or not."""
+    if bare:
+        acc.presence += entries
+    else:
+        acc.by_event.setdefault(USER_ONLINESTATUS, [0, 0, 0])[2] += entries
+    if kept:
+        acc.matched += entries  # kept, as the general path counts them
+
+
 def valid_utf8(block: bytes) -> bool:
     # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
     try:

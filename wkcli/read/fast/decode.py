@@ -143,7 +143,8 @@ def record_messages(record: Any) -> tuple[int, float | None, list[Any]] | None:
     items = body if type(body) is list else [body]
     if not e or not items:
         return None
-    if (e == PRESENCE_E) != all(type(item) is str for item in items):
-        return None
+    strings = sum(type(item) is str for item in items)
+    if strings != (len(items) if e == PRESENCE_E else 0):
+        return None  # presence entries only, or messages only
     when = getattr(record, "received_at", UNSET)
     return e, None if when is UNSET else parse_record_time(when), items

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from wkcli.read.fast.counts import EVENTS
 from wkcli.webhook.checks import Checker, Delivery
@@ -168,6 +168,77 @@ class Replay:
             checker.note_delivery(what, first, delivery)
         run.clear()
         where.clear()
+
+    def flush(self) -> None:
+        pass
+
+
+# In the output of export's fast path: a NUL byte before records, a record separator (never a
+# record's type, never in a JSON row) before a presence row; messages rows need no mark.
+MARK = b"\0"
+PRESENCE_ROW = b"\x1e"
+_ROW = ord("{")
+_ENDS_RECORDS = (_ROW, MARK[0], PRESENCE_ROW[0])
+
+
+class Demux:
+    """Where export's fast path writes: messages rows to ``rows``, presence rows to ``presence``,
+    the records between them to ``replay`` (None: none come), each in order, however the stream
+    is cut between writes."""
+
+    def __init__(self, rows: BinaryIO, presence: BinaryIO | None, replay: Replay | None) -> None:
+        self.rows = rows
+        self.presence = presence
+        self.replay = replay
+        self._rest = b""  # a record or presence row cut short by the end of a write
+
+    def write(self, data: bytes) -> int:
+        if self._rest:
+            data = self._rest + data
+            self._rest = b""
+        rows: list[bytes] = []
+        presence: list[bytes] = []
+        records: list[bytes] = []
+        pos, end = 0, len(data)
+        find = data.find
+        mark = find(MARK)  # the next of each marker at or after pos (-1: none left)
+        present = find(PRESENCE_ROW)
+        while pos < end:
+            if 0 <= mark < pos:
+                mark = find(MARK, pos)
+            if 0 <= present < pos:
+                present = find(PRESENCE_ROW, pos)
+            stop = min(mark if mark >= 0 else end, present if present >= 0 else end)
+            if stop > pos:
+                rows.append(data[pos:stop])
+            pos = stop
+            if pos >= end:
+                break
+            if pos == present:  # one presence row, to its line end
+                line_end = find(b"\n", pos)
+                if line_end < 0:
+                    self._rest = data[pos:]
+                    break
+                presence.append(data[pos + 1 : line_end + 1])
+                pos = line_end + 1
+                continue
+            pos += 1  # records follow the mark, up to the next row or mark
+            while pos < end and data[pos] not in _ENDS_RECORDS:
+                size = record_size(data, pos)
+                if size < 0 or pos + size > end:
+                    break
+                records.append(data[pos : pos + size])
+                pos += size
+            if pos >= end or data[pos] not in _ENDS_RECORDS:
+                self._rest = MARK + data[pos:]  # more records come with the next write
+                break
+        if rows:
+            self.rows.write(b"".join(rows))
+        if presence and self.presence is not None:
+            self.presence.write(b"".join(presence))
+        if records and self.replay is not None:
+            self.replay.write(b"".join(records))
+        return len(data)
 
     def flush(self) -> None:
         pass

@@ -53,5 +53,6 @@ class Row(msgspec.Struct):
 
 # A line: one message, or a msg.notify body (an array of them).
 decode_body = msgspec.json.Decoder(Union[Row, list[Row]]).decode
-# Or an envelope or a capture record of them.
-decode_envelope, decode_capture = record_decoders(Row)
+# Or an envelope or a capture record of them, or of presence entries; or presence entries alone.
+decode_envelope, decode_capture = record_decoders(Row, presence=True)
+decode_presence = msgspec.json.Decoder(list[str]).decode

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, count_presence, valid_utf8
+from wkcli.read.fast.records import PRESENCE_ROW, Demux
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
-from wkcli.webhook.model import CHAT, CMD, MSG_OFFLINE, id_text
+from wkcli.webhook.model import CHAT, CMD, MSG_OFFLINE, USER_ONLINESTATUS, id_text
 from wkcli.webhook.payload import decode_payload
 from wkcli.webhook.recipients import recipients
 from wkcli.webhook.rows import (
@@ -31,6 +32,7 @@ from wkcli.webhook.rows import (
     header_columns,
     micros,
     payload_columns,
+    presence_row_of,
     recipient_columns,
     row_line,
     row_of,
@@ -52,9 +54,17 @@ class FastRows(Scan):
     # gives (bytes) follows the row in the output; None sends the line to the general path.
     also: Callable[[bytes, int], bytes | None] | None = None
 
-    def __init__(self, out: BinaryIO, criteria: Criteria, options: ReadOptions) -> None:
+    # Called with a line's kept presence entries, their receive time and line number: what it
+    # gives follows their rows in the output.
+    also_presence: Callable[[list[str], float | None, int], bytes] | None = None
+
+    def __init__(
+        self, out: BinaryIO, criteria: Criteria, options: ReadOptions, presence: BinaryIO | None = None
+    ) -> None:
         super().__init__(criteria, options)
-        self.out = out
+        # With where presence rows go, presence lines are taken too (rows marked in the output).
+        self.takes_presence = presence is not None
+        self.out = out if presence is None else Demux(out, presence, None)  # type: ignore[assignment]
 
     def prepare(self) -> None:
         from wkcli.read.fast import rowdecode
@@ -62,6 +72,7 @@ class FastRows(Scan):
 
         self._rd = rowdecode
         self._record_messages = record_messages
+        self._keep_presence = self.keep(None, USER_ONLINESTATUS)
         # Whether the criteria keep a message, by slot (k + 2 * e, as in ``Counts.slots``).
         self._kept = [self.keep(KINDS[k], EVENTS[e]) for e in range(len(EVENTS)) for k in range(2)]
         self._channels = Memo(channel_columns, SMALL)
@@ -70,17 +81,36 @@ class FastRows(Scan):
         self._payloads = Memo(_payload, PAYLOADS, spread=True)
         self._times = Memo(_time, SMALL)
 
-    def _record(self, line: bytes) -> tuple[int, float | None, list[Any]] | None:
-        """``decode.record_messages`` of an envelope or capture record of plain messages, or
-        None (the general path reads the line)."""
+    def _record(self, line: bytes) -> tuple[int, Any, list[Any]] | None:
+        """``decode.record_messages`` of an envelope or capture record of plain messages or
+        presence entries, or presence entries alone; None: the general path reads the line."""
         rd = self._rd
-        decode = rd.decode_capture if b'"body"' in line else rd.decode_envelope if b'"data"' in line else None
-        if decode is None:
-            return None
         try:
-            return self._record_messages(decode(line))
+            if b'"body"' in line:
+                return self._record_messages(rd.decode_capture(line))
+            if b'"data"' in line:
+                return self._record_messages(rd.decode_envelope(line))
+            entries = rd.decode_presence(line)
         except Exception:  # noqa: BLE001 - other keys, or not plain: the general path's
             return None
+        return (PRESENCE_E, BARE, entries) if entries else None
+
+    def _presence(self, entries: list[str], received: Any, number: int, acc: Counts) -> None:
+        """Count a line's presence entries and write their rows (marked), then what
+        ``also_presence`` gives. ``received`` is ``BARE`` for a body on its own."""
+        bare = received is BARE
+        if bare:
+            received = None
+        kept = self._keep_presence
+        count_presence(acc, len(entries), bare, kept)
+        if not kept:
+            return
+        append = self.pending.append
+        path = self.source_name
+        for index, text in enumerate(entries):
+            append(PRESENCE_ROW + row_line(presence_row_of(text, received, path, number, index)))
+        if self.also_presence is not None:
+            append(self.also_presence(entries, received, number))
 
     def text_ok(self, block: bytes) -> bool:
         # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
@@ -123,6 +153,13 @@ class FastRows(Scan):
                     if record is None:
                         return i, FAILED
                     e, received, messages = record
+                    if e == PRESENCE_E:
+                        if not self.takes_presence:
+                            return i, FAILED
+                        self._presence(messages, received, first + i, acc)
+                        records += 1
+                        i += 1
+                        continue
                 else:
                     e = 2 if type(body) is list else -1  # a msg.notify body, or a lone message
                     messages = body if e > 0 else [body]
@@ -258,6 +295,7 @@ class Memo:
 
 
 MISSING = object()
+BARE = object()  # what ``_record`` gives for the receive time of presence entries on their own
 
 
 def _time(ts: Any) -> int | None:
