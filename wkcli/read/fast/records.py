@@ -1,11 +1,12 @@
-"""The records check's fast path sends to the main process's one ``Checker``, and ``Replay``.
+"""The records check's fast path sends to the main process's one ``Checker``: ``Replay`` and ``Demux``.
 
 A worker (or the main process's own fast path) judges each plain message on its own and writes,
 in file order, small binary records: ``FINDING`` for each finding with its detail, ``RECORD``
-for each delivery (its identity's hash, where it is, its recipients unparsed). ``Replay`` takes
-that stream, cut anywhere, and hands each record to the checker between the items of the
-general path as they come in the file, so duplicates, examples and their order are the
-general path's by construction.
+for each delivery (its identity's hash, where it is, its recipients unparsed), ``PRESENCE`` for
+a presence entry's state (the report's flapping users). ``Replay`` takes that stream, cut
+anywhere, and hands each record to the checker between the items of the general path as they
+come in the file, so duplicates, examples and their order are the general path's by
+construction. In export's output the records sit between rows; ``Demux`` sorts them out.
 """
 
 from __future__ import annotations
