@@ -23,6 +23,8 @@ from wkcli.webhook.filters import Criteria
 class FastExport(FastRows):
     """``export`` with checks: rows for plain messages, their findings and deliveries as records."""
 
+    first_share = 0.8  # the main process also takes in every record (as ``FastCheck``'s)
+
     def __init__(
         self,
         rows: BinaryIO,
