@@ -6,6 +6,7 @@ import bz2
 import gzip
 import io
 import lzma
+import sys
 
 import pytest
 import zstandard
@@ -180,3 +181,58 @@ def test_without_a_process_to_be_had_a_thread_inflates(tmp_path, monkeypatch):
     assert isinstance(source.stream, ReadAhead)
     assert b"".join(iter(lambda: source.stream.read(1 << 16), b"")) == data
     source.close()
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's"
+)
+def test_the_inflating_process_ends_with_wkcli_even_on_a_quiet_pipe(tmp_path):
+    """wkcli killed outright while its input pipe is quiet: the inflating process, blocked on
+    that pipe, goes too (it would wait for the producer for ever)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from conftest import wkcli_executable
+
+    proc = subprocess.Popen(
+        [wkcli_executable(), "count", "-q"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    data = gzip.compress(b'{"header":{"sync_once":1}}\n' * 100_000)
+    proc.stdin.write(data[: len(data) // 2])  # type: ignore[union-attr]
+    proc.stdin.flush()  # type: ignore[union-attr]
+
+    def children() -> list[int]:
+        path = f"/proc/{proc.pid}/task/{proc.pid}/children"
+        try:
+            return [int(pid) for pid in open(path).read().split()]
+        except OSError:
+            return []
+
+    deadline = time.monotonic() + 30
+    while not children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (child,) = children()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert not alive(child)
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        if alive(child):
+            os.kill(child, signal.SIGKILL)

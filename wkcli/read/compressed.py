@@ -182,6 +182,7 @@ class Inflater:
             fcntl.fcntl(data_w, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # fewer, larger reads
         except (ImportError, OSError):
             pass
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
@@ -195,6 +196,7 @@ class Inflater:
                 os.close(status_r)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the reader decides, and ends it
                 signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the reader went: so does this
+                _die_with(parent)  # also while it waits on a quiet pipe
                 null = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(null, 1)  # a pipe after wkcli (| head) must not wait for this process
                 reason = b""
@@ -263,6 +265,19 @@ class Inflater:
             except OSError:
                 pass
         self._data = self._status = -1
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel end this process when ``parent`` ends (Linux); elsewhere it ends at its
+    next write into the pipe."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - no prctl here (not Linux): the pipe ends it instead
+        return
+    if os.getppid() != parent:  # it went before the request was made
+        os._exit(1)
 
 
 def read_ahead(stream: Any, fmt: str) -> Inflater | ReadAhead:
