@@ -92,6 +92,17 @@ ODD_LINES = [
     b'{"received_at":"2026-07-30T10:00:02Z","event":"msg.notify","body":["u4-1-1-7-1-0"]}',
     b'{"received_at":"2026-07-30T10:00:02Z","event":"msg.notify","body":[{"header":{"sync_once":1}},"u4"]}',
     b'{"event":"user.onlinestatus","data":["u4-1-1-7-1-0",{"header":{"sync_once":1}}]}',
+    b'{"received_at":"2026-07-30T10:00:00Z","method":"POST","url":"/w?event=msg.notify","headers":{},"body":"[{\\"header\\":{\\"sync_once\\":1}}]"}',
+    b'{"received_at":1785398401,"url":"/w?token=x?event=msg%2Eoffline",'
+    b'"body":" {\\"header\\":{\\"sync_once\\":0},\\"to_uids\\":[\\"a\\"]} "}',
+    b'{"url":"/w?event=user.onlinestatus","body":"[\\"u1-1-1-1-1-1\\",\\"bad\\"]"}',
+    b'{"url":"/w","body":"[{\\"header\\":{\\"sync_once\\":1}}]"}',
+    b'{"url":"/w?event=msg.notify","body":"W3siaGVhZGVyIjp7InN5bmNfb25jZSI6MX19XQ=="}',
+    b'{"url":"/w?event=msg.notify","body":"\\f[{\\"header\\":{\\"sync_once\\":1}}]"}',
+    b'{"url":"/w?event=msg.notify","body":"\\"[{\\\\\\"header\\\\\\":{}}]\\""}',
+    b'{"url":"/w?event=msg.notify","body":"[{\\"header\\":{\\"sync_once\\":1},\\"message_id\\":18446744073709551616}]"}',
+    b'{"url":"/w?event=msg.notify","body":"[]","isBase64Encoded":false}',
+    b'{"url":"/w?event=msg.weird","body":"[{\\"header\\":{\\"sync_once\\":1}}]"}',
     b'{"event":"user.onlinestatus","data":{"header":{"sync_once":1}}}',
     b'{"event":"user.onlinestatus","data":[{"header":{"sync_once":1}}]}',
     b'{"event":"msg.offline","data":{"header":{"sync_once":1},"to_uids":["a"]}}',
@@ -810,8 +821,8 @@ def test_a_worker_holds_a_bounded_size_of_lines_left(tmp_path, monkeypatch, mode
     assert scan.workers_stopped == 1 and scan.lines_left == 4
 
 
-@pytest.mark.parametrize("shape", ["envelope", "wkcapture", "notify", "presence"])
-@pytest.mark.parametrize("mode", ["check", "report", "rows", "count-field:channel_id,kind"])
+@pytest.mark.parametrize("shape", ["envelope", "wkcapture", "capture", "notify", "presence"])
+@pytest.mark.parametrize("mode", ["check", "report", "rows", "count-field:channel_id,kind", "count", "jsonl"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_envelopes_and_capture_records_take_the_fast_path(tmp_path, monkeypatch, shape, mode, jobs):
     """What WuKongIM posts (msg.notify arrays) and what wkcli capture writes (records with a

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 import msgspec
 
 from wkcli.read.fast.counts import PRESENCE_E
+from wkcli.read.unwrap import event_from_url
 from wkcli.webhook.model import MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
 from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS, parse_record_time
 
@@ -44,29 +45,7 @@ class Msg(msgspec.Struct):
 Body = Union[Msg, list[Union[Msg, str]]]
 
 
-class Envelope(msgspec.Struct, forbid_unknown_fields=True):
-    """Exactly ``{"event": ..., "data": ...}``: any other key may change how a record is read."""
-
-    event: str
-    data: Body
-
-
-class Capture(msgspec.Struct, forbid_unknown_fields=True):
-    """A record as ``wkcli capture`` writes it, with the body as JSON: nothing else."""
-
-    event: str
-    body: Body
-    received_at: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
-    path: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
-    query: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
-    remote: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
-    forward: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
-    body_raw: Union[msgspec.Raw, msgspec.UnsetType] = UNSET
-
-
 decode_body = msgspec.json.Decoder(Body).decode
-decode_envelope = msgspec.json.Decoder(Envelope).decode
-decode_capture = msgspec.json.Decoder(Capture).decode
 
 
 class FullHeader(msgspec.Struct):
@@ -108,10 +87,23 @@ decode_uids = msgspec.json.Decoder(list[str]).decode
 CAPTURE_EXTRAS = ("path", "query", "remote", "forward", "body_raw")
 
 
+class HttpRecord:
+    """A generic HTTP capture record (received_at, method, url with ``?event=``, headers, and the
+    body as text), read as a ``wkcli capture`` record is: its event, body and receive time."""
+
+    __slots__ = ("event", "body", "received_at")
+
+    def __init__(self, event: str, body: Any, received_at: Any) -> None:
+        self.event = event
+        self.body = body
+        self.received_at = received_at
+
+
 def record_decoders(message: type, presence: bool = False) -> tuple[Any, Any]:
-    """Decoders of an ``{"event", "data"}`` envelope and of a ``wkcli capture`` record, exactly
-    those keys, whose body is one ``message`` or an array of them (or, with ``presence``, of
-    presence strings)."""
+    """Decoders of an ``{"event", "data"}`` envelope, and of a capture record (as ``wkcli
+    capture`` writes it, else a generic HTTP capture, ``HttpRecord``), exactly those keys,
+    whose body is one ``message`` or an array of them (or, with ``presence``, of presence
+    strings)."""
     element = Union[message, str] if presence else message
     body = Union[message, list[element]]  # type: ignore[valid-type]
     raw = Union[msgspec.Raw, msgspec.UnsetType]
@@ -119,7 +111,31 @@ def record_decoders(message: type, presence: bool = False) -> tuple[Any, Any]:
     fields: list[Any] = [("event", str), ("body", body), ("received_at", Any, UNSET)]
     fields += [(key, raw, UNSET) for key in CAPTURE_EXTRAS]
     capture = msgspec.defstruct("Capture", fields, forbid_unknown_fields=True)
-    return msgspec.json.Decoder(envelope).decode, msgspec.json.Decoder(capture).decode
+    # The body as text, and the event in the URL's query: no other key may name either.
+    http_fields: list[Any] = [("url", str), ("body", str), ("received_at", Any, UNSET)]
+    http_fields += [(key, raw, UNSET) for key in ("method", "headers")]
+    http = msgspec.defstruct("Http", http_fields, forbid_unknown_fields=True)
+    decode_capture = msgspec.json.Decoder(capture).decode
+    decode_http = msgspec.json.Decoder(http).decode
+    decode_text = msgspec.json.Decoder(body).decode
+
+    def decode_record(line: bytes) -> Any:
+        found: Any
+        try:
+            return decode_capture(line)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            found = decode_http(line)
+        url = found.url
+        event = event_from_url(url) if "event=" in url else None
+        if not event:
+            raise ValueError("no event in the URL")
+        return HttpRecord(event, decode_text(found.body), found.received_at)
+
+    return msgspec.json.Decoder(envelope).decode, decode_record
+
+
+# What ``count`` reads of records: their bodies and events.
+decode_envelope, decode_capture = record_decoders(Msg, presence=True)
 
 
 def record_messages(record: Any) -> tuple[int, float | None, list[Any]] | None:

@@ -16,6 +16,7 @@ import orjson
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
+from wkcli.read.unwrap import event_from_url
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import KNOWN_EVENTS
 from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS, timestamp_problem
@@ -153,7 +154,7 @@ class FastJsonl(Scan):
 
     def _record(self, record: dict[str, Any], acc: Counts, append) -> bool:
         """Write (or count) the body of an envelope or capture record; False if not plain."""
-        found = _record_body(record)
+        found = _record_body(record, self._loads)
         if found is None:
             return False
         event, body = found
@@ -210,15 +211,18 @@ def _written(messages: list[Any], e: int, tails: list[bytes | None]) -> list[tup
 
 _ENVELOPE_KEYS = frozenset(("event", "data"))
 _CAPTURE_KEYS = frozenset(("event", "body", "received_at", "path", "query", "remote", "forward", "body_raw"))
+_HTTP_KEYS = frozenset(("received_at", "method", "url", "headers", "body"))
 
 
-def _record_body(record: dict[str, Any]) -> tuple[str, Any] | None:
+def _record_body(record: dict[str, Any], loads: Any) -> tuple[str, Any] | None:
     """``(event, body)`` of an envelope or ``wkcli capture`` record that the fast path can take.
 
     Only these exact keys: any other may change how the general path reads the record (a
     message key, another body or time key, base64 flags...).
     """
     event = record.get("event")
+    if event is None and "event" not in record:
+        return _http_body(record, loads)
     if type(event) is not str or event not in KNOWN_EVENTS:
         return None
     keys = record.keys()
@@ -227,6 +231,22 @@ def _record_body(record: dict[str, Any]) -> tuple[str, Any] | None:
     if "body" in record and keys <= _CAPTURE_KEYS:
         return event, record["body"]
     return None
+
+
+def _http_body(record: dict[str, Any], loads: Any) -> tuple[str, Any] | None:
+    """``(event, body)`` of a generic HTTP capture record: the event in the URL's query, the
+    body as JSON text (parsed exactly, as the general path parses it). Only these keys."""
+    url = record.get("url")
+    text = record.get("body")
+    if type(url) is not str or type(text) is not str or not record.keys() <= _HTTP_KEYS:
+        return None
+    event = event_from_url(url) if "event=" in url else None
+    if event not in KNOWN_EVENTS:
+        return None
+    try:
+        return event, loads(text)
+    except Exception:  # noqa: BLE001 - not JSON as it stands (base64, padding): the general path's
+        return None
 
 
 def plain_kind(message: Any) -> int:
