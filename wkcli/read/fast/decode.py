@@ -89,7 +89,8 @@ CAPTURE_EXTRAS = ("path", "query", "remote", "forward", "body_raw")
 
 class HttpRecord:
     """A generic HTTP capture record (received_at, method, url with ``?event=``, headers, and the
-    body as text), read as a ``wkcli capture`` record is: its event, body and receive time."""
+    body as JSON text or as JSON), read as a ``wkcli capture`` record is: its event, body and
+    receive time."""
 
     __slots__ = ("event", "body", "received_at")
 
@@ -111,8 +112,8 @@ def record_decoders(message: type, presence: bool = False) -> tuple[Any, Any]:
     fields: list[Any] = [("event", str), ("body", body), ("received_at", Any, UNSET)]
     fields += [(key, raw, UNSET) for key in CAPTURE_EXTRAS]
     capture = msgspec.defstruct("Capture", fields, forbid_unknown_fields=True)
-    # The body as text, and the event in the URL's query: no other key may name either.
-    http_fields: list[Any] = [("url", str), ("body", str), ("received_at", Any, UNSET)]
+    # The body as JSON text (or JSON), and the event in the URL's query: no other key may name either.
+    http_fields: list[Any] = [("url", str), ("body", Union[str, body]), ("received_at", Any, UNSET)]
     http_fields += [(key, raw, UNSET) for key in ("method", "headers")]
     http = msgspec.defstruct("Http", http_fields, forbid_unknown_fields=True)
     decode_capture = msgspec.json.Decoder(capture).decode
@@ -129,7 +130,8 @@ def record_decoders(message: type, presence: bool = False) -> tuple[Any, Any]:
         event = event_from_url(url) if "event=" in url else None
         if not event:
             raise ValueError("no event in the URL")
-        return HttpRecord(event, decode_text(found.body), found.received_at)
+        text = found.body
+        return HttpRecord(event, decode_text(text) if type(text) is str else text, found.received_at)
 
     return msgspec.json.Decoder(envelope).decode, decode_record
 

@@ -235,16 +235,19 @@ def _record_body(record: dict[str, Any], loads: Any) -> tuple[str, Any] | None:
 
 def _http_body(record: dict[str, Any], loads: Any) -> tuple[str, Any] | None:
     """``(event, body)`` of a generic HTTP capture record: the event in the URL's query, the
-    body as JSON text (parsed exactly, as the general path parses it). Only these keys."""
+    body as JSON, or as JSON text (parsed exactly, as the general path parses it). Only these
+    keys."""
     url = record.get("url")
-    text = record.get("body")
-    if type(url) is not str or type(text) is not str or not record.keys() <= _HTTP_KEYS:
+    body = record.get("body")
+    if type(url) is not str or "body" not in record or not record.keys() <= _HTTP_KEYS:
         return None
     event = event_from_url(url) if "event=" in url else None
     if event not in KNOWN_EVENTS:
         return None
+    if type(body) is not str:
+        return event, body
     try:
-        return event, loads(text)
+        return event, loads(body)
     except Exception:  # noqa: BLE001 - not JSON as it stands (base64, padding): the general path's
         return None
 
