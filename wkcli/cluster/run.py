@@ -14,7 +14,8 @@ from wkcli.read.accounting import Item, Ledger
 from wkcli.read.fast.counts import Counts
 from wkcli.read.fast.pieces import file_pieces
 from wkcli.read.fast.ranges import RangeResult, RangeSpec, merge, pieces_at
-from wkcli.read.fast.scan import Scan, default_jobs
+from wkcli.read.fast.scan import Scan
+from wkcli.read.fast.workers import default_jobs
 from wkcli.read.source import Input
 from wkcli.webhook.filters import Criteria
 

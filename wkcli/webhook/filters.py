@@ -115,6 +115,23 @@ class Criteria:
             or self.until is not None
         )
 
+    def kind_event_test(self) -> Callable[[str | None, str | None], bool]:
+        """``keep(kind, event)``: these criteria's kind and event test for an item of that kind and
+        event (the fast paths count by the two), remembered for each pair."""
+        kinds = frozenset(self.kinds)
+        events = frozenset(self.events)
+        cache: dict[tuple[str | None, str | None], bool] = {}
+
+        def keep(kind: str | None, event: str | None) -> bool:
+            key = (kind, event)
+            found = cache.get(key)
+            if found is None:
+                found = (not kinds or kind in kinds) and (not events or event in events)
+                cache[key] = found
+            return found
+
+        return keep
+
     def selects(self) -> bool:
         """True when the user asked for a subset."""
         return bool(self.kinds or self.events) or self.beyond_kind_and_event()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, count_presence, valid_utf8
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, count_presence
 from wkcli.read.fast.records import (
     CODE_INDEX,
     FINDING,
@@ -93,9 +93,6 @@ class FastCheck(Scan):
         self._keeps = [self.keep(kind, event) for event in EVENTS for kind in KINDS]
         self._payloads: dict[tuple[Any, Any], Any] = {}  # decode_payload_value's, for a while
 
-    def text_ok(self, block: bytes) -> bool:
-        return block.isascii() or valid_utf8(block)
-
     def fold_facts(self, facts: Found) -> None:
         if facts.more is not None:
             self.fold_more(facts.more)
@@ -104,10 +101,6 @@ class FastCheck(Scan):
 
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
-        if not text_ok:
-            while i < n and not lines[i]:
-                i += 1
-            return i, FAILED
         decode = self._fd.decode_full
         so_far = acc.facts
         if so_far is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wkcli.read.accounting import BulkTally
-from wkcli.read.fast.counts import FAILED, Counts, valid_utf8
+from wkcli.read.fast.counts import FAILED, Counts
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
@@ -32,15 +32,8 @@ class FastCount(Scan):
 
         self._fd = fastdecode
 
-    def text_ok(self, block: bytes) -> bool:
-        return block.isascii() or valid_utf8(block)
-
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
-        if not text_ok:
-            while i < n and not lines[i]:
-                i += 1
-            return i, FAILED
         fd = self._fd
         decode = fd.decode_body
         msg_type = fd.Msg

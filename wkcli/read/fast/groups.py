@@ -14,7 +14,7 @@ from operator import attrgetter
 from typing import Any, Literal, Optional, Union
 
 from wkcli.read.accounting import BulkTally
-from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, valid_utf8
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
 from wkcli.webhook.filters import Criteria
@@ -122,15 +122,8 @@ class FastGroups(Scan):
 
         return render
 
-    def text_ok(self, block: bytes) -> bool:
-        return block.isascii() or valid_utf8(block)
-
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
-        if not text_ok:
-            while i < n and not lines[i]:
-                i += 1
-            return i, FAILED
         decode = self._decode
         msg_type: Any = self._msg  # built at run time: mypy knows nothing of their fields
         header_type: Any = self._header

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts, valid_utf8
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
 from wkcli.read.unwrap import event_from_url
@@ -56,8 +56,10 @@ class FastJsonl(Scan):
 
             self._fd = fastdecode
 
+    any_text = True  # orjson's full parse checks the UTF-8 of every string
+
     def text_ok(self, block: bytes) -> bool:
-        return not self._filtering or block.isascii() or valid_utf8(block)
+        return not self._filtering or super().text_ok(block)
 
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, count_presence, valid_utf8
+from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, count_presence
 from wkcli.read.fast.records import PRESENCE_ROW, Demux
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
@@ -112,16 +112,8 @@ class FastRows(Scan):
         if self.also_presence is not None:
             append(self.also_presence(entries, received, number))
 
-    def text_ok(self, block: bytes) -> bool:
-        # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
-        return block.isascii() or valid_utf8(block)
-
     def take_lines(self, lines: list[bytes], i: int, acc: Counts, text_ok: bool) -> tuple[int, Any]:
         n = len(lines)
-        if not text_ok:
-            while i < n and not lines[i]:
-                i += 1
-            return i, FAILED
         rd = self._rd
         decode = rd.decode_body
         unset = rd.UNSET

@@ -1,10 +1,10 @@
 """The fast paths' driver (``Scan``): plain lines taken fast, the rest handed to the general path in order.
 
-A subclass (``count.FastCount``, ``jsonl.FastJsonl``) provides the hot loop, ``take_lines``:
+A subclass (``count.FastCount``, ``jsonl.FastJsonl``...) provides the hot loop, ``take_lines``:
 it takes lines from index ``i`` until one needs the general path, and returns ``(index of that
-line or len(lines), its parsed value or FAILED)``. The driver hands that line (or, when a value
-spans lines, everything from there on) to the general path in order, so counts, output bytes
-and ``file:line`` reports are the same either way.
+line or len(lines), its parsed value or FAILED)``. The driver hands that line (or a value over
+several lines) to the general path in order, so counts, output bytes and ``file:line`` reports
+are the same either way.
 
 Large regular files are cut into byte ranges at line ends and read by forked workers
 (``workers``), one per core. The main process reads the first range, then adds each worker's
@@ -15,14 +15,22 @@ line numbers counted from the start of the file.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Generator, Iterator
 from typing import IO, Any, BinaryIO
 
-from wkcli.read.accounting import BulkTally, Item, KindEventTest, Ledger
-from wkcli.read.fast.counts import FAILED, Counts, CountsState
+from wkcli.read.accounting import BulkTally, Item, Ledger
+from wkcli.read.fast.counts import FAILED, Counts, CountsState, valid_utf8
 from wkcli.read.fast.pieces import LineFeed, Piece, cut_points, file_pieces, pieces, starts_multiline
-from wkcli.read.fast.workers import NOTHING, Leave, LeftLine, Worker, WorkerResult, copy_parked, fork
+from wkcli.read.fast.workers import (
+    NOTHING,
+    Leave,
+    LeftLine,
+    Worker,
+    WorkerResult,
+    copy_parked,
+    default_jobs,
+    fork,
+)
 from wkcli.read.lines import CHUNK, iter_blocks
 from wkcli.read.options import ReadOptions
 from wkcli.read.source import Input, progress_reporter
@@ -40,31 +48,6 @@ class OutputFailed(Exception):
     def __init__(self, error: OSError) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-def kind_event_test(criteria: Criteria) -> KindEventTest:
-    """``keep(kind, event)``: the criteria's kind/event test for an item of that kind and event."""
-    kinds = frozenset(criteria.kinds)
-    events = frozenset(criteria.events)
-    cache: dict[tuple[str | None, str | None], bool] = {}
-
-    def keep(kind: str | None, event: str | None) -> bool:
-        key = (kind, event)
-        found = cache.get(key)
-        if found is None:
-            found = (not kinds or kind in kinds) and (not events or event in events)
-            cache[key] = found
-        return found
-
-    return keep
-
-
-def default_jobs() -> int:
-    """How many processes to use for a large file: the cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 class Scan:
@@ -99,7 +82,7 @@ class Scan:
     def __init__(self, criteria: Criteria, options: ReadOptions) -> None:
         self.options = options
         self.tuning = options.tuning
-        self.keep = kind_event_test(criteria)
+        self.keep = criteria.kind_event_test()
         self.pending: list[bytes] = []  # JSONL output not yet written
         self.forked = 0
         self._merging: tuple[int, int] | None = None  # the byte range of the worker being merged
@@ -114,8 +97,20 @@ class Scan:
     def take_lines(self, lines: list[bytes], i: int, counts: Counts, text_ok: bool) -> tuple[int, Any]:
         raise NotImplementedError
 
+    any_text = False  # whether take_lines reads lines of a block that may not be UTF-8
+
     def text_ok(self, block: bytes) -> bool:
-        return True
+        # msgspec does not check the UTF-8 of strings it skips; the general path rejects bad UTF-8.
+        return block.isascii() or valid_utf8(block)
+
+    def take(self, lines: list[bytes], i: int, counts: Counts, text_ok: bool) -> tuple[int, Any]:
+        """``take_lines``; for a block that may not be UTF-8 (unless ``any_text``), only its blank
+        lines, the next one being the general path's."""
+        if text_ok or self.any_text:
+            return self.take_lines(lines, i, counts, text_ok)
+        while i < len(lines) and not lines[i]:
+            i += 1
+        return i, FAILED
 
     def fold_facts(self, facts: Any) -> None:
         """Take what ``take_lines`` worked out in ``Counts.facts``: after the output before it,
@@ -225,7 +220,7 @@ class Scan:
         them, ``after()``'s pieces. Returns ``(lineno, switched)``: switched means everything
         to the end of the input was read here."""
         acc = self._counts
-        hot = self.take_lines
+        hot = self.take
         text_ok = self.text_ok
         input_format = self.options.input_format
         give_up = self.tuning.give_up_lines

@@ -47,7 +47,7 @@ class RangeReader(Protocol):
 
     def text_ok(self, block: bytes) -> bool: ...
 
-    def take_lines(self, lines: list[bytes], i: int, counts: Counts, text_ok: bool) -> tuple[int, Any]: ...
+    def take(self, lines: list[bytes], i: int, counts: Counts, text_ok: bool) -> tuple[int, Any]: ...
 
 
 class Worker:
@@ -175,7 +175,7 @@ def work(
     stop = None
     left: list[LeftLine] = []
     held = 0  # bytes of the lines in left
-    take_lines = reader.take_lines
+    take_lines = reader.take
     numbered = reader.numbered
     base = lines_before(fd, start, block) if numbered else 0
     sink = open(os.dup(output.fileno()), "wb") if output is not None else None  # noqa: SIM115
@@ -255,6 +255,14 @@ def copy_parked(
         left -= len(data) if left > 0 else 0
         if moved is not None:
             moved(output.tell() / total)
+
+
+def default_jobs() -> int:
+    """How many processes to use for a large file: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def lines_before(fd: int, end: int, block: int) -> int:
