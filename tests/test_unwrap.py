@@ -196,3 +196,18 @@ def test_unknown_event_names_are_kept():
 def test_double_encoded_body_line():
     found = items(orjson.dumps([NOTIFY_MSG]).decode())
     assert shape(found)[0][:2] == ("msg", "msg.notify")
+
+
+def test_the_records_the_fast_paths_read_by_their_keys_have_no_other_meaning():
+    """A key the fast paths let by in an envelope or capture record must name nothing the general
+    reader looks for besides the event, body and time it already takes from them."""
+    from wkcli.read import unwrap
+
+    meaningful = {*unwrap.EVENT_KEYS, "type", *unwrap.BODY_KEYS, *unwrap.TIME_KEYS, *unwrap.NESTED_KEYS}
+    meaningful |= {"body_base64", "bodyBase64", "isBase64Encoded", "body_encoding"}
+    taken = {"event", "data", "body", "received_at"}
+    for keys in (unwrap.ENVELOPE_KEYS, unwrap.CAPTURE_KEYS):
+        assert (keys - taken) & meaningful == set()  # URL and query keys: the event key comes first
+    # Without an event key, the URL names it: no other URL or query key may be there either.
+    http = unwrap.HTTP_CAPTURE_KEYS - {"url", "body", "received_at"}
+    assert http & (meaningful | set(unwrap.URL_KEYS) | set(unwrap.QUERY_DICT_KEYS)) == set()

@@ -47,6 +47,12 @@ TIME_KEYS = (
     "timestamp", "startedDateTime", "datetime", "date",
 )  # fmt: skip
 NESTED_KEYS = ("request", "req", "http")
+# Records the fast paths read without this module, by their exact keys (read/fast/decode.py and
+# read/fast/jsonl.py): any other key (a second body, a base64 flag, another time or event) may
+# change how they are read here. Each holds its event, its body and its receive time.
+ENVELOPE_KEYS = frozenset(("event", "data"))
+CAPTURE_KEYS = frozenset(("event", "body", "received_at", "path", "query", "remote", "forward", "body_raw"))
+HTTP_CAPTURE_KEYS = frozenset(("url", "body", "received_at", "method", "headers"))  # event in the URL
 
 _URL_EVENT = re.compile(r"(?:^|[?&])event=([^&?#\s]+)")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")

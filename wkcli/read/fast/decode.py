@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 import msgspec
 
 from wkcli.read.fast.counts import PRESENCE_E
-from wkcli.read.unwrap import event_from_url
+from wkcli.read.unwrap import CAPTURE_KEYS, HTTP_CAPTURE_KEYS, event_from_url
 from wkcli.webhook.model import MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
 from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS, parse_record_time
 
@@ -82,9 +82,9 @@ decode_full = msgspec.json.Decoder(Union[Full, list[Union[Full, str]]]).decode
 decode_uids = msgspec.json.Decoder(list[str]).decode
 
 
-# The keys of a ``wkcli capture`` record besides its event and body: any other key (a second
-# body, a base64 flag, another time) may change how the general path reads it.
-CAPTURE_EXTRAS = ("path", "query", "remote", "forward", "body_raw")
+# The keys of the records besides their event, body and time (``unwrap``'s exact key sets).
+CAPTURE_EXTRAS = sorted(CAPTURE_KEYS - {"event", "body", "received_at"})
+HTTP_EXTRAS = sorted(HTTP_CAPTURE_KEYS - {"url", "body", "received_at"})
 
 
 class HttpRecord:
@@ -114,7 +114,7 @@ def record_decoders(message: type, presence: bool = False) -> tuple[Any, Any]:
     capture = msgspec.defstruct("Capture", fields, forbid_unknown_fields=True)
     # The body as JSON text (or JSON), and the event in the URL's query: no other key may name either.
     http_fields: list[Any] = [("url", str), ("body", Union[str, body]), ("received_at", Any, UNSET)]
-    http_fields += [(key, raw, UNSET) for key in ("method", "headers")]
+    http_fields += [(key, raw, UNSET) for key in HTTP_EXTRAS]
     http = msgspec.defstruct("Http", http_fields, forbid_unknown_fields=True)
     decode_capture = msgspec.json.Decoder(capture).decode
     decode_http = msgspec.json.Decoder(http).decode

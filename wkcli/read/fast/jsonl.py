@@ -16,7 +16,7 @@ import orjson
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, Counts
 from wkcli.read.fast.scan import Scan
 from wkcli.read.options import ReadOptions
-from wkcli.read.unwrap import event_from_url
+from wkcli.read.unwrap import CAPTURE_KEYS, ENVELOPE_KEYS, HTTP_CAPTURE_KEYS, event_from_url
 from wkcli.webhook.filters import Criteria
 from wkcli.webhook.model import KNOWN_EVENTS
 from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS, timestamp_problem
@@ -211,11 +211,6 @@ def _written(messages: list[Any], e: int, tails: list[bytes | None]) -> list[tup
     return written
 
 
-_ENVELOPE_KEYS = frozenset(("event", "data"))
-_CAPTURE_KEYS = frozenset(("event", "body", "received_at", "path", "query", "remote", "forward", "body_raw"))
-_HTTP_KEYS = frozenset(("received_at", "method", "url", "headers", "body"))
-
-
 def _record_body(record: dict[str, Any], loads: Any) -> tuple[str, Any] | None:
     """``(event, body)`` of an envelope or ``wkcli capture`` record that the fast path can take.
 
@@ -228,9 +223,9 @@ def _record_body(record: dict[str, Any], loads: Any) -> tuple[str, Any] | None:
     if type(event) is not str or event not in KNOWN_EVENTS:
         return None
     keys = record.keys()
-    if "data" in record and keys <= _ENVELOPE_KEYS:
+    if "data" in record and keys <= ENVELOPE_KEYS:
         return event, record["data"]
-    if "body" in record and keys <= _CAPTURE_KEYS:
+    if "body" in record and keys <= CAPTURE_KEYS:
         return event, record["body"]
     return None
 
@@ -241,7 +236,7 @@ def _http_body(record: dict[str, Any], loads: Any) -> tuple[str, Any] | None:
     keys."""
     url = record.get("url")
     body = record.get("body")
-    if type(url) is not str or "body" not in record or not record.keys() <= _HTTP_KEYS:
+    if type(url) is not str or "body" not in record or not record.keys() <= HTTP_CAPTURE_KEYS:
         return None
     event = event_from_url(url) if "event=" in url else None
     if event not in KNOWN_EVENTS:
