@@ -72,7 +72,7 @@ def run(argv: list[str], stdin_path: Path | None = None, capture: bool = False) 
         stdin = feeder.stdout  # type: ignore[assignment]
     out = subprocess.PIPE if capture else subprocess.DEVNULL
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=stdin, stdout=out, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdin=stdin, stdout=out, stderr=subprocess.DEVNULL, env=ENV)
     if feeder is not None and feeder.stdout is not None:
         feeder.stdout.close()  # the command holds the pipe now
     data = proc.stdout.read() if capture and proc.stdout else b""
@@ -82,6 +82,25 @@ def run(argv: list[str], stdin_path: Path | None = None, capture: bool = False) 
     if feeder is not None:
         feeder.wait()
     return Run(seconds, usage.ru_maxrss, proc.returncode, data)
+
+
+# The commands run as an installed wkcli runs: from compiled bytecode (``compile_wkcli``), which a
+# PYTHONDONTWRITEBYTECODE in the caller's environment would have Python neither write nor keep.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
+def compile_wkcli(wkcli: str) -> None:
+    """Compile wkcli's modules once, as ``pip install`` does, so no timed run compiles them."""
+    try:
+        with open(shutil.which(wkcli) or wkcli, "rb") as script:
+            first = script.readline()
+    except OSError:
+        return
+    if not first.startswith(b"#!"):
+        return
+    python = first[2:].decode(errors="replace").strip()
+    code = "import compileall, os, wkcli; compileall.compile_dir(os.path.dirname(wkcli.__file__), quiet=1)"
+    subprocess.run([python, "-c", code], env=ENV, check=False, stdout=subprocess.DEVNULL)
 
 
 def in_scratch(command: str) -> list[str]:
@@ -170,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     wkcli = args.wkcli or str(Path(sys.executable).parent / "wkcli")
     if not Path(wkcli).exists():
         wkcli = shutil.which("wkcli") or "wkcli"
+    compile_wkcli(wkcli)
     extra = args.tools_dir
     plain, gz, zst, one, capture = ensure_data(args.messages, args.seed)
     if args.cluster:

@@ -7,6 +7,7 @@ quick to pickle), and reach the stats only through ``Ledger.add_bulk``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from wkcli.read.accounting import BulkGroup, BulkTally, KindEventTest, Ledger
@@ -17,7 +18,7 @@ PRESENCE_E = len(EVENTS)  # user.onlinestatus, where an index e may also name pr
 KINDS = (CHAT, CMD)  # indexed by sync_once (0 or 1)
 FAILED = object()  # returned for a line the fast path cannot take and did not parse
 
-CountsState = tuple[int, int, int, int, list[int], dict[str | None, list[int]], Counter[Any], Any]
+CountsState = tuple[int, int, int, int, list[int], dict[str | None, list[int]], dict[int, Counter[Any]], Any]
 
 
 class Counts:
@@ -26,7 +27,7 @@ class Counts:
     ``slots`` holds message counts by kind and event: index ``k + 2 * e`` with ``k`` 0 (chat) or
     1 (cmd) and ``e`` indexing ``EVENTS``. ``by_event`` holds ``[chat, cmd, presence]`` for
     enveloped bodies; ``presence`` counts bare user.onlinestatus entries. ``groups`` holds
-    message counts by ``(slot, values)`` for ``count --by`` fields (``groups.FastGroups``).
+    message counts by slot, then by values, for ``count --by`` fields (``groups.FastGroups``).
     ``facts`` is what a fast path works out beyond counts (``check.FastCheck``'s findings): any
     object with ``merge``, handed to the fast path when the counts are folded.
     """
@@ -40,7 +41,7 @@ class Counts:
         self.matched = 0  # only where the caller decides what is kept as it goes (JSONL)
         self.slots = [0, 0, 0, 0, 0, 0]
         self.by_event: dict[str | None, list[int]] = {}
-        self.groups: Counter[Any] = Counter()
+        self.groups: dict[int, Counter[Any]] = {}
         self.facts: Any = None
 
     def state(self) -> CountsState:
@@ -75,12 +76,20 @@ class Counts:
             mine = self.by_event.setdefault(event, [0, 0, 0])
             for i, n in enumerate(counts):
                 mine[i] += n
-        self.groups.update(other.groups)
+        for slot, counted in other.groups.items():
+            self.add_groups(slot, counted)
         if other.facts is not None:
             if self.facts is None:
                 self.facts = other.facts
             else:
                 self.facts.merge(other.facts)
+
+    def add_groups(self, slot: int, values: Iterable[Any]) -> None:
+        """Count each of ``values`` (a field's value, or a tuple of them) once in ``slot``."""
+        counted = self.groups.get(slot)
+        if counted is None:
+            counted = self.groups[slot] = Counter()
+        counted.update(values)
 
     def fold(
         self,
@@ -106,7 +115,7 @@ class Counts:
         held = self.groups
         if held and settle:
             self._fold_groups(ledger, keep, tally, render)
-            held = Counter()
+            held = {}
         facts = self.facts  # what is not folded yet (see Scan._flush) waits, as grouped counts do
         self.__init__()  # type: ignore[misc]
         self.groups = held
@@ -118,10 +127,12 @@ class Counts:
         slots = [0] * 6
         matched = 0
         add_group = getattr(tally, "add_group", None)
-        for (slot, values), count in self.groups.items():
-            slots[slot] += count
+        for slot, counted in self.groups.items():
+            slots[slot] += counted.total()
             e, k = divmod(slot, 2)
-            if add_group is not None and keep(KINDS[k], EVENTS[e]):
+            if add_group is None or not keep(KINDS[k], EVENTS[e]):
+                continue
+            for values, count in counted.items():
                 matched += count
                 add_group(KINDS[k], render(slot, values), count)
         groups = [(event, slots[2 * e], slots[2 * e + 1], 0) for e, event in enumerate(EVENTS)]

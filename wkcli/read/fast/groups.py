@@ -81,7 +81,7 @@ def _decoder(by: list[tuple[str, ...]]) -> tuple[Any, type, type, list[tuple[int
 
 
 class FastGroups(Scan):
-    """``count --by`` fields of plain messages, counted in ``Counts.groups`` by ``(slot, values)``:
+    """``count --by`` fields of plain messages, counted in ``Counts.groups`` by slot and values:
     the slot as in ``Counts.slots``, the values of the fields as decoded (one, or a tuple)."""
 
     ranges_ok = False  # range readers elsewhere count kinds and events, not fields
@@ -129,9 +129,11 @@ class FastGroups(Scan):
         header_type: Any = self._header
         unset = self._unset
         values = self._values
-        keys: list[tuple[int, Any]] = []
+        # The values of each slot's messages, counted at the end: appending a value to its
+        # slot's list and counting the list costs less than a (slot, values) tuple each.
+        by_slot: list[list[Any]] = [[] for _ in range(6)]
+        adds = [slot.append for slot in by_slot]
         rec: Any
-        add = keys.append
         start = i
         empty = 0
         for line in lines[i:] if i else lines:
@@ -147,7 +149,7 @@ class FastGroups(Scan):
                 header = rec.header
                 if type(header) is not header_type:
                     if header is unset and not (rec.data is unset and rec.body is unset):
-                        if self._record(line, keys, acc):  # an envelope or a capture record
+                        if self._record(line, by_slot, acc):  # an envelope or a capture record
                             i += 1
                             continue
                     break
@@ -160,7 +162,7 @@ class FastGroups(Scan):
                     and rec.compress_to_uids is unset
                 ):
                     k += 2
-                add((k, values(rec)))
+                adds[k](values(rec))
             elif type(rec) is list and rec:
                 if type(rec[0]) is str:
                     if any(type(entry) is not str for entry in rec):
@@ -172,17 +174,20 @@ class FastGroups(Scan):
                         for element in rec
                     ):
                         break
-                    keys.extend(((element.header.sync_once or 0) + 4, values(element)) for element in rec)
+                    for element in rec:
+                        adds[(element.header.sync_once or 0) + 4](values(element))
             elif type(rec) is list:
                 acc.empty += 1
             else:
                 break
             i += 1
         acc.records += i - start - empty
-        acc.groups.update(keys)
+        for slot, slot_values in enumerate(by_slot):
+            if slot_values:
+                acc.add_groups(slot, slot_values)
         return i, (None if i >= n else FAILED)
 
-    def _record(self, line: bytes, keys: list[tuple[int, Any]], acc: Counts) -> bool:
+    def _record(self, line: bytes, by_slot: list[list[Any]], acc: Counts) -> bool:
         """Count an envelope or capture record of plain messages or presence entries (as a bare
         body is counted); False (nothing counted) when the general path must read it."""
         try:
@@ -201,5 +206,6 @@ class FastGroups(Scan):
         if any(type(item) is not msg_type or type(item.header) is not header_type for item in items):
             return False
         values = self._values
-        keys.extend(((item.header.sync_once or 0) + 2 * e, values(item)) for item in items)
+        for item in items:
+            by_slot[(item.header.sync_once or 0) + 2 * e].append(values(item))
         return True
