@@ -118,6 +118,13 @@ ODD_LINES = [
     b'{"event":"msg.notify","data":null}',
     b'{"event":"msg.notify","body":[],"data":[{"header":{"sync_once":1}}]}',
     b'{"event":"msg.notify","data":[{"header":{"sync_once":1}}],"header":{"sync_once":0}}',
+    # Lines that open as records do but are not (or not the one their opening suggests).
+    b'{"event":"msg.offline","header":{"sync_once":1},"channel_id":"o1","to_uids":["a"]}',
+    b'{"event":"msg.notify","body":[{"header":{"sync_once":1},"channel_id":"o2"}]}',
+    b'{"received_at":"2026-07-30T10:00:00Z","header":{"sync_once":1},"channel_id":"o3"}',
+    b'{"url":"/w?event=msg.notify","header":{"sync_once":0},"channel_id":"o4"}',
+    b'{"event":"msg.notify","data":[{"header":{"sync_once":1},"channel_id":"o5"}]',
+    b'{"received_at":"2026-07-30T10:00:00Z","event":"msg.notify","body":[{"header":{"sync_once":1}}],"x":1}',
     b'{"received_at":"2026-07-30T10:00:00Z","event":"msg.notify","path":"/webhook","body":[{"header":{"sync_once":1}}]}',
     b'{"received_at":"2026-07-30T10:00:00Z","event":"msg.offline","remote":"x","body":{"header":{"sync_once":0}}}',
     b'{"received_at":"2026-07-30T10:00:00Z","event":null,"query":"event=msg.notify","body":[{"header":{"sync_once":1}}]}',
@@ -651,6 +658,7 @@ BY_FIELDS = [
     "event,header.red_dot",
     "from_uid,channel_id,kind,event",
     "header.no_persist",
+    "received_at,kind",  # a record's key: records are read as messages first (decode.records_first)
 ]
 
 

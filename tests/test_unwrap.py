@@ -211,3 +211,31 @@ def test_the_records_the_fast_paths_read_by_their_keys_have_no_other_meaning():
     # Without an event key, the URL names it: no other URL or query key may be there either.
     http = unwrap.HTTP_CAPTURE_KEYS - {"url", "body", "received_at"}
     assert http & (meaningful | set(unwrap.URL_KEYS) | set(unwrap.QUERY_DICT_KEYS)) == set()
+
+
+def test_records_are_read_first_only_where_a_message_read_would_lead_to_them():
+    """A fast path tries a line that opens as a record as one first only when reading it as its
+    message type would have sent it to the record decoders anyway: no field but ``data`` and
+    ``body`` may be a key a record has."""
+    import msgspec
+
+    from wkcli.read.fast import decode, rowdecode
+    from wkcli.read.fast.groups import _decoder
+
+    assert decode.records_first(decode.Msg)
+    assert decode.records_first(decode.Full)
+    assert decode.records_first(rowdecode.Row)
+    for field in ("received_at", "url", "method", "path", "event"):
+        message = msgspec.defstruct("M", [("header", object, None), (field, object, None)])
+        assert not decode.records_first(message), field
+    assert decode.records_first(_decoder([("channel_id",), ("header", "red_dot")])[1])
+    assert not decode.records_first(_decoder([("received_at",)])[1])
+    assert not decode.records_first(_decoder([("channel_id",), ("remote",)])[1])
+    for opening in decode.RECORD_OPENINGS:
+        assert opening.startswith(b'{"') and opening[2:-1].decode() in unwrap_keys()
+
+
+def unwrap_keys() -> set[str]:
+    from wkcli.read import unwrap as module
+
+    return set(module.ENVELOPE_KEYS | module.CAPTURE_KEYS | module.HTTP_CAPTURE_KEYS)

@@ -12,7 +12,7 @@ are the general path's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, count_presence
 from wkcli.read.fast.records import (
@@ -39,6 +39,9 @@ PAYLOADS = 4096  # decoded payloads remembered (a pure function of payload and s
 _MISSING_PAYLOAD = decode_payload({})
 # What ``judge`` makes of a message: its slot, whether it is kept, its records, what ``more`` gave.
 Judged = tuple[int, Any, "bytes | None", Any]
+# What a line holds: its event's index in EVENTS (-1: a lone message, PRESENCE_E: presence
+# entries), the receive time of its record, and its messages or entries.
+Shape = tuple[int, "float | None", list[Any]]
 # Every finding of ``webhook.rules``, by where it is found for a message the fast decoder takes:
 # judged here (``message_notes``), by the checker from the delivery records, or never (the
 # decoder lets no such message by: ``judge`` passes no value that could make one).
@@ -113,26 +116,35 @@ class FastCheck(Scan):
         base = self.line0
         start = i
         empty = 0
+        openings = self._fd.RECORD_OPENINGS
+        # A block that opens with a record looks at each line's opening; one of messages, at none.
+        record_block = i < n and lines[i].startswith(openings)
         for line in lines[i:] if i else lines:
             if not line:
                 empty += 1
                 i += 1
                 continue
-            try:
-                rec = decode(line)
-            except Exception:  # noqa: BLE001 - anything odd is the general path's to judge
-                break
-            if type(rec) is list and not rec:
-                acc.empty += 1
-                i += 1
-                continue
-            shape = self._shape(line, rec)
+            # A line that opens as a record is read as one at once (decode.records_first holds
+            # for Full); one that is not that is read as before.
+            shape = self._record(line) if record_block and line.startswith(openings) else False
+            bare = False  # presence entries on their own, not in a record
+            if shape is False:
+                try:
+                    rec = decode(line)
+                except Exception:  # noqa: BLE001 - anything odd is the general path's to judge
+                    break
+                if type(rec) is list and not rec:
+                    acc.empty += 1
+                    i += 1
+                    continue
+                shape = self._shape(line, rec)
+                bare = type(rec) is list
             if shape is None:
                 break
             e, received, items = shape
             if e == PRESENCE_E:
                 kept = self.keep_presence
-                count_presence(acc, len(items), type(rec) is list, kept)
+                count_presence(acc, len(items), bare, kept)
                 if kept:
                     pending.extend(self.presence_records(items, received, base + i + 1, so_far))
                 i += 1
@@ -279,11 +291,13 @@ class FastCheck(Scan):
     def check_line(self, line: bytes, number: int) -> tuple[int, bytes] | None:
         """``judge`` for each message of a line (line ``number``): how many are kept, and their
         records in order; None when the general path must read the line (or it holds presence)."""
-        try:
-            rec = self._fd.decode_full(line)
-        except Exception:  # noqa: BLE001 - the general path judges it
-            return None
-        shape = self._shape(line, rec)
+        shape = self._record(line) if line.startswith(self._fd.RECORD_OPENINGS) else False
+        if shape is False:  # not a record (as take_lines reads lines)
+            try:
+                rec = self._fd.decode_full(line)
+            except Exception:  # noqa: BLE001 - the general path judges it
+                return None
+            shape = self._shape(line, rec)
         if shape is None or shape[0] == PRESENCE_E:
             return None
         e, received, messages = shape
@@ -298,24 +312,33 @@ class FastCheck(Scan):
                 records.append(text or b"")
         return kept, b"".join(records)
 
-    def _shape(self, line: bytes, rec: Any) -> tuple[int, float | None, list[Any]] | None:
+    def _shape(self, line: bytes, rec: Any) -> Shape | None:
         """``(e, received, items)`` of a line, decoded (``rec``): a lone message (e -1), a
         msg.notify body, presence entries (``PRESENCE_E``), or an envelope or capture record of
         either; None when the general path must read the line."""
         if type(rec) is self._fd.Full:
             if rec.data is self._unset and rec.body is self._unset:
                 return -1, None, [rec]
-            try:  # an envelope or a capture record, read again as one
-                record = (self._envelope if rec.data is not self._unset else self._capture)(line)
-            except Exception:  # noqa: BLE001 - other keys, or not plain: the general path's
-                return None
-            return self._fd.record_messages(record)
+            shape = self._record(line, rec.data is not self._unset)  # read again as a record
+            return None if shape is False else shape
         if type(rec) is list and rec:
             if type(rec[0]) is not str:
                 return 2, None, rec  # a msg.notify body
             if all(type(entry) is str for entry in rec):
                 return PRESENCE_E, None, rec
         return None
+
+    def _record(self, line: bytes, envelope: bool | None = None) -> Shape | None | Literal[False]:
+        """``_shape`` of an envelope (``envelope``; None: when the line opens as one), else a
+        capture record: None when the general path must read its body; False when the line is
+        not that record."""
+        if envelope is None:
+            envelope = line.startswith(self._fd.ENVELOPE_OPENING)
+        try:
+            record = (self._envelope if envelope else self._capture)(line)
+        except Exception:  # noqa: BLE001 - other keys, or not plain
+            return False
+        return self._fd.record_messages(record)
 
     def _judged(
         self, messages: list[Any], e: int, number: int, received: float | None

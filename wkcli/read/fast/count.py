@@ -40,12 +40,23 @@ class FastCount(Scan):
         header_type = fd.Header
         unset = fd.UNSET
         slots = acc.slots
+        openings = fd.RECORD_OPENINGS
+        # A block that opens with a record looks at each line's opening; one of messages, at none.
+        record_block = i < n and lines[i].startswith(openings)
+        envelope = fd.ENVELOPE_OPENING
         start = i
         empty = 0  # blank lines: no record
         for line in lines[i:] if i else lines:
             if not line:
                 empty += 1
                 i += 1
+                continue
+            if (
+                record_block
+                and line.startswith(openings)
+                and self._record(line, line.startswith(envelope), acc)
+            ):
+                i += 1  # read as a record at once (decode.records_first holds for Msg)
                 continue
             try:
                 rec = decode(line)
@@ -66,7 +77,7 @@ class FastCount(Scan):
                         slots[k + 2] += 1
                     i += 1
                     continue
-                if header is not unset or not self._record(line, rec, acc):
+                if header is not unset or not self._record(line, rec.data is not unset, acc):
                     break
             elif type(rec) is list:
                 if not rec:
@@ -79,22 +90,20 @@ class FastCount(Scan):
         acc.records += i - start - empty
         return i, (None if i >= n else FAILED)
 
-    def _record(self, line: bytes, rec: Any, acc: Counts) -> bool:
-        """An ``{"event", "data"}`` envelope or a ``wkcli capture`` record: count its body."""
+    def _record(self, line: bytes, envelope: bool, acc: Counts) -> bool:
+        """Count the body of an ``{"event", "data"}`` envelope, else of a capture record; False
+        (nothing counted) when the line is not that, or its body not plain."""
         fd = self._fd
-        unset = fd.UNSET
         try:
-            if rec.data is not unset:
+            if envelope:
                 record = fd.decode_envelope(line)
                 body = record.data
-            elif rec.body is not unset:
+            else:
                 record = fd.decode_capture(line)
                 body = record.body
-            else:
-                return False
         except Exception:  # noqa: BLE001 - not that shape after all
             return False
-        return _count_body(body, record.event, fd.Msg, fd.Header, acc, unset)
+        return _count_body(body, record.event, fd.Msg, fd.Header, acc, fd.UNSET)
 
 
 def _count_body(

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 import msgspec
 
 from wkcli.read.fast.counts import PRESENCE_E
-from wkcli.read.unwrap import CAPTURE_KEYS, HTTP_CAPTURE_KEYS, event_from_url
+from wkcli.read.unwrap import CAPTURE_KEYS, ENVELOPE_KEYS, HTTP_CAPTURE_KEYS, event_from_url
 from wkcli.webhook.model import MSG_NOTIFY, MSG_OFFLINE, USER_ONLINESTATUS
 from wkcli.webhook.times import MAX_SECONDS, MIN_SECONDS, parse_record_time
 
@@ -138,6 +138,24 @@ def record_decoders(message: type, presence: bool = False) -> tuple[Any, Any]:
 
 # What ``count`` reads of records: their bodies and events.
 decode_envelope, decode_capture = record_decoders(Msg, presence=True)
+
+# How the records ``record_decoders`` reads open, as wkcli and HTTP request loggers write them.
+RECORD_OPENINGS = (b'{"received_at"', b'{"event"', b'{"url"')
+ENVELOPE_OPENING = b'{"event"'  # tried as an {"event", "data"} envelope; the others as capture records
+_RECORD_KEYS = ENVELOPE_KEYS | CAPTURE_KEYS | HTTP_CAPTURE_KEYS
+
+
+def records_first(message: type) -> bool:
+    """Whether a fast path reading lines as ``message`` (a struct type) may try a line that opens
+    as a record does (``RECORD_OPENINGS``) as a record first, and save reading it twice.
+
+    True when no key a record may have is a field of ``message`` but ``data`` and ``body``
+    (raw, if fields): a record then reads as a ``message`` with no header and a raw body, which
+    sends it to the record decoders anyway. A line that is not such a record fails those at once
+    and is read as before.
+    """
+    fields = set(getattr(message, "__struct_encode_fields__", ()))
+    return not (fields & _RECORD_KEYS) - {"data", "body"}
 
 
 def record_messages(record: Any) -> tuple[int, float | None, list[Any]] | None:

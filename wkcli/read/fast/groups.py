@@ -93,11 +93,21 @@ class FastGroups(Scan):
 
     def prepare(self) -> None:
         # msgspec, only when a grouped count runs
-        from wkcli.read.fast.decode import UNSET, record_decoders, record_messages
+        from wkcli.read.fast.decode import (
+            ENVELOPE_OPENING,
+            RECORD_OPENINGS,
+            UNSET,
+            record_decoders,
+            record_messages,
+            records_first,
+        )
 
         self._unset = UNSET
         self._decode, self._msg, self._header, parts = _decoder(self.by)
         self._envelope, self._capture = record_decoders(self._msg, presence=True)
+        # A field named as a record's key (count --by received_at...) reads records as messages first.
+        self._openings = RECORD_OPENINGS if records_first(self._msg) else ()
+        self._envelope_opening = ENVELOPE_OPENING
         self._record_messages = record_messages
         attrs = [attr if where == 0 else f"header.{attr}" for where, attr in parts if where != 2]
         self._values = attrgetter(*attrs)
@@ -134,12 +144,23 @@ class FastGroups(Scan):
         by_slot: list[list[Any]] = [[] for _ in range(6)]
         adds = [slot.append for slot in by_slot]
         rec: Any
+        openings = self._openings
+        # A block that opens with a record looks at each line's opening; one of messages, at none.
+        record_block = i < n and lines[i].startswith(openings)
+        envelope = self._envelope_opening
         start = i
         empty = 0
         for line in lines[i:] if i else lines:
             if not line:
                 empty += 1
                 i += 1
+                continue
+            if (
+                record_block
+                and line.startswith(openings)
+                and self._record(line, line.startswith(envelope), by_slot, acc)
+            ):
+                i += 1  # read as a record at once: no second read
                 continue
             try:
                 rec = decode(line)
@@ -149,7 +170,9 @@ class FastGroups(Scan):
                 header = rec.header
                 if type(header) is not header_type:
                     if header is unset and not (rec.data is unset and rec.body is unset):
-                        if self._record(line, by_slot, acc):  # an envelope or a capture record
+                        if self._record(
+                            line, rec.data is not unset, by_slot, acc
+                        ):  # an envelope or a capture record
                             i += 1
                             continue
                     break
@@ -187,11 +210,12 @@ class FastGroups(Scan):
                 acc.add_groups(slot, slot_values)
         return i, (None if i >= n else FAILED)
 
-    def _record(self, line: bytes, by_slot: list[list[Any]], acc: Counts) -> bool:
-        """Count an envelope or capture record of plain messages or presence entries (as a bare
-        body is counted); False (nothing counted) when the general path must read it."""
+    def _record(self, line: bytes, envelope: bool, by_slot: list[list[Any]], acc: Counts) -> bool:
+        """Count an envelope (``envelope``) or else a capture record of plain messages or presence
+        entries (as a bare body is counted); False (nothing counted) when it is not that, or the
+        general path must read it."""
         try:
-            record = (self._capture if b'"body"' in line else self._envelope)(line)
+            record = (self._envelope if envelope else self._capture)(line)
         except Exception:  # noqa: BLE001 - other keys, or not plain
             return False
         found = self._record_messages(record)

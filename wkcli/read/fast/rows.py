@@ -68,10 +68,12 @@ class FastRows(Scan):
 
     def prepare(self) -> None:
         from wkcli.read.fast import rowdecode
-        from wkcli.read.fast.decode import record_messages
+        from wkcli.read.fast.decode import ENVELOPE_OPENING, RECORD_OPENINGS, record_messages, records_first
 
         self._rd = rowdecode
         self._record_messages = record_messages
+        self._openings = RECORD_OPENINGS if records_first(rowdecode.Row) else ()
+        self._envelope_opening = ENVELOPE_OPENING
         self._keep_presence = self.keep(None, USER_ONLINESTATUS)
         # Whether the criteria keep a message, by slot (k + 2 * e, as in ``Counts.slots``).
         self._kept = [self.keep(KINDS[k], EVENTS[e]) for e in range(len(EVENTS)) for k in range(2)]
@@ -81,11 +83,17 @@ class FastRows(Scan):
         self._payloads = Memo(_payload, PAYLOADS, spread=True)
         self._times = Memo(_time, SMALL)
 
-    def _record(self, line: bytes) -> tuple[int, Any, list[Any]] | None:
+    def _record(self, line: bytes, opened: bool = False) -> tuple[int, Any, list[Any]] | None:
         """``decode.record_messages`` of an envelope or capture record of plain messages or
-        presence entries, or presence entries alone; None: the general path reads the line."""
+        presence entries, or presence entries alone; None: the general path reads the line.
+        ``opened``: the line opens as a record (``decode.RECORD_OPENINGS``), which says which."""
         rd = self._rd
         try:
+            if opened:
+                record = (
+                    rd.decode_envelope if line.startswith(self._envelope_opening) else rd.decode_capture
+                )(line)
+                return self._record_messages(record)
             if b'"body"' in line:
                 return self._record_messages(rd.decode_capture(line))
             if b'"data"' in line:
@@ -116,6 +124,9 @@ class FastRows(Scan):
         n = len(lines)
         rd = self._rd
         decode = rd.decode_body
+        openings = self._openings
+        # A block that opens with a record looks at each line's opening; one of messages, at none.
+        record_block = i < n and lines[i].startswith(openings)
         unset = rd.UNSET
         kept = self._kept
         slots = acc.slots
@@ -138,12 +149,18 @@ class FastRows(Scan):
                     i += 1
                     continue
                 received = None  # a capture record's receive time
-                try:
-                    body = decode(line)
-                except Exception:  # noqa: BLE001 - maybe a record; else the general path's to report
-                    record = self._record(line)
-                    if record is None:
-                        return i, FAILED
+                # A line that opens as a record is read as one at once; any other line, and one
+                # that is not that record after all, is read as a message (a record is not one:
+                # Row needs a header), then as a record.
+                record = self._record(line, True) if record_block and line.startswith(openings) else None
+                if record is None:
+                    try:
+                        body = decode(line)
+                    except Exception:  # noqa: BLE001 - maybe a record; else the general path's to report
+                        record = self._record(line)
+                        if record is None:
+                            return i, FAILED
+                if record is not None:
                     e, received, messages = record
                     if e == PRESENCE_E:
                         if not self.takes_presence:
