@@ -65,6 +65,7 @@ def _decoder(by: list[tuple[str, ...]]) -> tuple[Any, type, type, list[tuple[int
         "GroupHeader",
         [("sync_once", Optional[Literal[0, 1]], 0)] + [(attr, scalar, unset) for attr in head.values()],
         rename={attr: name for name, attr in head.items()},
+        gc=False,
     )
     raw = Union[msgspec.Raw, msgspec.UnsetType]
 
@@ -75,7 +76,9 @@ def _decoder(by: list[tuple[str, ...]]) -> tuple[Any, type, type, list[tuple[int
     fields += [(name, raw, unset) for name in ("to_uids", "compress_to_uids", "compress", "source_id")]
     fields += [(name, raw, unset) for name in ("data", "body")]
     fields += [(attr, scalar, unset) for attr in top.values()]
-    message = msgspec.defstruct("GroupMsg", fields, rename={attr: name for name, attr in top.items()})
+    message = msgspec.defstruct(
+        "GroupMsg", fields, rename={attr: name for name, attr in top.items()}, gc=False
+    )
     body = Union[message, list[Union[message, str]]]  # type: ignore[valid-type]
     return msgspec.json.Decoder(body).decode, message, header, parts
 

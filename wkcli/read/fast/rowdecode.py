@@ -22,13 +22,13 @@ Int32 = Optional[Annotated[int, msgspec.Meta(ge=I32_MIN, le=I32_MAX)]]
 Int64 = Optional[Annotated[int, msgspec.Meta(ge=I64_MIN, le=I64_MAX)]]
 
 
-class Header(msgspec.Struct):
+class Header(msgspec.Struct, gc=False):
     sync_once: Union[Literal[0, 1], None, _Unset] = UNSET
     no_persist: Int32 = None
     red_dot: Int32 = None
 
 
-class Row(msgspec.Struct):
+class Row(msgspec.Struct, gc=False):
     """A message object with a header object; keys not named here are checked as JSON, not kept."""
 
     header: Header
