@@ -666,6 +666,11 @@ BY_FIELDS = [
 @pytest.mark.parametrize("shape", ["offline", "notify", "mixed", "envelope", "wkcapture"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_count_by_fields_matches_the_general_path(tmp_path, monkeypatch, by, shape, jobs):
+    from wkcli.read.fast import counts
+
+    # Values wait in lists and are counted a batch at a time: small batches, so that both
+    # counted and waiting values are merged, from blocks and from workers.
+    monkeypatch.setattr(counts, "GROUP_BATCH", 7)
     data = _dump(shape, 1500, seed=len(by))
     lines = data.split(b"\n")
     for i, line in enumerate(FIELD_LINES):
@@ -856,3 +861,27 @@ def test_envelopes_and_capture_records_take_the_fast_path(tmp_path, monkeypatch,
     if mode == "report" and shape == "presence":
         report = _read(str(path), True, mode, monkeypatch, jobs=jobs, tuning=SMALL)[0]
         assert report["presence"]["flappers"]["total"] > 5000
+
+
+def test_grouped_counts_are_the_same_however_they_wait_and_merge(monkeypatch):
+    """``Counts.add_groups`` keeps values in lists, counted a batch at a time; merging, sending
+    (``state``) and folding give the counts of every value added, whichever way they went."""
+    from collections import Counter
+
+    from wkcli.read.fast import counts
+
+    monkeypatch.setattr(counts, "GROUP_BATCH", 5)
+    added: Counter = Counter()
+    total = counts.Counts()
+    for block in range(40):
+        part = counts.Counts()
+        for call in range(block % 4):
+            values = [f"c{(block * 7 + call * 3 + i) % 11}" for i in range(block % 9)]
+            added.update((2 + call % 2, value) for value in values)
+            part.add_groups(2 + call % 2, values)
+        if block % 3 == 0:
+            part = counts.Counts.from_state(part.state())  # as a worker's counts arrive
+        total.merge(part)
+    total.count_groups()
+    assert {(slot, value): n for slot, c in total.groups.items() for value, n in c.items()} == added
+    assert total.group_values == {}
