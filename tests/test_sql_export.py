@@ -401,3 +401,30 @@ def test_messages_read_again_with_more_memory_when_duckdb_runs_out(run, tmp_path
     assert failed.exit_code == 2
     assert "Out of Memory" in failed.stderr and "Traceback" not in failed.stderr
     assert not (tmp_path / "o.duckdb").exists()
+
+
+def test_duckdb_gets_a_share_of_the_memory_a_container_allows(tmp_path):
+    """The memory DuckDB may load a whole table in follows the cgroup's limit where it is lower
+    than the machine's (v2's memory.max, v1's memory.limit_in_bytes), and ignores "max"."""
+    from wkcli.store import duck
+
+    machine = duck.usable_memory(proc=str(tmp_path / "none"))
+    assert machine > 0
+    mount = tmp_path / "cgroup"
+    (mount / "box").mkdir(parents=True)
+    (mount / "box" / "memory.max").write_text("536870912\n")
+    proc = tmp_path / "cgroup-v2"
+    proc.write_text("0::/box\n")
+    assert duck.usable_memory(str(proc), str(mount)) == min(machine, 512 << 20)
+    (mount / "box" / "memory.max").write_text("max\n")
+    assert duck.usable_memory(str(proc), str(mount)) == machine
+
+    (mount / "memory" / "job").mkdir(parents=True)
+    (mount / "memory" / "job" / "memory.limit_in_bytes").write_text(f"{300 << 20}\n")
+    proc.write_text("4:memory:/job\n3:cpuset:/\n")
+    assert duck.usable_memory(str(proc), str(mount)) == min(machine, 300 << 20)
+    proc.write_text("4:memory:/elsewhere\n")  # the namespace shows its own cgroup at the root
+    (mount / "memory" / "memory.limit_in_bytes").write_text(f"{9223372036854771712}\n")
+    assert duck.usable_memory(str(proc), str(mount)) == machine
+    proc.write_text("garbage\n4:memory\n")
+    assert duck.usable_memory(str(proc), str(mount)) == machine

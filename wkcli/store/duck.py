@@ -21,19 +21,60 @@ MEMORY_LIMIT = "160MB"
 _MAX_OBJECT = 1 << 26
 
 
-def _share_of_memory(fraction: float, low: int, high: int) -> str:
-    """``fraction`` of this machine's memory, kept within ``low``..``high`` MB, as DuckDB reads it."""
+def usable_memory(proc: str = "/proc/self/cgroup", mount: str = "/sys/fs/cgroup") -> int:
+    """Bytes of memory this process may use: the machine's, or less where its cgroup (a
+    container's) sets a lower limit; 0 when neither can be told."""
     try:
         total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):  # no sysconf (Windows), or no such name
         total = 0
-    return f"{min(high, max(low, int(total * fraction) >> 20))}MB"
+    for limit in _cgroup_limits(proc, mount):
+        total = min(total, limit) if total else limit
+    return total
+
+
+def _cgroup_limits(proc: str, mount: str) -> list[int]:
+    """The memory limits of this process's cgroups, v2 (``memory.max``) and v1."""
+    try:
+        with open(proc, encoding="utf-8", errors="replace") as listing:
+            entries = listing.read().splitlines()
+    except OSError:
+        return []
+    limits = []
+    for entry in entries:
+        parts = entry.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        path = path.rstrip("/")
+        if not controllers:
+            names = [f"{mount}{path}/memory.max", f"{mount}/memory.max"]
+        elif "memory" in controllers.split(","):
+            names = [f"{mount}/memory{path}/memory.limit_in_bytes", f"{mount}/memory/memory.limit_in_bytes"]
+        else:
+            continue
+        for name in names:  # the cgroup's own file, else the one its namespace shows at the root
+            try:
+                with open(name, encoding="ascii", errors="replace") as limit:
+                    text = limit.read().strip()
+            except OSError:
+                continue
+            if text.isdigit() and int(text) > 0:  # "max": no limit
+                limits.append(int(text))
+            break
+    return limits
+
+
+def _share_of_memory(fraction: float, low: int, high: int) -> str:
+    """``fraction`` of the memory this process may use, kept within ``low``..``high`` MB."""
+    return f"{min(high, max(low, int(usable_memory() * fraction) >> 20))}MB"
 
 
 # A table loaded whole (``DuckLoader`` ``whole``) is read by every thread at once, with smaller
 # buffers, and written out in input order: DuckDB holds each thread's row groups until their
 # turn. Squeezed into 256 MB it stalls: 1M rows to Parquet take 3.7 s there, 1.9 s in 1 GB.
-# So it gets a sixteenth of the machine's memory, between 256 MB and 1 GB (1 GB from 16 GB up).
+# So it gets a sixteenth of the memory wkcli may use (a container's limit, or the machine's),
+# between 256 MB and 1 GB (1 GB from 16 GB up).
 WHOLE_MEMORY_LIMIT = _share_of_memory(1 / 16, 256, 1024)
 LONG_ROWS_MEMORY_LIMIT = _share_of_memory(1 / 8, 512, 2048)
 _WHOLE_OBJECT = 1 << 24
