@@ -99,6 +99,8 @@ def compile_wkcli(wkcli: str) -> None:
     if not first.startswith(b"#!"):
         return
     python = first[2:].decode(errors="replace").strip()
+    if not Path(python.split()[0] if python else "").name.startswith("python"):
+        return  # a launcher of another kind (a shell trampoline): nothing to compile with
     code = "import compileall, os, wkcli; compileall.compile_dir(os.path.dirname(wkcli.__file__), quiet=1)"
     subprocess.run([python, "-c", code], env=ENV, check=False, stdout=subprocess.DEVNULL)
 
