@@ -12,6 +12,7 @@ are the general path's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from wkcli.read.fast.counts import EVENTS, FAILED, KINDS, PRESENCE_E, Counts, count_presence
@@ -39,6 +40,7 @@ PAYLOADS = 4096  # decoded payloads remembered (a pure function of payload and s
 _MISSING_PAYLOAD = decode_payload({})
 # What ``judge`` makes of a message: its slot, whether it is kept, its records, what ``more`` gave.
 Judged = tuple[int, Any, "bytes | None", Any]
+More = Callable[[Any, int, int, Any, Any, int, str, "float | None"], Any]  # FastCheck.more
 # What a line holds: its event's index in EVENTS (-1: a lone message, PRESENCE_E: presence
 # entries), the receive time of its record, and its messages or entries.
 Shape = tuple[int, "float | None", list[Any]]
@@ -239,7 +241,7 @@ class FastCheck(Scan):
             head = FINDING.pack(FINDING_TYPE, CODE_INDEX[code], e, line, time, got, len(id_bytes),
                                 NO_DETAIL if detail is None else len(text))  # fmt: skip
             records += head + id_bytes + text
-        more = self.more(rec, k, e, decoded, uids, line, id_text, received) if self._more else None
+        more = None if self.more is None else self.more(rec, k, e, decoded, uids, line, id_text, received)
         if e == 0:
             return slot, True, records, more  # no event: nothing to be a duplicate in
         if id_text and id_text != "0":
@@ -261,22 +263,10 @@ class FastCheck(Scan):
 
     # -- what a subclass adds (``read.fast.report``)
 
-    _more = False  # whether ``more`` is called for each kept message
     _every_payload = False  # whether every payload is decoded (not only those a rule needs)
-
-    def more(
-        self,
-        rec: Any,
-        k: int,
-        e: int,
-        decoded: Any,
-        uids: Any,
-        line: int,
-        id_text: str,
-        received: float | None,
-    ) -> Any:
-        """What else a subclass takes from a kept message (``Decoded`` or None, uids or None)."""
-        return None
+    # What else a subclass takes from each kept message, if anything: ``more(rec, k, e,
+    # decoded, uids, line, id_text, received)`` (``Decoded`` or None, uids or None).
+    more: More | None = None
 
     def new_more(self) -> Any:
         """A subclass's object that counts what ``more`` gives (with ``merge``), or None."""
@@ -370,7 +360,7 @@ class FastCheck(Scan):
                                     time, time, 0, len(detail))  # fmt: skip
                 records.append(head + detail)
                 parsed = None
-            if self._more:
+            if self.more is not None:
                 records.append(self.presence_more(more, parsed, received))
         found.presence += len(entries)
         return records

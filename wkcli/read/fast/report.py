@@ -21,7 +21,6 @@ from wkcli.webhook.report_part import ReportPart
 class FastReport(FastCheck):
     """``report``'s counts and ``check``'s rules over plain messages, in workers too."""
 
-    _more = True
     _every_payload = True  # content types are counted for every message
 
     def __init__(self, report: Report, criteria: Criteria, options: ReadOptions) -> None:
