@@ -243,6 +243,21 @@ def _export(run, monkeypatch, dump: Path, dest: Path, fast: bool, *extra: str, c
     return result.exit_code, result.stderr.replace(str(dest), "DEST"), len(made), len(present)
 
 
+def _generated(
+    tmp_path: Path, shape: str, n: int, seed: int, broken: float, odd: list[bytes], at: int
+) -> Path:
+    """A generated dump of ``n`` messages in ``shape`` with ``odd`` lines inserted at line ``at``."""
+    from test_fastpath import generate
+
+    out = io.BytesIO()
+    generate.write(out, shape, n, seed=seed, anomalies=0.002, broken=broken)
+    lines = out.getvalue().split(b"\n")
+    lines[at:at] = odd
+    dump = tmp_path / f"{shape}.jsonl"
+    dump.write_bytes(b"\n".join(lines) + b"\n")
+    return dump
+
+
 def _both_ways(run, monkeypatch, tmp_path: Path, dump: Path, jobs: str, *extra: str, checks: bool = False):
     """Export ``dump`` without the fast paths and with them (with 2 jobs, on small ranges and
     blocks: workers, lines left to the main process, a worker that stops); returns each run's
@@ -418,20 +433,14 @@ def test_reading_imports_no_row_code_until_export_asks():
 def test_export_of_notify_bodies_is_the_same_either_way(run, monkeypatch, tmp_path, jobs, checks):
     """msg.notify bodies (an array of messages a line, as WuKongIM posts them): a row per message
     with its index, from the fast path, and the same tables either way; odd arrays among them."""
-    from test_fastpath import generate
-
-    out = io.BytesIO()
-    generate.write(out, "notify", 2500, seed=5, anomalies=0.002, broken=0.01)
-    lines = out.getvalue().split(b"\n")
-    lines[300:300] = [
+    odd = [
         b"[]",
         b'["u1-1-1-1-1-1"]',
         b'[{"header":{"sync_once":1},"message_id":5},{"header":{"sync_once":"1"},"message_id":6}]',
         b'[{"header":{"sync_once":0},"message_id":18446744073709551616},{"header":{"sync_once":1}}]',
         b'[{"header":{"sync_once":1},"message_id":7,"to_uids":["a"]},{"header":{"sync_once":0}}]',
     ]
-    dump = tmp_path / "notify.jsonl"
-    dump.write_bytes(b"\n".join(lines) + b"\n")
+    dump = _generated(tmp_path, "notify", 2500, 5, 0.01, odd, at=300)
     slow, fast, one, other = _both_ways(run, monkeypatch, tmp_path, dump, jobs, checks=checks)
     assert fast[:2] == slow[:2]
     assert slow[2] - fast[2] > 2000  # rows from the fast path
@@ -461,20 +470,14 @@ def test_export_of_capture_records_and_envelopes_is_the_same_either_way(
 ):
     """Records of msg.offline and msg.notify bodies: rows from the fast path, with the receive
     time of a capture record in ``received`` (and in ``time`` where a message has none)."""
-    from test_fastpath import generate
-
-    out = io.BytesIO()
-    generate.write(out, shape, 3000, seed=8, anomalies=0.002, broken=0.005)
-    lines = out.getvalue().split(b"\n")
-    lines[40:40] = [
+    odd = [
         b'{"received_at":"2026-07-30T10:00:01Z","event":"msg.notify","body":[{"header":{"sync_once":1}}]}',
         b'{"received_at":1785398401.5,"event":"msg.offline","body":{"header":{"sync_once":0},"to_uids":["a"]}}',
         b'{"received_at":"later","event":"msg.notify","body":[]}',
         b'{"event":"msg.notify","data":[{"header":{"sync_once":1}}],"extra":1}',
         b'{"event":"msg.weird","data":[{"header":{"sync_once":1}}]}',
     ]
-    dump = tmp_path / f"{shape}.jsonl"
-    dump.write_bytes(b"\n".join(lines) + b"\n")
+    dump = _generated(tmp_path, shape, 3000, 8, 0.005, odd, at=40)
     slow, fast, one, other = _both_ways(run, monkeypatch, tmp_path, dump, "2", checks=checks)
     assert fast[:2] == slow[:2]
     assert slow[2] - fast[2] > 2000  # rows from the fast path
