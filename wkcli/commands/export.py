@@ -124,7 +124,7 @@ def load(session: Session, reader: Reader, target: Target, dedupe: bool, checks:
 
     record_errors(session.diagnostics, target.loader)
     try:
-        feed(reader, target.loader, target.row_writer(), dedupe, checks)
+        feed(reader, target.loader, dedupe, checks)
         session.status(f"writing {name}")  # DuckDB reads the rows and writes the file: seconds
         target.finish()
     except BaseException:

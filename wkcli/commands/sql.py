@@ -139,7 +139,7 @@ def _load(session: Session, reader: Reader, con: Any, dedupe: bool, checks: bool
     loader = duck.DuckLoader(con, whole=tuple(TABLES), retry=False)
     record_errors(session.diagnostics, loader)
     try:
-        feed(reader, loader, loader.row_writer("messages"), dedupe, checks)
+        feed(reader, loader, dedupe, checks)
         session.status("loading the tables")
         _guard(loader.finish)
         _guard(lambda: con.execute("COMMIT"))

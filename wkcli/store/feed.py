@@ -29,21 +29,21 @@ def record_errors(diagnostics: Diagnostics, loader: Loader) -> None:
     diagnostics.on_error(lambda where, reason: loader.add("problems", malformed_row(where, reason)))
 
 
-def feed(reader: Reader, loader: Loader, rows: Any, dedupe: bool = False, checks: bool = True) -> None:
+def feed(reader: Reader, loader: Loader, dedupe: bool = False, checks: bool = True) -> None:
     """Add a row for every item ``reader`` yields; with ``checks``, run ``wkcli check``'s rules
     and add what they find; with ``dedupe``, only a message's first delivery is a row.
 
     The checks see every delivery, also those ``dedupe`` keeps out of ``messages``. Without
-    ``dedupe``, plain lines' rows (and their checks) are made on the reader's fast path and
-    written to ``rows`` (a file-like ``write`` of serialised rows; None: there is none).
+    ``dedupe``, and where the loader takes serialised rows (``row_writer``: DuckDB, not SQLite),
+    plain lines' rows (and their checks) are made on the reader's fast path and written there.
     """
     add = loader.add
     # Each finding's row is added as it is made, in its place among the reader's error rows
     # (a fast path's findings are made while the reader reads, between the items it yields).
     checker = RowChecker(lambda row: add("problems", row)) if checks else None
-    if rows is not None and not dedupe:
-        presence = loader.row_writer("presence") if hasattr(loader, "row_writer") else None
-        reader.pass_rows(rows, checker, presence)
+    row_writer = getattr(loader, "row_writer", None)
+    if row_writer is not None and not dedupe:
+        reader.pass_rows(row_writer("messages"), checker, row_writer("presence"))
     deduper = Deduper() if dedupe else None
     for item in reader:
         known = None

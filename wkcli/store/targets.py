@@ -104,13 +104,6 @@ class Target:
         self._straight = fmt in ("parquet", "csv") and not append
         self.loader = duck.DuckLoader(self.con, whole=tuple(TABLES), retry=fmt != "duckdb")
 
-    def row_writer(self) -> Any:
-        """Where serialised ``messages`` rows can be written directly (None: SQLite takes only
-        row objects)."""
-        if self.fmt == "sqlite":
-            return None
-        return self.loader.row_writer("messages")
-
     @property
     def counts(self) -> dict[str, int]:
         return self.loader.counts
