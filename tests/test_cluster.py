@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from wkcli.cluster.plan import cut_points_at, plan_file
+from wkcli.cluster.plan import plan_file
 from wkcli.cluster.run import ClusterRunner, shown
-from wkcli.read.fast.pieces import cut_points
+from wkcli.read.fast.pieces import cut_points, cut_points_at
 from wkcli.read.options import ReadOptions
 from wkcli.read.reader import Reader
 from wkcli.webhook.tally import Tally

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wkcli.read.compressed import MAGIC_BYTES, detect
-from wkcli.read.fast.pieces import cut_points
+from wkcli.read.fast.pieces import cut_points_at
 from wkcli.read.remote import RemoteFile, is_remote
 
 # A range per this many bytes: small enough that a range's JSONL output is cheap to hold on the
@@ -38,7 +38,7 @@ def plan_file(path: str, range_bytes: int = RANGE_BYTES) -> list[Task]:
         size = int(fs.size(inner))
         remote = RemoteFile(path)
         try:
-            return _plan(path, size, remote.read_at, None, range_bytes)
+            return _plan(path, size, remote.read_at, range_bytes)
         finally:
             remote.close()
     fd = os.open(path, os.O_RDONLY)
@@ -46,38 +46,16 @@ def plan_file(path: str, range_bytes: int = RANGE_BYTES) -> list[Task]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return []
-        return _plan(path, info.st_size, lambda at, n: os.pread(fd, n, at), fd, range_bytes)
+        return _plan(path, info.st_size, lambda at, n: os.pread(fd, n, at), range_bytes)
     finally:
         os.close(fd)
 
 
-def _plan(
-    path: str, size: int, read_at: Callable[[int, int], bytes], fd: int | None, range_bytes: int
-) -> list[Task]:
+def _plan(path: str, size: int, read_at: Callable[[int, int], bytes], range_bytes: int) -> list[Task]:
     if size == 0:
         return []
     if detect(read_at(0, MAGIC_BYTES)) is not None:
         return [Task(path, 0, size, size, compressed=True)]  # a compressed stream cannot be entered mid-way
     parts = max(1, -(-size // range_bytes))
-    points = cut_points(fd, size, parts) if fd is not None else cut_points_at(read_at, size, parts)
+    points = cut_points_at(read_at, size, parts)  # as the local workers cut it
     return [Task(path, start, end, size) for start, end in zip(points, points[1:], strict=False)]
-
-
-def cut_points_at(read_at: Callable[[int, int], bytes], size: int, parts: int) -> list[int]:
-    """``pieces.cut_points`` through ``read_at`` (a remote file): the same offsets for the same bytes."""
-    points = [0]
-    for i in range(1, parts):
-        pos = max(size * i // parts, points[-1])
-        while pos < size:
-            chunk = read_at(pos, 1 << 16)
-            if not chunk:
-                break
-            found = chunk.find(b"\n")
-            if found >= 0:
-                pos += found + 1
-                break
-            pos += len(chunk)
-        if points[-1] < pos < size:
-            points.append(pos)
-    points.append(size)
-    return points

@@ -128,13 +128,19 @@ def file_pieces(
 def cut_points(fd: int, size: int, parts: int, first: float = 1.0) -> list[int]:
     """Offsets just after a newline that split the file into about ``parts`` ranges, the first
     ``first`` times the size of each of the others."""
+    return cut_points_at(lambda pos, n: os.pread(fd, n, pos), size, parts, first)
+
+
+def cut_points_at(
+    read_at: Callable[[int, int], bytes], size: int, parts: int, first: float = 1.0
+) -> list[int]:
+    """``cut_points`` of a file read through ``read_at(offset, n)`` (a remote file, say)."""
     points = [0]
     whole = first + parts - 1
     for i in range(1, parts):
-        guess = max(int(size * (first + i - 1) / whole), points[-1])
-        pos = guess
+        pos = max(int(size * (first + i - 1) / whole), points[-1])
         while pos < size:
-            chunk = os.pread(fd, 1 << 16, pos)
+            chunk = read_at(pos, 1 << 16)
             if not chunk:
                 break
             found = chunk.find(b"\n")
