@@ -266,6 +266,24 @@ def check_fields(fields: list[str] | None, fmt: str) -> None:
         raise UsageError(f"--fields picks the columns of table, csv and tsv; not --format {fmt} (add -o csv)")
 
 
+def check_sending(to: str | None, example: str, concurrency: int, rate: float | None, timeout: float) -> str:
+    """The checks replay and trigger make before they send: the server's URL (``example`` shows
+    one when none is named) and the pace. Returns the URL."""
+    from wkcli.errors import UsageError
+    from wkcli.live import check_http_url
+
+    if to is None:
+        raise UsageError(f"name the server to send to: {example}")
+    check_http_url(to, "--to")
+    if concurrency < 1:
+        raise UsageError("--concurrency must be 1 or more")
+    if rate is not None and rate <= 0:
+        raise UsageError("--rate must be more than 0")
+    if timeout <= 0:
+        raise UsageError("--timeout must be more than 0 seconds")
+    return to
+
+
 # The shared filters, in the order --help lists them; ``filtered`` gives a command all of them.
 FILTER_OPTIONS: dict[str, Any] = {
     "kind": Kind,

@@ -152,7 +152,6 @@ def replay(
     WuKongIM: exit status 1 if any request got anything else (or input was malformed).
     A body whose event cannot be told is skipped with a warning; --event NAME names it.
     """
-    from wkcli.live import check_http_url
     from wkcli.live.headers import parse_headers
     from wkcli.live.replay import Planner
     from wkcli.live.replay import replay as run_replay
@@ -160,17 +159,9 @@ def replay(
     from wkcli.live.sender import SendOptions, StopFlag
     from wkcli.output.live import ReplayView
 
-    if to is None:
-        raise UsageError(
-            "name the server to send to: wkcli replay dump.jsonl --to http://localhost:8000/webhook"
-        )
-    check_http_url(to, "--to")
-    if concurrency < 1:
-        raise UsageError("--concurrency must be 1 or more")
-    if rate is not None and rate <= 0:
-        raise UsageError("--rate must be more than 0")
-    if timeout <= 0:
-        raise UsageError("--timeout must be more than 0 seconds")
+    to = options.check_sending(
+        to, "wkcli replay dump.jsonl --to http://localhost:8000/webhook", concurrency, rate, timeout
+    )
     if not speed >= 0:
         raise UsageError("--speed must be 0 (as fast as allowed) or more")
     if retry_max < 1:

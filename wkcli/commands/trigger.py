@@ -159,7 +159,6 @@ def trigger(
     message_idstr equal; message_seq increases with --count). `-o jsonl` writes the bodies as a
     dump instead: `wkcli trigger chat -o jsonl --count 100 > d.jsonl && wkcli classify d.jsonl`.
     """
-    from wkcli.live import check_http_url
     from wkcli.live.headers import parse_headers
     from wkcli.live.sender import SendOptions, StopFlag
     from wkcli.live.trigger import trigger as run_trigger
@@ -215,17 +214,9 @@ def trigger(
         written = write_dump(builder, count, session.terminal.stdout_bytes)
         session.diagnostics.note(f"{plural(written, 'body', 'bodies')} written")
         return ExitCode.OK
-    if to is None:
-        raise UsageError(
-            "name the server: wkcli trigger chat --to http://localhost:8000/webhook (or -o jsonl)"
-        )
-    check_http_url(to, "--to")
-    if concurrency < 1:
-        raise UsageError("--concurrency must be 1 or more")
-    if rate is not None and rate <= 0:
-        raise UsageError("--rate must be more than 0")
-    if timeout <= 0:
-        raise UsageError("--timeout must be more than 0 seconds")
+    to = options.check_sending(
+        to, "wkcli trigger chat --to http://localhost:8000/webhook (or -o jsonl)", concurrency, rate, timeout
+    )
     send_options = SendOptions(
         concurrency=concurrency, rate=rate, timeout=timeout, headers=parse_headers(header)
     )
