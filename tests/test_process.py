@@ -89,6 +89,30 @@ def test_an_input_that_is_the_output_file_is_refused_before_reading(tmp_path: Pa
     assert dump.read_bytes() == original
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["report", "{d}", "--html", "{f}"], ["report", "{f}", "--html", "{f}"],
+     ["export", "{f}", "--as", "csv", "--to", "{f}"], ["classify", "{d}", ">"]],
+    ids=["report-dir", "report-file", "export", "stdout-dir"],
+)  # fmt: skip
+def test_a_written_file_is_no_input_even_inside_a_directory(tmp_path: Path, args: list[str]) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    dump = folder / "dump.jsonl"
+    original = (SAMPLES / "webhooks.jsonl").read_bytes()
+    dump.write_bytes(original)
+    to_stdout = args[-1] == ">"
+    argv = [a.format(f=dump, d=folder) for a in (args[:-1] if to_stdout else args)]
+    with open(dump, "ab") as out:
+        proc = subprocess.run(
+            [wkcli_executable(), *argv], stdin=subprocess.DEVNULL,
+            stdout=out if to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, timeout=20,
+        )  # fmt: skip
+    assert proc.stderr.decode().endswith(f"wkcli: error: {dump}: input file is output file\n")
+    assert proc.returncode == 2
+    assert dump.read_bytes() == original
+
+
 def test_another_file_on_stdout_is_fine(tmp_path: Path) -> None:
     out_path = tmp_path / "out.jsonl"
     with open(out_path, "ab") as out:

@@ -409,3 +409,17 @@ def test_follow_in_a_pipe_prints_the_report_again_when_it_changes(tmp_path: Path
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=15)
     assert code == 130 and b"Traceback" not in (proc.stderr.read() if proc.stderr else b"")
+
+
+def test_a_whole_file_is_replaced_only_when_written_whole(tmp_path):
+    from wkcli.output.files import replacing, write_whole
+
+    page = tmp_path / "report.html"
+    write_whole(str(page), b"old page")
+    with pytest.raises(RuntimeError), replacing(str(page)) as out:
+        out.write(b"half a new pa")
+        raise RuntimeError("interrupted")
+    assert page.read_bytes() == b"old page"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
+    write_whole(str(page), b"new page")
+    assert page.read_bytes() == b"new page"

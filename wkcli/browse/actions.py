@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wkcli.browse.detail import OneRecord
 from wkcli.browse.view import View
+from wkcli.output.files import replacing
 from wkcli.output.messages import encode_message
 from wkcli.read.index import Index
 from wkcli.webhook.model import Message
@@ -13,7 +14,7 @@ def export_rows(index: Index, view: View, name: str) -> str:
     """Write the view's messages to ``name`` exactly as ``classify -o jsonl`` would; returns what happened."""
     written = 0
     try:
-        with open(name, "wb") as out:
+        with replacing(name) as out:
             for row in list(view.rows):
                 item = index.item(row)
                 if type(item) is Message:

@@ -109,7 +109,15 @@ def export(
         need_duckdb(f"export to {fmt}")
     session = Session(color, quiet)
     reader = session.reader(
-        paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line, cluster=cluster
+        paths,
+        criteria,
+        input_format,
+        strict,
+        jobs=jobs,
+        progress=True,
+        max_line=max_line,
+        cluster=cluster,
+        writes=[to],
     )
     try:
         target = Target(to, fmt, append=append, partition=partition is not None)

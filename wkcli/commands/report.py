@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -111,8 +110,9 @@ def report(
             )
 
         return _follow(session, make_reader, state, fmt, utc, _title(paths))
+    written = [html] if html is not None and html != "-" else []
     reader = session.reader(
-        paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line
+        paths, criteria, input_format, strict, jobs=jobs, progress=True, max_line=max_line, writes=written
     )
     try:
         for item in reader.report_into(state):
@@ -130,6 +130,7 @@ def report(
 
 
 def _write_html(session: Session, result: dict[str, Any], target: str, title: str, utc: bool) -> None:
+    from wkcli.output.files import write_whole
     from wkcli.output.report_html import page
 
     text = page(result, title, utc)
@@ -139,7 +140,7 @@ def _write_html(session: Session, result: dict[str, Any], target: str, title: st
         terminal.stdout.flush()
         return
     try:
-        Path(target).write_text(text, encoding="utf-8")
+        write_whole(target, text.encode("utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     session.diagnostics.note(f"wrote {target}")

@@ -8,7 +8,7 @@ import signal
 import sys
 import traceback
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import typer
@@ -67,12 +67,14 @@ class Session:
         progress: bool = False,
         max_line: str | None = None,
         cluster: str | None = None,
+        writes: Sequence[str] = (),
     ) -> Reader:
         """The one place a command builds its Reader.
 
         ``writer`` is flushed whenever the input makes the reader wait and before each
         diagnostic line (``on_wait`` is only the former); ``progress`` shows a progress line on
-        stderr for large files, when stderr is a terminal.
+        stderr for large files, when stderr is a terminal. ``writes`` names the files the
+        command writes (``--html``): none of them, nor standard output, may be an input.
         """
         if input_format not in INPUT_FORMATS:
             raise UsageError(
@@ -98,9 +100,6 @@ class Session:
             self._before_diagnostics.insert(0, writer.flush)
         if paths.count("-") > 1:
             raise UsageError("'-' (stdin) can only be read once")
-        same = input_is_output(paths or ["-"])
-        if same is not None:
-            raise UsageError(f"{'standard input' if same == '-' else same}: input file is output file")
         if jobs is not None and jobs < 1:
             raise UsageError(f"--jobs must be 1 or more, not {jobs}")
         update = None
@@ -127,6 +126,9 @@ class Session:
             ranges=self._cluster_runner(cluster),
         )
         reader = Reader(paths or ["-"], criteria, self.diagnostics, options)
+        same = input_is_output(reader.paths, writes)  # directories' files too
+        if same is not None:
+            raise UsageError(f"{'standard input' if same == '-' else same}: input file is output file")
         self.last_reader = reader
         return reader
 

@@ -6,6 +6,7 @@ import io
 import os
 import stat
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO, cast
 
@@ -130,23 +131,30 @@ def guard_stdout() -> None:
     )
 
 
-def input_is_output(paths: list[str]) -> str | None:
-    """The first of ``paths`` ('-' is stdin) that is the very file standard output writes to.
+def input_is_output(paths: list[str], outputs: Sequence[str] = ()) -> str | None:
+    """The first of ``paths`` ('-' is stdin) that is the very file standard output, or one of
+    the files named in ``outputs`` (``--html``, ``--to``), writes to.
 
     Reading it would read our own output back, growing the file for ever (``wkcli classify f
-    >> f``): the same test as GNU cat's "input file is output file", on device and inode.
+    >> f``), or overwrite the dump with the result: the same test as GNU cat's "input file is
+    output file", on device and inode.
     """
-    try:
-        out = os.fstat(1)
-    except OSError:
-        return None
-    if not stat.S_ISREG(out.st_mode):
+    written: set[tuple[int, int]] = set()
+    targets: list[int | str] = [1, *outputs]
+    for output in targets:
+        try:
+            info = os.fstat(output) if isinstance(output, int) else os.stat(output)
+        except OSError:
+            continue  # not there yet: it cannot be an input
+        if stat.S_ISREG(info.st_mode):
+            written.add((info.st_dev, info.st_ino))
+    if not written:
         return None
     for path in paths:
         try:
             info = os.fstat(0) if path == "-" else os.stat(path)
         except OSError:
             continue  # the reader reports a path it cannot open, in its turn
-        if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) == (out.st_dev, out.st_ino):
+        if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) in written:
             return path
     return None
