@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from wkcli.errors import BadValue
 from wkcli.output.layout import Column
@@ -107,3 +108,24 @@ def column_for(name: str, priority: int) -> Column:
     if last in ("kind", "event", "status") or any(last.endswith(tail) for tail in _WHOLE):
         return Column(name, priority, whole=True)
     return Column(name, priority, min=min(len(name), 8))
+
+
+def delimited_writer(out: TextIO, delimiter: str) -> Any:
+    """A CSV writer (``,``), or a TSV writer (tab): the cells of a row joined by tabs, with no
+    quoting at all, so they must hold no tab or newline (the callers' ``sanitize`` and
+    ``json_text`` escape them) and may hold quotes as they are."""
+    if delimiter == "\t":
+        return TsvWriter(out)
+    return csv.writer(out, delimiter=delimiter, lineterminator="\n")
+
+
+class TsvWriter:
+    """``csv.writer``'s ``writerow`` for TSV (csv's own cannot write a quote, or one empty cell,
+    without quoting)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def writerow(self, cells: Sequence[object]) -> None:
+        text = (cell if type(cell) is str else "" if cell is None else str(cell) for cell in cells)
+        self.out.write("\t".join(text) + "\n")

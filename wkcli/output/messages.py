@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
@@ -150,16 +149,9 @@ class DelimitedWriter:
 
             self._values = message_getter(fields, lambda message: flat_row(message, utc), utc)
         self._buffer = io.StringIO()
-        if self.tsv:
-            self._writer = csv.writer(
-                self._buffer,
-                delimiter="\t",
-                quoting=csv.QUOTE_NONE,
-                escapechar=None,
-                lineterminator="\n",
-            )
-        else:
-            self._writer = csv.writer(self._buffer, lineterminator="\n")
+        from wkcli.output.fields import delimited_writer
+
+        self._writer = delimited_writer(self._buffer, delimiter)
         self._emit(list(self.fields))
 
     def write(self, message: Message) -> None:

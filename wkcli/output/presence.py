@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import time
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from wkcli.output.fields import column_for, json_text, parse_fields
+from wkcli.output.fields import column_for, delimited_writer, json_text, parse_fields
 from wkcli.output.layout import Cell, Column, Grid, terminal_width
 from wkcli.output.messages import dumps, zoned_time
 from wkcli.output.terminal import Terminal
@@ -90,12 +89,7 @@ class PresenceCsv:
         self.out = terminal.stdout
         self.utc = options.utc
         self.fields = options.fields or list(PRESENCE_FIELDS)
-        if self.delimiter == "\t":
-            self._writer: Any = csv.writer(
-                self.out, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=None, lineterminator="\n"
-            )
-        else:
-            self._writer = csv.writer(self.out, lineterminator="\n")
+        self._writer = delimited_writer(self.out, self.delimiter)
         self._writer.writerow(self.fields)
 
     @classmethod

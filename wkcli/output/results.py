@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import decimal
 import io
@@ -12,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from wkcli.output.fields import delimited_writer
 from wkcli.output.terminal import Terminal
 from wkcli.text import display
 
@@ -89,12 +89,7 @@ def write(terminal: Terminal, fmt: str, names: Sequence[str], batches: Iterable[
 
 def _delimited(terminal: Terminal, names: Sequence[str], batches: Iterable[list[tuple]], sep: str) -> int:
     buffer = io.StringIO()
-    if sep == "\t":
-        writer = csv.writer(
-            buffer, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=None, lineterminator="\n"
-        )
-    else:
-        writer = csv.writer(buffer, lineterminator="\n")
+    writer = delimited_writer(buffer, sep)
     writer.writerow([display(name) for name in names])
     count = 0
     for batch in batches:
