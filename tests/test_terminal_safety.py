@@ -122,3 +122,59 @@ def test_an_error_naming_a_hostile_file_is_escaped(run, tmp_path: Path) -> None:
     result = run("classify", str(tmp_path / f"missing{EVIL.replace(chr(0), '').replace('/', '')}"))
     assert result.exit_code == 2
     assert_safe(result.stderr)
+
+
+# A lone surrogate: valid JSON (an escape), but no UTF-8 can write it.
+SURROGATE_MESSAGE = (
+    b'{"header":{"sync_once":0},"message_id":5,"message_idstr":"5","to_uids":["a\\udfff"],'
+    b'"from_uid":"\\ud800u0","channel_id":"g\\ud800","channel_type":2,"timestamp":1785398400,"payload":""}\n'
+)
+SURROGATE_PRESENCE = b'["\\ud800x-1-1-1-1-1"]\n'
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["classify", "-o", "table"], ["classify", "-o", "csv"], ["classify", "-o", "tsv"],
+     ["count", "--by", "from_uid", "-o", "csv"], ["count", "--by", "from_uid", "-o", "table"],
+     ["show", "5"], ["report"], ["report", "--html", "-"], ["presence", "-o", "table"],
+     ["presence", "-o", "tsv"]],
+)  # fmt: skip
+def test_a_lone_surrogate_is_shown_as_its_escape(wkcli_proc, tmp_path: Path, args: list[str]) -> None:
+    dump = tmp_path / "surrogate.jsonl"
+    dump.write_bytes(SURROGATE_PRESENCE if args[0] == "presence" else SURROGATE_MESSAGE)
+    proc = wkcli_proc(*args, str(dump), env={"COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    assert b"Traceback" not in proc.stderr and b"internal error" not in proc.stderr
+    assert b"\\ud800" in proc.stdout  # as an escape, never raw (UTF-8 cannot hold it)
+
+
+@pytest.mark.parametrize("args", [["classify", "-o", "tsv"], ["presence", "-o", "tsv"]])
+def test_tsv_rows_keep_quotes_and_their_columns(run, tmp_path: Path, args: list[str]) -> None:
+    dump = tmp_path / "quotes.jsonl"
+    if args[0] == "presence":
+        dump.write_text('["u\\"1-1-1-1-1-1"]\n')
+    else:
+        dump.write_text(
+            '{"header":{"sync_once":0},"message_id":5,"to_uids":["a"],"channel_id":"a\\"b\\tc","payload":""}\n'
+        )
+    result = run(*args, str(dump))
+    assert result.exit_code == 0, result.stderr
+    header, row = result.stdout.splitlines()
+    assert len(row.split("\t")) == len(header.split("\t"))
+    assert ('a"b\\tc' if args[0] == "classify" else 'u"1') in row.split("\t")
+
+
+def test_tsv_of_bundled_samples_and_sql(run) -> None:
+    samples = Path(__file__).parent.parent / "samples"
+    for dump in sorted(samples.glob("*.json*")):
+        result = run("classify", "-o", "tsv", str(dump))
+        assert result.exit_code in (0, 1), (dump, result.stderr)
+        lines = result.stdout.splitlines()
+        assert len(lines) > 1 and {len(line.split("\t")) for line in lines} == {len(lines[0].split("\t"))}
+    webhooks = str(samples / "webhooks.jsonl")
+    result = run("sql", "-o", "tsv", "SELECT to_uids, '' AS nothing FROM messages", webhooks)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "to_uids\tnothing" and all(line.count("\t") == 1 for line in lines)
+    result = run("sql", "-o", "tsv", "SELECT '' AS one", webhooks)
+    assert result.stdout == "one\n\n"

@@ -6,7 +6,7 @@ import re
 
 # C0 controls (tab included: it breaks tables), DEL, C1 controls, and the Unicode bidi overrides
 # that can make a uid look like something else.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -22,7 +22,8 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def sanitize(text: str) -> str:
-    """Replace control characters with visible escapes (``\\x1b``, ``\\n``, ``\\u202e``)."""
+    """Replace control characters with visible escapes (``\\x1b``, ``\\n``, ``\\u202e``), and
+    lone surrogates (``\\ud800``, which JSON may spell and no UTF-8 can write)."""
     if _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(_escape, text)

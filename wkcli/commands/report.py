@@ -140,7 +140,7 @@ def _write_html(session: Session, result: dict[str, Any], target: str, title: st
         terminal.stdout.flush()
         return
     try:
-        write_whole(target, text.encode("utf-8"))
+        write_whole(target, text.encode("utf-8", "backslashreplace"))  # lone surrogates as escapes
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     session.diagnostics.note(f"wrote {target}")

@@ -126,7 +126,9 @@ def guard_stdout() -> None:
     sys.stdout = io.TextIOWrapper(
         buffered,
         encoding=stream.encoding,
-        errors=stream.errors,
+        # What the encoding cannot write (a lone surrogate a JSON string spelled, or any
+        # non-ASCII text under an ASCII locale) is written as an escape, never an error.
+        errors="backslashreplace" if stream.errors == "strict" else stream.errors,
         line_buffering=stream.line_buffering,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -104,7 +105,10 @@ def _iso(micros: int) -> str:
 
 
 def _json(value: list[str]) -> str:
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # a lone surrogate, which orjson refuses: ``flush`` replaces it as in text
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _signed(value: int) -> int | None:
