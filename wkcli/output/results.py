@@ -16,7 +16,8 @@ from wkcli.output.terminal import Terminal
 from wkcli.text import display
 
 FORMATS = ("auto", "table", "jsonl", "json", "csv", "tsv")
-_OPTS = orjson.OPT_NAIVE_UTC  # wkcli's tables hold UTC times: say so ("+00:00")
+# wkcli's tables hold UTC times: say so ("+00:00"); a MAP's keys (histogram()) may be numbers or dates.
+_OPTS = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 _I64_MIN, _U64_MAX = -(1 << 63), (1 << 64) - 1
 
 
@@ -34,13 +35,14 @@ def _default(value: Any) -> Any:
 
 
 def _wide(value: Any) -> Any:
-    """Integers beyond 64 bits (HUGEINT sums) as exact JSON numbers, which orjson refuses to write."""
+    """Integers beyond 64 bits (HUGEINT sums) as exact JSON numbers, which orjson refuses to write,
+    and map keys it cannot write as text."""
     if type(value) is int and not _I64_MIN <= value <= _U64_MAX:
         return orjson.Fragment(str(value))
     if type(value) is list:
         return [_wide(item) for item in value]
-    if type(value) is dict:
-        return {key: _wide(item) for key, item in value.items()}
+    if type(value) is dict:  # keys orjson cannot write (a MAP's DECIMAL keys) as their text
+        return {key if type(key) is str else str(key): _wide(item) for key, item in value.items()}
     return value
 
 
@@ -70,6 +72,7 @@ def write(terminal: Terminal, fmt: str, names: Sequence[str], batches: Iterable[
         return _delimited(terminal, names, batches, "," if fmt == "csv" else "\t")
     out = terminal.stdout_bytes
     count = 0
+    names = unique_names(names)  # an object holds each key once: a join's two "kind" columns both stay
     for batch in batches:
         chunk = []
         for row in batch:
@@ -85,6 +88,24 @@ def write(terminal: Terminal, fmt: str, names: Sequence[str], batches: Iterable[
         out.write(b"\n]\n" if count else b"[]\n")
     out.flush()
     return count
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """``names`` with each repeated one numbered after its first (``kind``, ``kind_1``), as
+    DuckDB names the columns of a subquery, skipping numbers another column already has."""
+    taken = set(names)
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        if name in seen:
+            number = 1
+            while f"{name}_{number}" in taken:
+                number += 1
+            name = f"{name}_{number}"
+            taken.add(name)
+        seen.add(name)
+        out.append(name)
+    return out
 
 
 def _delimited(terminal: Terminal, names: Sequence[str], batches: Iterable[list[tuple]], sep: str) -> int:
