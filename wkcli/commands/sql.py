@@ -98,7 +98,7 @@ def sql(
                 raise UsageError(f"{db} does not exist: load it first with wkcli sql --db {db} QUERY PATH...")
             if criteria.selects() or criteria.limit is not None:
                 raise UsageError("filters apply to the dumps read: with --db alone, put them in the query")
-            con = _guard(lambda: duck.connect(db, read_only=True))
+            con = _connect(db, read_only=True)
             cleanup.callback(con.close)
             code = ExitCode.OK
         else:
@@ -113,7 +113,7 @@ def sql(
                 cleanup.callback(shutil.rmtree, work, ignore_errors=True)
                 con = _guard(lambda: duck.scratch(work))
             else:
-                con = _guard(lambda: duck.connect(db))
+                con = _connect(db)
             cleanup.callback(con.close)
             code = _load(session, reader, con, dedupe, not no_checks)
             _guard(lambda: duck.unlimit(con))
@@ -157,6 +157,16 @@ def _batches(cursor: Any) -> Iterator[list[tuple]]:
         if not rows:
             return
         yield rows
+
+
+def _connect(db: str, read_only: bool = False) -> Any:
+    """The ``--db`` file opened; an error naming it (locked, not a database) when it cannot be."""
+    from wkcli.store import duck
+
+    try:
+        return duck.connect(db, read_only=read_only)
+    except duck.Error as exc:
+        raise UsageError(f"{db}: " + " ".join(str(exc).split())) from None
 
 
 def _guard(call: Any) -> Any:

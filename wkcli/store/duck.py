@@ -16,6 +16,8 @@ from wkcli.webhook.rows import row_line
 
 BATCH_ROWS = 50_000
 MEMORY_LIMIT = "160MB"
+NO_EXTENSIONS: dict[str, Any] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+SQLITE_MAGIC = b"SQLite format 3\x00"
 # A message's to_uids can be long (v3 chunks hold 512, v1/v2 bodies any number): above DuckDB's
 # default 16 MB per JSON object. DuckDB reserves twice this for its read buffer.
 _MAX_OBJECT = 1 << 26
@@ -88,7 +90,12 @@ def connect(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     Left to itself DuckDB keeps what it loads in memory up to 80% of RAM: a large dump would
     take hundreds of MB though every row is on its way to the file anyway.
     """
-    con = duckdb.connect(path, read_only=read_only)
+    with contextlib.suppress(OSError), open(path, "rb") as existing:
+        if existing.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
+            # DuckDB would fetch its SQLite extension from the network to read it.
+            raise duckdb.IOException("a SQLite database, not a DuckDB one (sqlite3 reads it)")
+    # No extension is fetched or loaded behind the user's back (a query naming one is an error).
+    con = duckdb.connect(path, read_only=read_only, config=NO_EXTENSIONS)
     if not read_only:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     return con
