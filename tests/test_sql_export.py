@@ -428,3 +428,56 @@ def test_duckdb_gets_a_share_of_the_memory_a_container_allows(tmp_path):
     assert duck.usable_memory(str(proc), str(mount)) == machine
     proc.write_text("garbage\n4:memory\n")
     assert duck.usable_memory(str(proc), str(mount)) == machine
+
+
+def test_json_results_keep_columns_of_the_same_name(run):
+    webhooks = str(SAMPLES / "webhooks.jsonl")
+    result = run("sql", "-o", "jsonl", "SELECT 1 AS kind, 2 AS kind, 3 AS kind_1", webhooks, "-q")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"kind": 1, "kind_2": 2, "kind_1": 3}
+    table = run("sql", "-o", "csv", "SELECT 1 AS kind, 2 AS kind", webhooks, "-q")
+    assert table.stdout.splitlines() == ["kind,kind", "1,2"]  # a header may repeat a name
+
+
+def test_maps_with_keys_that_are_not_text(run):
+    query = (
+        "SELECT histogram(channel_type) AS h, map {1.5: 'a'} AS d, map {DATE '2020-01-01': 1} AS t "
+        "FROM messages"
+    )
+    result = run("sql", "-o", "jsonl", query, str(SAMPLES / "webhooks.jsonl"), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"h": {"1": 5, "2": 9}, "d": {"1.5": "a"}, "t": {"2020-01-01": 1}}
+    table = run("sql", "-o", "csv", query, str(SAMPLES / "webhooks.jsonl"), "-q")
+    assert table.exit_code == 0 and '""2"":9' in table.stdout
+
+
+def test_a_sqlite_file_is_no_duckdb_database(run, tmp_path):
+    made = tmp_path / "dump.sqlite"
+    assert run("export", str(SAMPLES / "webhooks.jsonl"), "--to", str(made), "-q").exit_code == 0
+    result = run("sql", "--db", str(made), "SELECT count(*) FROM messages")
+    assert result.exit_code == 2
+    assert result.stderr == f"wkcli: error: {made}: a SQLite database, not a DuckDB one (sqlite3 reads it)\n"
+    again = run("export", str(SAMPLES / "webhooks.jsonl"), "--to", str(made), "--as", "duckdb", "--append")
+    assert again.exit_code == 2 and "a SQLite database, not a DuckDB one" in again.stderr
+
+
+@pytest.mark.parametrize(("name", "status"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_during_a_query_stops_it_as_a_signal(tmp_path, name, status):
+    import signal
+    import time
+
+    from conftest import wkcli_executable
+
+    query = "SELECT sum(i * i) FROM range(100000000000) t(i)"  # minutes of work
+    proc = subprocess.Popen(
+        [wkcli_executable(), "sql", query, str(SAMPLES / "webhooks.jsonl")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    time.sleep(2.5)  # loaded, and the query running
+    proc.send_signal(getattr(signal, name))
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == status
+    assert out == b""
+    assert b"internal error" not in err and b"Traceback" not in err
+    assert err.decode().splitlines()[-1] == f"wkcli: stopped by {'Ctrl-C' if name == 'SIGINT' else name}"

@@ -49,6 +49,7 @@ class Session:
         self.last_reader: Reader | None = None
         self._progress: ProgressLine | None = None
         self._cluster: ClusterRunner | None = None
+        self._accounted = False  # the account of every record has been given
         Session.current = self
 
     def reader(
@@ -190,8 +191,11 @@ class Session:
                 self.diagnostics.note("nothing matched: " + reason)
 
     def interrupted(self, how: str) -> None:
-        """The account of what was read before Ctrl-C or SIGTERM stopped the command."""
-        if self.last_reader is not None:
+        """The account of what was read before Ctrl-C or SIGTERM stopped the command (once
+        given, as when a query ran on what was read: only that it stopped)."""
+        if self._accounted:
+            self.diagnostics.note(f"stopped by {how}")
+        elif self.last_reader is not None:
             self._account(self.last_reader, None, f"stopped by {how}: ")
 
     def _account(self, reader: Reader, filtered: bool | None, prefix: str = "") -> None:
@@ -201,6 +205,7 @@ class Session:
         if filtered is None:
             filtered = reader.criteria.selects()
         self.diagnostics.note(prefix + summary_line(reader.stats, filtered))
+        self._accounted = True
 
 
 def _command_name() -> str:
@@ -220,12 +225,12 @@ def guarded(command: F) -> F:
     def run(*args: Any, **kwargs: Any) -> None:
         guard_stdout()
         Session.current = None
-        previous = _catch_sigterm()
+        previous = _catch_signals()
         try:
             code = _run(command, args, kwargs)
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         if code:
             raise typer.Exit(int(code))
 
@@ -253,8 +258,10 @@ def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
             _silence_stdout()  # what is still buffered would fail again at exit
             code = exc.exit_code
         except WkcliError as exc:
-            _say(f"wkcli: error: {exc}")
-            code = exc.exit_code
+            code = _interrupted()  # e.g. DuckDB's "interrupted", made one line of SQL error
+            if code is None:
+                _say(f"wkcli: error: {exc}")
+                code = exc.exit_code
         except KeyboardInterrupt as exc:
             terminated = isinstance(exc, Terminated)
             _stop_output()
@@ -266,6 +273,9 @@ def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
             _silence_stdout()
             code = ExitCode.OK
         except Exception as exc:  # noqa: BLE001 - the last line of defence
+            code = _interrupted()
+            if code is not None:
+                return int(code)
             if os.environ.get("WKCLI_DEBUG"):
                 traceback.print_exc()
             _say(
@@ -299,16 +309,41 @@ def _flag(command: Callable[..., Any], what: str) -> str:
     return "--" + what.replace("_", "-")
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated()
+# The signals received during the command's run. A library that runs native code (DuckDB)
+# may turn the exception a signal raised into an error of its own ("Query interrupted"):
+# the command then still ends as interrupted, not as a bug.
+_signalled: list[int] = []
 
 
-def _catch_sigterm() -> Any:
-    """Turn SIGTERM into ``Terminated`` for the command's run; returns the handler it replaced."""
-    try:
-        return signal.signal(signal.SIGTERM, _on_sigterm)
-    except (ValueError, OSError):  # not the main thread (a library caller): leave it alone
+def _on_signal(signum: int, frame: object) -> None:
+    _signalled.append(signum)
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _catch_signals() -> dict[int, Any]:
+    """Turn SIGTERM into ``Terminated`` and Ctrl-C into KeyboardInterrupt, remembering each, for
+    the command's run; returns the handlers it replaced."""
+    _signalled.clear()
+    replaced: dict[int, Any] = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            if signum == signal.SIGINT and signal.getsignal(signum) is not signal.default_int_handler:
+                continue  # Ctrl-C ignored (nohup, a worker) or handled by the caller: leave it
+            replaced[signum] = signal.signal(signum, _on_signal)
+        except (ValueError, OSError):  # not the main thread (a library caller): leave it alone
+            pass
+    return replaced
+
+
+def _interrupted() -> int | None:
+    """The exit status of a run that a signal stopped, or None."""
+    if not _signalled:
         return None
+    terminated = signal.SIGTERM in _signalled
+    _stop_output()
+    if Session.current is not None:
+        Session.current.interrupted("SIGTERM" if terminated else "Ctrl-C")
+    return ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED
 
 
 def _stop_output() -> None:
