@@ -8,7 +8,7 @@ import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, TextIO, cast
+from typing import Any, BinaryIO, TextIO, cast
 
 from wkcli.errors import OutputError
 from wkcli.output.style import RESET, sgr
@@ -108,12 +108,32 @@ class _StdoutRaw(io.FileIO):
             raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
+class _ClosedStdout(io.RawIOBase):
+    """Standard output when the process has none: the first write fails as ``OutputError``;
+    later ones (the interpreter's last flush) are dropped, the failure reported once."""
+
+    failed = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if not self.failed:
+            self.failed = True
+            raise OutputError("cannot write to standard output: it is closed")
+        return len(data)
+
+
 def guard_stdout() -> None:
     """Put ``sys.stdout`` on a ``_StdoutRaw``, when it is the process's own standard output.
 
     Streams a test harness substitutes are left alone (they have no descriptor to fail).
     """
     stream = sys.stdout
+    if stream is None and sys.__stdout__ is None:
+        # Started with descriptor 1 closed (``>&-``): a write is an output error, as a full disk's.
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(_ClosedStdout()), encoding="utf-8")
+        return
     if stream is not sys.__stdout__ or stream is None:
         return
     try:
