@@ -481,3 +481,72 @@ def test_a_signal_during_a_query_stops_it_as_a_signal(tmp_path, name, status):
     assert out == b""
     assert b"internal error" not in err and b"Traceback" not in err
     assert err.decode().splitlines()[-1] == f"wkcli: stopped by {'Ctrl-C' if name == 'SIGINT' else name}"
+
+
+def test_a_destination_that_cannot_be_written_is_refused_before_reading(run, tmp_path):
+    webhooks = str(SAMPLES / "webhooks.jsonl")
+    a_file = tmp_path / "plain"
+    a_file.write_text("x\n")
+    refusals = {
+        str(tmp_path / "none" / "x.parquet"): f"no such directory: {tmp_path / 'none'}",
+        "-": "--to names a file",
+    }
+    for to, said in refusals.items():
+        result = run("export", webhooks, "--to", to, "--as", "csv")
+        assert result.exit_code == 2 and said in result.stderr
+        assert result.stderr.count("\n") == 1  # refused before reading: no account of records
+    result = run("export", webhooks, "--to", str(a_file), "--partition", "day", "--append")
+    assert result.exit_code == 2 and "is a file: --partition day writes a directory" in result.stderr
+    assert a_file.read_text() == "x\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["plain"]
+
+
+@pytest.mark.parametrize("name", ["typo.parquet", "typo.duckdb", "typo.sqlite"])
+def test_no_readable_input_writes_no_tables(run, tmp_path, name):
+    result = run("export", str(tmp_path / "no-such.jsonl"), "--to", str(tmp_path / name))
+    assert result.exit_code == 2 and "No such file or directory" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # the corrected command can then run without --append
+
+
+def test_a_failed_append_leaves_no_scratch_folder(run, tmp_path, monkeypatch):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    target = tmp_path / "t.parquet"
+    target.write_text("not parquet\n")
+    result = run("export", str(SAMPLES / "webhooks.jsonl"), "--to", str(target), "--append")
+    assert result.exit_code == 2 and "t.parquet" in result.stderr
+    assert list(scratch.iterdir()) == []
+    assert target.read_text() == "not parquet\n"
+
+
+def test_a_full_temporary_folder_is_an_output_error(run, monkeypatch, tmp_path):
+    import errno
+    import tempfile
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", full)
+    result = run("sql", "SELECT 1", str(SAMPLES / "webhooks.jsonl"), "-q")
+    assert result.exit_code == 4
+    assert result.stderr == "wkcli: error: cannot write a temporary file: No space left on device\n"
+    result = run("export", str(SAMPLES / "webhooks.jsonl"), "--to", str(tmp_path / "never.parquet"), "-q")
+    assert result.exit_code == 4 and "No space left on device: the temporary folder" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["classify"], ["sql", "SELECT 1"], ["count"]])
+def test_a_closed_standard_output_is_an_output_error(args):
+    import os
+
+    from conftest import wkcli_executable
+
+    proc = subprocess.run(
+        [wkcli_executable(), *args, str(SAMPLES / "webhooks.jsonl"), "-q"],
+        stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), timeout=30,
+    )  # fmt: skip
+    assert proc.returncode == 4
+    assert proc.stderr == b"wkcli: error: cannot write to standard output: it is closed\n"

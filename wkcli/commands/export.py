@@ -8,7 +8,7 @@ import typer
 
 from wkcli.commands import options
 from wkcli.commands.session import Session, guarded
-from wkcli.errors import ExitCode, UsageError
+from wkcli.errors import ExitCode, OutputError, UsageError
 from wkcli.read.accounting import plural
 from wkcli.webhook.filters import Criteria
 
@@ -119,11 +119,21 @@ def export(
         cluster=cluster,
         writes=[to],
     )
+    failures: tuple[type[BaseException], ...] = (*engine_errors(), OSError)
     try:
         target = Target(to, fmt, append=append, partition=partition is not None)
         return load(session, reader, target, dedupe, not no_checks, to)
-    except engine_errors() as exc:
-        raise UsageError(f"{to}: " + " ".join(str(exc).split())) from None
+    except failures as exc:
+        if isinstance(exc, OSError) and exc.strerror:  # a day folder that cannot be made, say
+            import tempfile  # here: it costs every wkcli start 2 ms
+
+            where = exc.filename or f"the temporary folder {tempfile.gettempdir()} (TMPDIR), where rows wait"
+            text = f"{exc.strerror}: {where}"
+        else:
+            text = " ".join(str(exc).split())
+        if "No space left on device" in text:  # where the rows wait (TMPDIR), or the target
+            raise OutputError(f"{to}: {text}") from None
+        raise UsageError(f"{to}: {text}") from None
 
 
 def load(session: Session, reader: Reader, target: Target, dedupe: bool, checks: bool, name: str) -> ExitCode:
@@ -133,6 +143,9 @@ def load(session: Session, reader: Reader, target: Target, dedupe: bool, checks:
     record_errors(session.diagnostics, target.loader)
     try:
         feed(reader, target.loader, dedupe, checks)
+        if reader.stats.unreadable and not reader.stats.files:
+            target.discard()  # no input could be read (a mistyped path): no empty tables either
+            return session.finish(reader)
         session.status(f"writing {name}")  # DuckDB reads the rows and writes the file: seconds
         target.finish()
     except BaseException:

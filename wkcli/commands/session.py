@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import signal
@@ -272,22 +273,37 @@ def _run(command: Callable[..., Any], args: Any, kwargs: Any) -> int:
             # The reader of our output went away (`| head`): stop quietly.
             _silence_stdout()
             code = ExitCode.OK
+        except OSError as exc:
+            code = _interrupted()
+            if code is not None:
+                return int(code)
+            if exc.errno == errno.ENOSPC:
+                # A full disk where a command keeps its work (TMPDIR): an output error, as stdout's.
+                _say(f"wkcli: error: cannot write {exc.filename or 'a temporary file'}: {exc.strerror}")
+                code = ExitCode.OUTPUT
+            else:
+                code = _internal(exc)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             code = _interrupted()
             if code is not None:
                 return int(code)
-            if os.environ.get("WKCLI_DEBUG"):
-                traceback.print_exc()
-            _say(
-                f"wkcli: internal error: {type(exc).__name__}: {exc} "
-                "(this is a bug in wkcli; run with WKCLI_DEBUG=1 for details)"
-            )
-            code = ExitCode.INTERNAL
+            code = _internal(exc)
     except KeyboardInterrupt as exc:
         # A second signal while the first was being handled: stop now, still without a traceback.
         _silence_stdout()
         code = ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
     return int(code or 0)
+
+
+def _internal(exc: BaseException) -> ExitCode:
+    """Say that ``exc`` is a bug (its traceback with WKCLI_DEBUG=1)."""
+    if os.environ.get("WKCLI_DEBUG"):
+        traceback.print_exc()
+    _say(
+        f"wkcli: internal error: {type(exc).__name__}: {exc} "
+        "(this is a bug in wkcli; run with WKCLI_DEBUG=1 for details)"
+    )
+    return ExitCode.INTERNAL
 
 
 def _flag(command: Callable[..., Any], what: str) -> str:

@@ -66,6 +66,7 @@ class Target:
     def __init__(self, dest: str, fmt: str, append: bool = False, partition: bool = False) -> None:
         if partition and fmt not in ("parquet", "csv"):
             raise UsageError("--partition day is for Parquet and CSV (a directory of files per day)")
+        _check_writable(dest, partition)  # before any input is read
         self.dest = dest
         self.fmt = fmt
         self.append = append
@@ -78,10 +79,18 @@ class Target:
             raise UsageError(f"{dest} is a directory: did you mean --partition day?")
         self._work: str | None = None
         self.con: Any = None
+        self.loader: Any = None
+        try:
+            self._open(dest, fmt, append, partition)
+        except BaseException:
+            self.discard()  # the scratch folder (with what --append loaded) goes too
+            raise
+
+    def _open(self, dest: str, fmt: str, append: bool, partition: bool) -> None:
         if fmt == "sqlite":
             from wkcli.store.sqlite import SqliteLoader
 
-            self.loader: Any = SqliteLoader(dest)
+            self.loader = SqliteLoader(dest)
             return
         from wkcli.store import duck
 
@@ -160,7 +169,8 @@ class Target:
     def discard(self) -> None:
         """After a failure: drop what was not written; remove the target if this run created it."""
         try:
-            self.loader.discard()
+            if self.loader is not None:
+                self.loader.discard()
         finally:
             if self.con is not None:
                 self.con.close()
@@ -170,6 +180,20 @@ class Target:
                 os.remove(self.dest)
                 if os.path.exists(self.dest + ".wal"):
                     os.remove(self.dest + ".wal")
+
+
+def _check_writable(dest: str, partition: bool) -> None:
+    """Refuse, before reading, a destination that cannot be written: standard output (export
+    writes files), a missing or read-only folder, a file where --partition makes a folder."""
+    if dest == "-":
+        raise UsageError("--to names a file: export writes its tables as files (sql -o csv prints rows)")
+    folder = os.path.dirname(os.path.abspath(dest))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{dest}: no such directory: {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{dest}: cannot write in {folder}: permission denied")
+    if partition and os.path.exists(dest) and not os.path.isdir(dest):
+        raise UsageError(f"{dest} is a file: --partition day writes a directory of day folders")
 
 
 def _empty_dir(path: str) -> bool:
