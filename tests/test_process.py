@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,28 @@ def test_a_signal_stops_a_reading_command_cleanly_with_its_account(args, signum,
     assert re.match(rf"wkcli: stopped by {how}: \d+ records? from 1 file: ", err.decode().splitlines()[-1])
     assert b"Traceback" not in err
     assert rest == b"" or rest.endswith(b"\n")  # whole lines only
+
+
+@pytest.mark.parametrize("by", [[], ["--by", "channel_id"]], ids=["count", "count-by"])
+def test_an_interrupted_count_accounts_for_the_messages_it_read(by: list[str]) -> None:
+    line = (SAMPLES / "webhooks.jsonl").read_bytes().splitlines()[1]  # a msg.notify body of messages
+    proc = subprocess.Popen(
+        [wkcli_executable(), "count", *by, "-o", "json"], stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    assert proc.stdin is not None
+    chunk = (line + b"\n") * 2000
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        proc.stdin.write(chunk)  # an endless stream, read as it comes
+    proc.send_signal(signal.SIGINT)
+    with contextlib.suppress(BrokenPipeError):
+        proc.stdin.close()
+    assert proc.wait(timeout=30) == 130
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    found = re.search(r"stopped by Ctrl-C: ([\d,]+) records from 1 file: ([\d,]+) messages", err)
+    assert found is not None, err
+    records, messages = (int(n.replace(",", "")) for n in found.groups())
+    assert records > 1000 and messages >= records  # every record read holds messages

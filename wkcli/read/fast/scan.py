@@ -129,12 +129,17 @@ class Scan:
         self._pos = [0]  # where the main process is reading (parallel plan), for progress
         self.fast_lines = self.general_lines = 0
         self._report = self._reporter(source, plan is not None)
-        if plan is None:
-            size = CHUNK if source.interactive else self.tuning.block
-            blocks = iter_blocks(source, self.options.on_wait, size, self.options.max_line)
-            yield from self._scan_blocks(source.name, pieces(blocks), 0, None)
-        else:
-            yield from self._scan_parallel(source, *plan)
+        try:
+            if plan is None:
+                size = CHUNK if source.interactive else self.tuning.block
+                blocks = iter_blocks(source, self.options.on_wait, size, self.options.max_line)
+                yield from self._scan_blocks(source.name, pieces(blocks), 0, None)
+            else:
+                yield from self._scan_parallel(source, *plan)
+        except KeyboardInterrupt:
+            if not self.pending:  # the account of what was read counts what waited to be counted
+                self._counts.fold(self._ledger, self.keep, self.tally, self.render, True)
+            raise
         # Only on success: after Ctrl-C, --strict or a closed pipe, writing more output would
         # replace that exception with another.
         self._flush()
