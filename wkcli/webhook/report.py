@@ -29,7 +29,7 @@ from wkcli.webhook.report_part import (
     type_label,
 )
 from wkcli.webhook.timeline import S_CHAT, S_CMD, S_OFFLINE, S_ONLINE, S_RETRY, Timeline
-from wkcli.webhook.topn import Recent, TopN
+from wkcli.webhook.topn import Cut, Recent, TopN, kept
 
 TOP_CAPACITY = 10_000  # distinct keys counted exactly per top-N panel
 RECENT_CAPACITY = 100_000  # deliveries remembered to spot retries (and presence states)
@@ -140,8 +140,8 @@ class Report:
             origin = message.origin
             self._keep_largest(count, self._order(origin.path, origin.line, message.index), {
                 "recipients": count, "message_id": message.id_text or None,
-                "channel_id": _key(message.data.get("channel_id")),
-                "from_uid": _key(message.data.get("from_uid")), "source": str(origin),
+                "channel_id": kept(_key(message.data.get("channel_id"))),
+                "from_uid": kept(_key(message.data.get("from_uid"))), "source": str(origin),
             })  # fmt: skip
 
     def _order(self, path: str, line: int, index: int) -> int:
@@ -274,8 +274,12 @@ def _top(counter: TopN, n: int) -> dict[str, Any]:
     return {
         "total": counter.total, "distinct": len(counter.counts) + counter.dropped if counter.exact else None,
         "exact": counter.exact, "max_error": counter.error,
-        "rows": [{"key": key, "count": count} for key, count in counter.top(n)],
+        "rows": [{"key": key, "count": count, **_CUT} if type(key) is Cut else {"key": key, "count": count}
+                 for key, count in counter.top(n)],
     }  # fmt: skip
+
+
+_CUT = {"cut": True}  # marks a row whose key was too long to keep whole (topn.Cut)
 
 
 def _named(counter: TopN) -> TopN:

@@ -10,7 +10,7 @@ from typing import Any
 from wkcli.webhook.model import USER_ONLINESTATUS
 from wkcli.webhook.payload import JSON, Decoded, content_type_name
 from wkcli.webhook.timeline import S_CHAT, S_CMD, S_OFFLINE, S_ONLINE, Timeline
-from wkcli.webhook.topn import TopN
+from wkcli.webhook.topn import KEY_CHARS, Cut, TopN, cut
 
 # msg.offline recipients per delivery: upper bounds of the bins (v3 chunks hold up to 512).
 FANOUT_BINS = (0, 1, 2, 5, 10, 50, 100, 512, 1000, 10_000)
@@ -107,13 +107,22 @@ class ReportPart:
                 self.lag_negative += 1
             else:
                 self.lag[index] += 1
+        # Long strings are counted cut, as TopN counts them: the plain dicts stay bounded too.
+        if type(channel) is str and len(channel) > KEY_CHARS:
+            channel = cut(channel)
+        if type(sender) is str and len(sender) > KEY_CHARS:
+            sender = cut(sender)
         channels[channel] = channels.get(channel, 0) + 1
         senders[sender] = senders.get(sender, 0) + 1
         ctype = decoded.content_type if decoded.status == JSON else _STATUS + decoded.status  # content_key
-        content_types[ctype] = content_types.get(ctype, 0) + 1
         if is_cmd:
             name = cmd_name(decoded, ctype)
+            if len(name) > KEY_CHARS:
+                name = cut(name)
             cmd_names[name] = cmd_names.get(name, 0) + 1
+        if type(ctype) is str and len(ctype) > KEY_CHARS:
+            ctype = cut(ctype)
+        content_types[ctype] = content_types.get(ctype, 0) + 1
         self._until_settle -= 1
         if not self._until_settle:
             self._until_settle = self.SETTLE_EVERY
@@ -197,7 +206,9 @@ def add_counts(into: Any, part: ReportPart) -> None:
 
 
 def type_label(ctype: Any) -> str:
-    """A content type as the report names it; a payload status in brackets."""
+    """A content type as the report names it; a payload status in brackets; one cut as it is."""
+    if type(ctype) is Cut:
+        return ctype
     if type(ctype) is str and ctype.startswith(_STATUS):
         return f"({ctype[len(_STATUS) :]})"
     return content_type_name(ctype) or "(no type)"

@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable
 from typing import Any
+
+KEY_CHARS = 200  # a string key longer than this is kept cut (``Cut``), so memory is bounded per key
+
+
+class Cut(str):
+    """A string key too long to keep whole (``cut``): its first ``KEY_CHARS`` characters, then
+    ``…`` with its length and a digest of the whole, so distinct keys stay distinct."""
+
+    __slots__ = ()
+
+
+def cut(key: str) -> Cut:
+    """``key`` (longer than ``KEY_CHARS``) as a ``Cut``: the same for the same key in any process."""
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return Cut(f"{key[:KEY_CHARS]}… ({len(key):,} characters, #{digest})")
+
+
+def kept(key: Any) -> Any:
+    """A key as counted: a string longer than ``KEY_CHARS`` cut (``cut``), anything else as it is."""
+    return cut(key) if type(key) is str and len(key) > KEY_CHARS else key
 
 
 class TopN:
@@ -13,6 +34,11 @@ class TopN:
     largest count dropped is added to ``error``. A key's true count is then at least its reported
     count and at most that plus ``error``; a key whose true count exceeds ``error`` is never lost.
     ``total`` is always exact.
+
+    A string key longer than ``KEY_CHARS`` is counted as its ``cut`` (a ``Cut`` is kept as it
+    is), so the memory held is bounded by ``capacity`` times a fixed size, not by the input's
+    longest key; counts stay exact, as a cut key stands for one whole key (its 64-bit digest
+    could only collide with odds of about n²/2⁶⁵).
     """
 
     __slots__ = ("capacity", "counts", "total", "error", "dropped")
@@ -27,6 +53,8 @@ class TopN:
         self.dropped = 0  # keys dropped so far (a key may be dropped more than once)
 
     def add(self, key: Hashable, count: int = 1) -> None:
+        if type(key) is str and len(key) > KEY_CHARS:
+            key = cut(key)
         counts = self.counts
         current = counts.get(key)
         if current is None:
