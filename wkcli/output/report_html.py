@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from typing import Any
+from unicodedata import east_asian_width
 
 from wkcli import __version__
 from wkcli.text import display
@@ -27,12 +28,17 @@ CSS = """
 body { margin: 0; padding: 24px; background: var(--bg); color: var(--fg);
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 0 0 2px; }
+h1, h2, .sub, .note, .stat span, td, footer { overflow-wrap: anywhere; }
 .sub, .note { color: var(--muted); font-size: 12px; margin: 0 0 10px; }
-main { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 16px; }
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(520px, 100%), 1fr)); gap: 16px; }
 .panel { background: var(--panel); border-radius: 8px; padding: 14px 16px; min-width: 0;
   break-inside: avoid; page-break-inside: avoid; }
 .wide { grid-column: 1 / -1; }
 svg { max-width: 100%; height: auto; display: block; overflow: visible; }
+.chart { max-width: 100%; } .chart svg { width: 100%; }
+.ticks { position: relative; height: 18px; color: var(--muted); font-size: 11px; white-space: nowrap; }
+.ticks span { position: absolute; top: 2px; } .ticks .mid { transform: translateX(-50%); }
+.ticks .end { transform: translateX(-100%); }
 svg text { fill: var(--fg); font-size: 12px; font-family: inherit; }
 svg text.muted { fill: var(--muted); font-size: 11px; }
 .grid { stroke: var(--grid); stroke-width: 1; }
@@ -44,6 +50,7 @@ table { border-collapse: collapse; font-size: 13px; margin-top: 8px; }
 .scroll { overflow-x: auto; max-width: 100%; } .scroll td { white-space: nowrap; }
 td, th { padding: 2px 10px 2px 0; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.legend { white-space: nowrap; }
 .key { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 4px 0 10px; }
 .key.cmd { background: var(--cmd); } .key.chat { background: var(--chat); }
 .key.online { background: var(--online); } .key.offline { background: var(--offline); }
@@ -52,6 +59,9 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .stat b { display: block; font-size: 20px; font-variant-numeric: tabular-nums; }
 .stat span { color: var(--muted); font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 20px; }
+@media (max-width: 560px) {
+  body { padding: 12px 10px; } main { gap: 10px; } .panel { padding: 10px; }
+  .stats { gap: 6px 18px; } .stat b { font-size: 17px; } .ticks .mid { display: none; } }
 @media print {
   :root { --bg: #fff; --fg: #000; --muted: #444; --panel: #fff; --grid: #bbb; }
   body { padding: 0; } main { display: block; } .panel { border: 1px solid #bbb; margin-bottom: 12px; }
@@ -132,27 +142,41 @@ def _hbars(
     if not rows:
         return _svg(width, ROW, _text(0, 15, "nothing to show", "muted"))
     top = max(count for _, count, _ in rows) or 1
-    room = width - label - 110
-    chars = label // 7
+    numbers = [f"{count:,}{_share(count, total)}" for _, count, _ in rows]
+    # The longest bar leaves room for its numbers (about 7px a character, 11px for "%"), so
+    # that they stay inside the chart when it is shrunk to a narrow window.
+    room = width - label - max(110, max(len(text) * 7 + 12 for text in numbers))
     parts = []
     for index, (name, count, row_cls) in enumerate(rows):
         y = index * ROW
-        shown = name if len(name) <= chars else name[: chars - 1] + "…"
         title = f"{html.escape(name)}: {count:,}{_share(count, total)}"
-        parts.append(_text(0, y + 15, html.escape(shown)))
+        parts.append(_text(0, y + 15, html.escape(_fitted(name, label))))
         parts.append(_rect(label, y + 3, count / top * room, ROW - 6, row_cls or cls, title))
-        numbers = f"{count:,}{_share(count, total)}"
-        parts.append(_text(label + count / top * room + 6, y + 15, numbers, "muted"))
+        parts.append(_text(label + count / top * room + 6, y + 15, numbers[index], "muted"))
     return _svg(width, len(rows) * ROW, "".join(parts))
+
+
+def _fitted(name: str, width: int) -> str:
+    """``name`` cut with "…" to about ``width`` pixels: 7 a character, 14 a wide (CJK) one."""
+    used = 0
+    for index, char in enumerate(name):
+        used += 14 if east_asian_width(char) in "WF" else 7
+        if used > width:
+            return name[: max(index - 1, 0)] + "…"
+    return name
 
 
 def _vbars(
     columns: list[tuple[str, list[tuple[int, str, str]]]], height: int = 170, width: int = WIDE
 ) -> str:
-    """Vertical bars, stacked: (label, [(count, class, title)]) per column; time labels under them."""
+    """Vertical bars, stacked: (label, [(count, class, title)]) per column; time labels under them.
+
+    The time labels are HTML under the chart, placed in percent of its width: they keep their
+    size when the chart is shrunk to a narrow window (where only the first and last are shown).
+    """
     if not columns:
         return _svg(width, 30, _text(0, 15, "nothing to show", "muted"))
-    left, bottom = 54, 34
+    left, bottom = 54, 34  # bottom: 8 under the axis here, the time labels under the chart
     plot = height - bottom - 8
     top = max(sum(c for c, _, _ in stack) for _, stack in columns) or 1
     step = (width - left) / len(columns)
@@ -174,16 +198,21 @@ def _vbars(
     # As many time labels as fit side by side without touching.
     longest = max(len(label) for label, _ in columns) * 7 + 24
     ticks = max(1, min(len(columns), int((width - left) // (longest * 1.5)) + 1))
+    labels = []
     for tick in range(ticks):
         index = round(tick * (len(columns) - 1) / max(ticks - 1, 1))
-        anchor = "start" if tick == 0 else "end" if tick == ticks - 1 else "middle"
-        x = left + index * step + (step / 2 if anchor == "middle" else step if anchor == "end" else 0)
-        parts.append(_text(x, height - 12, _e(columns[index][0]), "muted", anchor))
-    return _svg(width, height, "".join(parts))
+        anchor = "start" if tick == 0 else "end" if tick == ticks - 1 else "mid"
+        x = left + index * step + (step / 2 if anchor == "mid" else step if anchor == "end" else 0)
+        labels.append(f'<span class="{anchor}" style="left:{x / width:.3%}">{_e(columns[index][0])}</span>')
+    return (
+        f'<div class="chart" style="width:{width}px">{_svg(width, height - 26, "".join(parts))}'
+        f'<div class="ticks">{"".join(labels)}</div></div>'
+    )
 
 
 def _legend(*names: str) -> str:
-    return "".join(f'<span class="key {name}"></span>{_e(name)}' for name in names)
+    # A legend entry wraps as one: its colour never ends a line apart from its name.
+    return "".join(f'<span class="legend"><span class="key {n}"></span>{_e(n)}</span>' for n in names)
 
 
 def _totals(totals: dict[str, Any]) -> str:
