@@ -169,6 +169,7 @@ def _follow(
         return live_renderable(terminal, state, stats, title, utc)
 
     view = FollowedCounts(terminal, render, report, live=live)
+    session.before_diagnostics(view.clear)  # a line about the input stays above the panels
     reader = make_reader(view.refresh)
     stats = reader.stats
     with view:
