@@ -423,3 +423,220 @@ def test_a_whole_file_is_replaced_only_when_written_whole(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
     write_whole(str(page), b"new page")
     assert page.read_bytes() == b"new page"
+
+
+def screen_of(output: str) -> list[str]:
+    """The lines a terminal shows after ``output``: text, CR, LF, cursor up, erase line (what
+    rich's live redraw writes); colours and other controls ignored. Never scrolls off."""
+    lines, row, col = [""], 0, 0
+    for piece in re.split(r"(\x1b\[[0-9;?]*[A-Za-z]|\r|\n)", output):
+        if piece == "\n":
+            row, col = row + 1, 0
+            if row == len(lines):
+                lines.append("")
+        elif piece == "\r":
+            col = 0
+        elif piece.startswith("\x1b["):
+            if piece.endswith("A"):
+                row = max(row - int(piece[2:-1] or 1), 0)
+            elif piece == "\x1b[2K":
+                lines[row] = ""
+        elif piece:
+            line = lines[row].ljust(col)
+            lines[row] = line[:col] + piece + line[col + len(piece) :]
+            col += len(piece)
+    return lines
+
+
+def test_follow_on_a_terminal_keeps_lines_about_the_input_above_the_panels(tmp_path: Path) -> None:
+    import fcntl
+    import os
+    import signal
+    import struct
+    import subprocess
+    import termios
+    import threading
+    import time
+
+    from conftest import wkcli_executable
+
+    path = tmp_path / "f.jsonl"
+    path.write_bytes((SAMPLES / "broken.jsonl").read_bytes())
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 200, 100, 0, 0))
+    env = {**os.environ, "COLUMNS": "100", "LINES": "200", "NO_COLOR": "1"}
+    proc = subprocess.Popen([wkcli_executable(), "report", "-F", path.name], stdin=subprocess.DEVNULL,
+                            stdout=slave, stderr=slave, cwd=tmp_path, env=env)  # fmt: skip
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def pump() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    def shown(text: str, timeout: float = 15.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in b"".join(chunks).decode(errors="replace"):
+                return True
+            time.sleep(0.05)
+        return False
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        assert shown("malformed 3")
+        with open(path, "ab") as handle:
+            handle.write(b"garbage\n")
+        assert shown("malformed 4")  # the panels were drawn again after the line about line 9
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=15)
+        reader.join(5)
+        os.close(master)
+    screen = screen_of(b"".join(chunks).decode(errors="replace"))
+    assert code == 130
+    errors = [line for line in screen if ": error: " in line]
+    assert [line.split(": error")[0] for line in errors] == [f"wkcli: f.jsonl:{n}" for n in (2, 4, 7, 9)]
+    title = [number for number, line in enumerate(screen) if line.startswith("wkcli report")]
+    assert len(title) == 1 and title[0] > screen.index(errors[-1])  # the panels once, below the lines
+
+
+# -- long keys ----------------------------------------------------------------------------
+
+
+def test_top_n_keeps_long_keys_cut_distinct_and_exactly_counted() -> None:
+    from wkcli.webhook.topn import KEY_CHARS, Cut, TopN, cut
+
+    long_a, long_b = "p" * 300 + "a" * 5000, "p" * 300 + "b" * 5000  # the same first 300 characters
+    top = TopN(capacity=100)
+    for key in [long_a] * 3 + [long_b] * 2 + ["short"]:
+        top.add(key)
+    assert top.top(3) == [(cut(long_a), 3), (cut(long_b), 2), ("short", 1)]
+    assert cut(long_a) != cut(long_b) and cut(long_a) == cut("p" * 300 + "a" * 5000)  # a digest, not id()
+    assert all(len(key) < KEY_CHARS + 60 for key in top.counts)
+    kept = top.top(1)[0][0]
+    assert type(kept) is Cut and kept.startswith("p" * KEY_CHARS + "…") and "5,300 characters" in kept
+    again = TopN(capacity=100)
+    again.merge(top)  # a cut key is not cut again
+    assert again.top(3) == top.top(3)
+
+
+def test_report_memory_does_not_grow_with_key_length() -> None:
+    import tracemalloc
+
+    from wkcli.webhook.model import Message, Origin
+    from wkcli.webhook.report import Report
+
+    state = Report()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(300):  # 300 distinct 50 KB channel ids and senders: 30 MB if kept whole
+            long = f"{n:05d}" + "c" * 50_000
+            data = message(n, 1785398400 + n, channel_id=long, from_uid=long.replace("c", "u"))
+            state.add(Message(data, "msg.notify", Origin("x", n + 1)))
+            del data, long
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 3_000_000, held
+    assert len(state.channels.counts) == len(state.senders.counts) == 300 and state.channels.exact
+
+
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_long_keys_are_shown_cut_and_marked_in_json(run, tmp_path: Path, monkeypatch, fast: str) -> None:
+    import base64
+
+    monkeypatch.setenv("WKCLI_FASTPATH", fast)
+    long_a, long_b = "p" * 300 + "a" * 4700, "p" * 300 + "b" * 4700
+    sender, name, ctype = "s" * 1000, "c" * 600, "t" * 700
+
+    def payload(value: dict) -> str:
+        return base64.b64encode(orjson.dumps(value)).decode()
+
+    typed = payload({"type": ctype})
+    bodies = [[message(n, 1785398400 + n, channel_id=channel, from_uid=sender, payload=typed)]
+              for n, channel in enumerate([long_a] * 3 + [long_b] * 2 + ["g1"], start=1)]  # fmt: skip
+    cmd = payload({"type": 99, "cmd": name})
+    bodies.append([message(7, 1785398407, header={"sync_once": 1}, channel_id="g2", payload=cmd)])
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(body) + b"\n" for body in bodies))
+    data = report(run, str(path))
+    channels = data["channels"]
+    assert channels["distinct"] == 4 and channels["exact"] and channels["total"] == 7
+    a, b, g1, g2 = channels["rows"]
+    assert (a["count"], b["count"], g1, g2) == (3, 2, {"key": "g1", "count": 1}, {"key": "g2", "count": 1})
+    for row, whole in ((a, long_a), (b, long_b)):
+        assert row["cut"] is True and row["key"].startswith(whole[:200] + "… (5,000 characters, #")
+    assert a["key"] != b["key"]
+    senders = [(row["key"][:200], row["count"], row.get("cut")) for row in data["senders"]["rows"]]
+    assert senders == [("s" * 200, 6, True), ("u1", 1, None)]
+    assert [(row["key"][:200], row.get("cut")) for row in data["cmd_names"]["rows"]] == [("c" * 200, True)]
+    assert [row["key"][:200] for row in data["content_types"]["rows"]] == ["t" * 200, "cmd"]
+    whole = json.dumps(data)
+    assert "a" * 300 not in whole and "s" * 300 not in whole and "c" * 300 not in whole
+    if fast == "1":
+        monkeypatch.setenv("WKCLI_FASTPATH", "0")
+        assert report(run, str(path)) == data  # the fast path counts as the general one
+
+
+# -- the HTML page in a browser -----------------------------------------------------------
+
+# Measures the page in an iframe as wide as a narrow window (a headless browser's own window
+# is never narrower than about 500 px): what sticks out of the page, or out of its chart.
+PROBE = """<script>
+addEventListener("load", () => {
+  const doc = document.querySelector("iframe").contentDocument, width = doc.documentElement.clientWidth;
+  const out = ["scroll " + doc.documentElement.scrollWidth + " " + width];
+  for (const el of doc.querySelectorAll("body *")) {
+    if (el.closest(".scroll")) continue;  // a table scrolls on its own, inside its panel
+    const r = el.getBoundingClientRect(), what = el.outerHTML.slice(0, 80);
+    if (r.width && (r.right > width + 1 || r.left < -1)) out.push("outside the page: " + what);
+  }
+  for (const text of doc.querySelectorAll("svg text")) {
+    const box = text.closest("svg").getBoundingClientRect(), r = text.getBoundingClientRect();
+    if (r.right > box.right + 1 || r.left < box.left - 1) out.push("outside its chart: " + text.textContent);
+  }
+  const pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = out.join("\\n");
+  document.body.append(pre);
+});
+</script>"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 420, 1280])
+def test_html_fits_narrow_windows(run, tmp_path: Path, width: int) -> None:
+    import html
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("no Chromium to lay the page out")
+    long_name = tmp_path / ("a_dump_whose_name_has_no_space_to_wrap_at_" * 3 + ".jsonl")
+    long_name.write_bytes(hostile_dump(tmp_path).read_bytes() + (SAMPLES / "webhooks.jsonl").read_bytes())
+    text = run("report", str(long_name), *INPUTS, "--html", "-").stdout
+    wrapper = tmp_path / "wrapper.html"
+    frame = f'<iframe width="{width}" height="1500" srcdoc="{html.escape(text, quote=True)}"></iframe>'
+    wrapper.write_text(f'<!DOCTYPE html><html><body style="margin:0">{frame}{PROBE}</body></html>')
+    dumped = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1600", "--virtual-time-budget=5000",
+         "--dump-dom", wrapper.as_uri()],
+        capture_output=True, text=True, timeout=60,
+    ).stdout  # fmt: skip
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dumped, re.S)
+    assert found is not None, dumped[-500:]
+    scroll, *outside = html.unescape(found.group(1)).splitlines()
+    _, scrolled, shown = scroll.split()
+    assert width - 20 <= int(shown) <= width  # less a vertical scroll bar
+    assert int(scrolled) == int(shown), "the page scrolls sideways"
+    assert outside == []
