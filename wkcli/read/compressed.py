@@ -4,10 +4,10 @@ A local file or stdin is inflated in a forked process (``Inflater``) that writes
 it keeps a second core busy while the main process parses, and a full pipe holds it back, so
 memory stays bounded. (A thread would serialise on the GIL: the main process's parsing hardly
 ever lets go of it.) Remote streams, which live on an event loop a fork would not carry, and
-systems without fork use a thread (``ReadAhead``). gzip is inflated by ISA-L (``isal``) or
-zlib-ng (``zlib-ng``) when installed (two to three times faster than zlib), else by the
-standard library. A truncated or corrupt stream becomes ``TruncatedInput`` after the bytes
-read before the damage, whatever the format.
+systems without fork use a thread (``ReadAhead``). gzip files are inflated by ISA-L (``isal``)
+or zlib-ng (``zlib-ng``) when installed (two to three times faster than zlib), else, and from
+pipes, by the standard library (``gunzip``). A truncated or corrupt stream becomes
+``TruncatedInput`` after the bytes read before the damage, whatever the format.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from typing import IO, Any
 
+from wkcli.read.gunzip import Gunzip
 from wkcli.read.lines import TruncatedInput
 
 # (name, magic bytes): the formats recognised at the start of a file, whatever its name.
@@ -30,8 +31,8 @@ MAGIC = (
 )
 MAGIC_BYTES = max(len(magic) for _, magic in MAGIC)
 CHUNK = 1 << 17  # decompressed bytes the inflating thread hands over at a time
-# Read from the decompressor this much at a time: ISA-L and zlib-ng drop what a read had
-# inflated when the stream turns out cut or corrupt, so small reads keep nearly all of it.
+# Read from the decompressor this much at a time: bzip2 and xz drop what a read had inflated
+# when the stream turns out corrupt, so small reads keep nearly all of it (gzip loses nothing).
 PIECE = 1 << 13
 AHEAD = 8  # chunks the inflating thread may hold before the reader takes them (about 1 MiB)
 # zstd input is fed this much at a time: a block holds at most 128 KiB, so one feed inflates to
@@ -74,7 +75,7 @@ def gzip_module() -> Any:
 def decompressor(fmt: str, raw: IO[bytes]) -> Any:
     """A stream of the decompressed bytes of ``raw`` (``read(size)``, bounded)."""
     if fmt == "gzip":
-        return gzip_module().GzipFile(fileobj=raw, mode="rb")
+        return Gunzip(raw, gzip_module())
     if fmt == "bzip2":
         import bz2
 
@@ -139,13 +140,14 @@ def inflate_chunks(stream: Any, fmt: str) -> Iterator[bytes | TruncatedInput]:
     a ``TruncatedInput`` saying why (after what was read before the damage)."""
     # read1 gives what was inflated before a cut or a corrupt block; read would drop it.
     read = getattr(stream, "read1", stream.read)
+    size = CHUNK if isinstance(stream, Gunzip) else PIECE
     while True:
         pieces: list[bytes] = []
         got = 0
         failed: TruncatedInput | None = None
         try:
             while got < CHUNK:
-                piece = read(PIECE)
+                piece = read(size)
                 if not piece:
                     break
                 pieces.append(piece)
