@@ -39,7 +39,8 @@ class Reader:
         self.criteria = criteria or Criteria()
         self.diagnostics = diagnostics
         self.options = options or ReadOptions()
-        self._unexpanded: dict[str, str] = {}  # remote globs that matched nothing: why
+        # Paths that could not be expanded (a remote glob, a folder that cannot be listed): why.
+        self._unexpanded: dict[str, str] = {}
         self.paths = self._expand(paths or ["-"])
         self.seen = Seen()  # what the time window saw, to say why nothing matched
         self._keep = build(self.criteria, self.seen)
@@ -151,10 +152,14 @@ class Reader:
             if is_remote(path):
                 out.extend(self._expand_remote(path))
             elif path != "-" and os.path.isdir(path):
-                found = files_under(path)
+                found, unlisted = files_under(path)
+                self._unexpanded.update(unlisted)  # reported in their turn, as unreadable files
                 if self.diagnostics is not None:
-                    count = len(found)
-                    self.diagnostics.note(f"{path}: {count:,} file{'s' if count != 1 else ''} found")
+                    count, bad = len(found) - len(unlisted), len(unlisted)
+                    note = f"{path}: {count:,} file{'s' if count != 1 else ''} found"
+                    if bad:
+                        note += f", {bad:,} folder{'s' if bad != 1 else ''} that cannot be listed"
+                    self.diagnostics.note(note)
                 out.extend(found)
             else:
                 out.append(path)
@@ -202,9 +207,7 @@ class Reader:
         input_format = self.options.input_format
         max_line = self.options.max_line
         try:
-            if path in self._unexpanded:
-                raise UnreadableInput(self._unexpanded[path])
-            source = open_input(path)
+            source = self.open_path(path)
         except UnreadableInput as exc:
             stats.unreadable += 1
             ledger.error("", str(exc), count=False)
@@ -247,6 +250,12 @@ class Reader:
             except OSError as exc:
                 stats.unreadable += 1
                 ledger.error(source.name, f"read failed: {exc.strerror or exc}", count=False)
+
+    def open_path(self, path: str) -> Input:
+        """Open one of ``paths``; one that could not be expanded raises ``UnreadableInput``."""
+        if path in self._unexpanded:
+            raise UnreadableInput(self._unexpanded[path])
+        return open_input(path)
 
     def _lines(self, path: str, source: Input) -> Iterator[bytes]:
         options = self.options

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from wkcli.errors import UnreadableInput
 from wkcli.read.follow import POLL_SECONDS, appearing, follow_lines
 from wkcli.read.lines import IDLE
-from wkcli.read.source import open_input
 from wkcli.read.values import read_values
 
 if TYPE_CHECKING:
@@ -19,18 +18,29 @@ if TYPE_CHECKING:
     from wkcli.read.reader import Reader
 
 
-def files_under(directory: str) -> list[str]:
+def files_under(directory: str) -> tuple[list[str], dict[str, str]]:
     """Every regular file under ``directory``, recursively, in name order; hidden files and folders
-    (a leading dot) are left out, as editors' and tools' own files live there."""
+    (a leading dot) are left out, as editors' and tools' own files live there.
+
+    A folder that cannot be listed (``Permission denied``) keeps its place in the list, and the
+    second value says why, by path, so the reader reports it in its turn as an unreadable file.
+    """
     found: list[str] = []
-    for root, dirs, files in os.walk(directory):
+    unlisted: dict[str, str] = {}
+
+    def failed(exc: OSError) -> None:
+        where = str(exc.filename) if exc.filename is not None else directory
+        found.append(where)
+        unlisted[where] = f"{where}: cannot list this folder: {exc.strerror or exc}"
+
+    for root, dirs, files in os.walk(directory, onerror=failed):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith("."):
                 path = os.path.join(root, name)
                 if os.path.isfile(path):
                     found.append(path)
-    return found
+    return found, unlisted
 
 
 def follow_all(
@@ -70,7 +80,7 @@ def _followed(reader: Reader, path: str) -> Iterator[object]:
         if marker is IDLE:
             yield IDLE
     try:
-        source = open_input(path)
+        source = reader.open_path(path)
     except UnreadableInput as exc:
         reader.stats.unreadable += 1
         ledger.error("", str(exc), count=False)
