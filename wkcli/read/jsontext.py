@@ -3,7 +3,8 @@
 orjson reads integers wider than 64 bits as floats (and refuses to write them), refuses numbers
 beyond a double's range (``1e400``), and cannot write lone surrogates (``\\ud800`` escapes in
 the input); all are valid JSON that a dump can hold. A number beyond a double's range is read as
-a ``BigNumber``, which keeps its text and is written back as it was.
+a ``BigNumber``, which keeps its text and is written back as it was; so is an integer longer than
+Python converts (``sys.get_int_max_str_digits()``, 4300 digits: converting takes quadratic time).
 """
 
 from __future__ import annotations
@@ -32,12 +33,25 @@ def wide_number(text: bytes | bytearray) -> bool:
     return _RUN in text.translate(_DIGITS_TABLE)
 
 
+def bad_utf8_column(text: bytes | bytearray) -> int | None:
+    """Where the first byte of ``text`` that is not UTF-8 is: its column in its line, 1-based and
+    counted in characters as orjson counts its errors' (orjson says column 1 whatever the byte);
+    None when all of ``text`` is UTF-8."""
+    try:
+        bytes(text).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = text.rfind(b"\n", 0, exc.start) + 1
+        return len(bytes(text[line_start : exc.start]).decode("utf-8")) + 1
+    return None
+
+
 _INF = float("inf")
 
 
 class BigNumber(float):
-    """A JSON number beyond a double's range (``1e400``): an infinity to arithmetic and
-    comparisons, its own text when shown (``str``) or written (``dumps``)."""
+    """A JSON number beyond a double's range (``1e400``, or an integer of over 4300 digits): an
+    infinity to arithmetic and comparisons, its own text when shown (``str``) or written
+    (``dumps``)."""
 
     __slots__ = ("text",)
     text: str
@@ -63,11 +77,22 @@ def _parse_float(text: str) -> float:
     return value
 
 
+def _parse_int(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:  # longer than Python converts: its text is kept, in linear time
+        return BigNumber(text)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_float)
+# The same, also for integers too long to convert: tried when the first fails on one (their
+# hook would slow every integer down).
+_LONG = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int)
+_TOO_LONG = "integer string conversion"  # in the ValueError int() raises for too many digits
 
 
 def loads(text: bytes | bytearray | str) -> Any:
@@ -85,13 +110,27 @@ def loads_fallback(text: bytes | bytearray | str) -> Any:
     """Parse what orjson refused, or return ``NOT_JSON`` (NaN and Infinity are not JSON)."""
     try:
         return json.loads(text, parse_constant=_reject_constant, parse_float=_parse_float)
+    except ValueError as exc:
+        if _TOO_LONG not in str(exc):
+            return NOT_JSON
+    except RecursionError:
+        return NOT_JSON
+    try:
+        return json.loads(
+            text, parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int
+        )
     except (ValueError, RecursionError):
         return NOT_JSON
 
 
 def raw_decode(text: str) -> Any:
     """The JSON value at the start of ``text`` (text may follow it); raises ``ValueError``."""
-    return _DECODER.raw_decode(text)[0]
+    try:
+        return _DECODER.raw_decode(text)[0]
+    except ValueError as exc:
+        if _TOO_LONG not in str(exc):
+            raise
+    return _LONG.raw_decode(text)[0]
 
 
 def dumps(value: Any) -> bytes:

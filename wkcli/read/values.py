@@ -17,7 +17,7 @@ import orjson
 from wkcli.read.brackets import NOT_BRACKETS
 from wkcli.read.brackets import depth as _depth
 from wkcli.read.brackets import nest as _nest
-from wkcli.read.jsontext import NOT_JSON, loads, loads_fallback, raw_decode
+from wkcli.read.jsontext import NOT_JSON, bad_utf8_column, loads, loads_fallback, raw_decode
 from wkcli.read.lines import IDLE, MAX_LINE, MAX_VALUE_LINES, RESTART, LongLine, format_size
 
 INPUT_FORMATS = ("auto", "jsonl", "json", "log")
@@ -302,14 +302,14 @@ def _single(
         if prefixed and first == b"[" and stripped[1:2] not in _JSON_AFTER_BRACKET:
             # "[INFO] 2026-... body={...}": a bracketed log prefix, not cut-off JSON.
             return _from_log_line(stripped, lineno, error)
-        return Bad(lineno, _describe(error))
+        return Bad(lineno, _describe(error, stripped))
 
     try:
         return Value(lineno, loads(stripped))  # a string or number: unwrap says what is wrong
     except orjson.JSONDecodeError as exc:
         if first == b'"' or not prefixed:
             value = loads_fallback(stripped)
-            return Value(lineno, value) if value is not NOT_JSON else Bad(lineno, _describe(exc))
+            return Value(lineno, value) if value is not NOT_JSON else Bad(lineno, _describe(exc, stripped))
     return _from_log_line(stripped, lineno, None)
 
 
@@ -343,16 +343,15 @@ def _parse(text: bytes | bytearray, lineno: int) -> Value | Bad:
         value = loads_fallback(text)
         if value is not NOT_JSON:
             return Value(lineno, value)
-        return Bad(lineno, _describe(exc))
+        return Bad(lineno, _describe(exc, text))
 
 
 def _from_log_line(line: bytes, lineno: int, error: Exception | None) -> Value | Bad | Skip:
     """Find the JSON in a log line such as ``2026-07-30 10:00:00 INFO webhook body={...}``."""
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError as exc:
+    column = bad_utf8_column(line)
+    if column is not None:
         # JSON text is UTF-8: bytes that are not (a UTF-16 mark, Latin-1) are no "log prefix".
-        return Bad(lineno, f"invalid UTF-8 at column {exc.start + 1}")
+        return Bad(lineno, f"invalid UTF-8 at column {column}")
     for match in _JSON_START.finditer(line):
         pos = match.start()
         if pos and _depth(line[:pos]) > 0:
@@ -371,7 +370,7 @@ def _from_log_line(line: bytes, lineno: int, error: Exception | None) -> Value |
         hint = hint_match.group(1).decode("ascii") if hint_match else None
         return Value(lineno, value, hint)
     if error is not None and not _LOG_LINE.match(line):
-        return Bad(lineno, _describe(error))
+        return Bad(lineno, _describe(error, line))
     if _LOG_LINE.match(line):
         return Skip(lineno)
     return Bad(lineno, "not JSON, and no JSON found in the line: " + _snippet(line))
@@ -385,12 +384,13 @@ def _looks_like_payload(value: Any) -> bool:
     return False
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception, text: bytes | bytearray) -> str:
     msg = getattr(exc, "msg", None) or str(exc)
     col = getattr(exc, "colno", None)
-    where = f" at column {col}" if col else ""
     if "utf-8" in msg.lower() or "utf8" in msg.lower():
-        return f"invalid UTF-8{where}"
+        col = bad_utf8_column(text) or col  # orjson says column 1 for a bad byte anywhere
+        return f"invalid UTF-8 at column {col}" if col else "invalid UTF-8"
+    where = f" at column {col}" if col else ""
     return f"invalid JSON: {msg}{where}"
 
 
