@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from wkcli.errors import UsageError
@@ -88,3 +90,16 @@ def test_tally_unhashable_values_are_grouped_by_their_json():
 def test_tally_rejects_empty_field_names():
     with pytest.raises(UsageError):
         Tally(["header."])
+
+
+def test_count_by_a_list_holding_numbers_beyond_a_double(run, tmp_path):
+    wide = "7" * 5000
+    dump = tmp_path / "wide.jsonl"
+    dump.write_text(
+        '{"header":{"sync_once":0},"message_id":5,"to_uids":["a"],"x":[1e400]}\n'
+        f'{{"header":{{"sync_once":0}},"message_id":6,"to_uids":["a"],"x":[{wide}]}}\n'
+    )
+    result = run("count", "--by", "x", str(dump), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    groups = {group["x"]: group["count"] for group in json.loads(result.stdout)["groups"]}
+    assert groups == {"[1e400]": 1, f"[{wide}]": 1}  # grouped under their own text

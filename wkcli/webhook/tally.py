@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
@@ -134,8 +135,23 @@ class Tally:
                 return None
             data = data.get(part)
         if type(data) in (dict, list):
-            return orjson.dumps(data).decode()
+            return _json_key(data)
         return data
+
+
+def _json_key(data: Any) -> str:
+    """A list or object value as the compact JSON text it is grouped under."""
+    try:
+        return orjson.dumps(data, default=_number_text).decode()
+    except TypeError:  # a lone surrogate in some string, which only json can write (escaped)
+        return json.dumps(data, separators=(",", ":"), default=str)
+
+
+def _number_text(value: Any) -> Any:
+    """A number beyond a double (the reader's float that keeps its text: ``1e400``) as its text."""
+    if isinstance(value, float):
+        return orjson.Fragment(repr(value))
+    raise TypeError(type(value).__name__)
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
