@@ -66,8 +66,12 @@ def write_view(out: TextIO, view: dict[str, Any], color: bool, width: int = 100)
     paint = Painter(color)
 
     def wrapped(text: str, first: str, indent: str, most: int = _MOST_LINES) -> None:
-        lines = wrap_words(text, width, indent, first)
-        if len(lines) > most:
+        # Only the start of a huge value is shown: the rest is not wrapped just to be counted.
+        cut = len(text) > most * width * 2
+        lines = wrap_words(text[: most * width * 2] if cut else text, width, indent, first)
+        if cut:
+            lines = lines[: most - 1] + [f"{indent}… ({len(text):,} characters in all)"]
+        elif len(lines) > most:
             lines = lines[: most - 1] + [f"{indent}… ({len(lines) - most + 1:,} more lines)"]
         for line in lines:
             out.write(paint.line(line))

@@ -37,18 +37,39 @@ def wrap_units(
             lines.append(current)
             current, empty = indent, True
         room = width - cell_len(current)
-        while empty and size > room > 0:  # a unit wider than a whole line
-            head = set_cell_size(word, room)
-            lines.append(current + head)
-            word = word[len(head.rstrip()) or 1 :]
-            size = cell_len(word)
-            current = indent
-            room = width - cell_len(current)
+        if empty and size > room > 0:  # a unit wider than a whole line: cut into line-wide pieces
+            at = 0
+            while True:
+                window = _window(word, at, room)
+                if cell_len(window) <= room:
+                    break
+                head = set_cell_size(window, room)
+                lines.append(current + head)
+                at += len(head.rstrip()) or 1
+                current = indent
+                room = width - cell_len(current)
+                if room <= 0:
+                    break
+            word = word[at:]
         current = current + word if empty else current + sep + word
         empty = False
     if not empty or not lines:
         lines.append(current)
     return lines
+
+
+def _window(word: str, at: int, room: int) -> str:
+    """Enough of ``word`` from ``at`` to be wider than ``room`` cells (or all the rest of it).
+
+    Each piece of a long unit is measured on a window about a line long, never on the rest of
+    the unit, so cutting a unit of n characters takes time in n, not n squared.
+    """
+    size = room + 1
+    while True:
+        window = word[at : at + size]
+        if at + size >= len(word) or cell_len(window) > room:
+            return window
+        size *= 2  # zero-width characters (combining marks) take no room
 
 
 def text_width(terminal: object) -> int:
