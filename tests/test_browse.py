@@ -518,7 +518,7 @@ def test_the_command_says_why_the_app_stopped(run, monkeypatch):
         def isatty(self) -> bool:
             return True
 
-    stderr = io.StringIO()
+    stderr = Tty()  # the terminal the app is drawn on
     monkeypatch.setattr(command, "sys", SimpleNamespace(stdout=Tty(), stdin=Tty(), stderr=stderr))
     monkeypatch.setattr(browse_app, "run_app", lambda app: "ValueError: bad\x1b[31m")
     result = run("browse", PROBLEMS)
@@ -587,3 +587,103 @@ async def test_a_followed_file_cut_short_starts_its_rows_over(tmp_path):
         await until(lambda: app.view.judged >= app.index.count and app.view.rows)
         assert not before & set(app.view.rows)
         assert {app.index.where(row) for row in app.view.rows} == {f"{dump}:1"}
+
+
+@pytest.mark.parametrize("width", [80, 100, 200])
+@pytest.mark.parametrize("last", ["message", "malformed"])
+async def test_the_last_row_is_not_hidden_under_a_scrollbar(tmp_path, monkeypatch, width, last):
+    # More rows than the list's height: it scrolls up and down, and every row fits the width.
+    monkeypatch.chdir(tmp_path)
+    dump = tmp_path / "plain.jsonl"
+    lines = (SAMPLES / "webhooks.jsonl").read_text().splitlines(keepends=True) * 6
+    dump.write_text("".join(lines[:3]))
+    app = BrowseApp(Index(["plain.jsonl"], follow=True))
+    async with app.run_test(size=(width, 15)) as pilot:
+
+        async def until(test) -> None:
+            for _ in range(200):
+                await pilot.pause(0.05)
+                app._tick()  # noqa: SLF001
+                if test():
+                    return
+            raise AssertionError((app.index.count, app.view.judged))
+
+        await until(lambda: app.view.rows)
+        # The rest comes once the list is laid out, as a large dump's rows do.
+        with dump.open("a") as out:
+            out.write("".join(lines[3:]) + ("{not json\n" if last == "malformed" else ""))
+        await until(lambda: app.view.judged == app.index.count > len(lines))
+        await pilot.press("G")
+        await pilot.pause(0.2)
+        app._tick()  # noqa: SLF001
+        await pilot.pause(0.1)
+        screen = screen_text(app).splitlines()
+        listed = app.query_one("MessageList")
+        assert listed.cursor == len(app.view.rows) - 1 > 15
+        assert not listed.show_horizontal_scrollbar
+    # The cursor's row, the last, is the last line above the footer.
+    row = app.view.rows[-1]
+    if last == "malformed":
+        assert screen[-2].split()[:2] == ["bad", f"{app.index.where(row)}:"]
+    else:
+        assert app.index.item(row).id_text in screen[-2]
+
+
+def test_browse_with_stderr_redirected_says_so_on_the_terminal():
+    import pty
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import wkcli_executable
+
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [wkcli_executable(), "browse", PROBLEMS], stdin=terminal, stdout=terminal, stderr=subprocess.DEVNULL
+    )
+    os.close(terminal)
+    try:
+        code = proc.wait(timeout=30)  # Textual would draw into /dev/null, and wait for keys
+    finally:
+        proc.kill()
+        proc.wait()
+    shown = b""
+    while True:
+        try:
+            data = os.read(controller, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        shown += data
+    os.close(controller)
+    assert code == 2
+    assert shown.decode().splitlines() == [
+        "wkcli: error: wkcli browse needs a terminal (stderr is not one, and the app is drawn on it)"
+    ]
+
+
+async def test_the_header_names_a_followed_file_once_across_truncation_and_rotation(tmp_path):
+    lines = (SAMPLES / "webhooks.jsonl").read_text().splitlines()
+    dump = tmp_path / "bf.jsonl"
+    dump.write_text("\n".join(lines[:3]) + "\n")
+    app = BrowseApp(Index([str(dump)], follow=True))
+    async with app.run_test(size=(250, 30)) as pilot:
+
+        async def until(test) -> None:
+            for _ in range(200):
+                await pilot.pause(0.05)
+                app._tick()  # noqa: SLF001
+                if test():
+                    return
+            raise AssertionError((app.index.notices, app.status, app.index.names))
+
+        await until(lambda: app.view.rows)
+        dump.write_text(lines[3] + "\n")  # truncated in place
+        await until(lambda: "truncated" in app.status)
+        os.rename(dump, tmp_path / "bf.jsonl.1")  # rotated
+        dump.write_text(lines[4] + "\n")
+        await until(lambda: "rotated" in app.status)
+        await pilot.pause(0.1)
+        header = screen_text(app).splitlines()[0]
+    assert len(app.index.names) == 3  # three files read under one name
+    assert header.count("bf.jsonl") == 1, header
+    assert header.endswith(str(dump))

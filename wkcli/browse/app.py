@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+from functools import partial
 from typing import Any
 
 from rich.console import Console
@@ -15,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
 
 from wkcli.browse.detail import detail_lines
 from wkcli.browse.view import View
@@ -79,6 +81,7 @@ class BrowseApp(App[int]):
         self.view = View(index, parse("", self.base), self.show_malformed)
         self._threads: list[threading.Thread] = []
         self._notices = 0
+        self._reading = False  # a message's detail is being read
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -171,7 +174,8 @@ class BrowseApp(App[int]):
             found = view.searched * 100 // max(len(view.rows), 1)
             top.append(f"searching {found}%", style="yellow")
         top.append("  ")
-        top.append(sanitize(", ".join(index.names) or ", ".join(index.paths)), style="dim")
+        # A rotated or truncated file is a new entry in ``names`` under the same name: said once.
+        top.append(sanitize(", ".join(dict.fromkeys(index.names or index.paths))), style="dim")
         lines = [top]
         top = Text()
         query = self.query_text
@@ -291,9 +295,24 @@ class BrowseApp(App[int]):
         return (row, item) if type(item) is Message else None
 
     def action_detail(self) -> None:
+        # Read and laid out in a thread (a 64 MB field takes a while): the keys keep working.
         row = self.list.current_row()
-        if row is not None:
-            self.push_screen(DetailScreen(detail_lines(self.index, row, self.utc), row))
+        if row is not None and not self._reading:
+            self._reading = True
+            self.status = "reading the message…"
+            self.run_worker(partial(self._read_detail, row), name="detail", thread=True)
+
+    def _read_detail(self, row: int) -> tuple[list[str], int]:
+        return detail_lines(self.index, row, self.utc), row
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "detail" or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return
+        self._reading = False
+        result = event.worker.result
+        if event.state == WorkerState.SUCCESS and result is not None:
+            self.status = "" if self.status == "reading the message…" else self.status
+            self.push_screen(DetailScreen(*result))
 
     def action_copy_id(self) -> None:
         selected = self._selected()

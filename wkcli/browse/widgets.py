@@ -45,6 +45,8 @@ class MessageList(ScrollView):
     """The rows of a view; a row is read from its file and laid out only when it is drawn."""
 
     can_focus = True
+    # Rows are fitted to the width: no horizontal scrollbar may cover the last row.
+    DEFAULT_CSS = "MessageList { overflow-x: hidden; }"
 
     BINDINGS = [
         Binding("up", "move(-1)", "up", show=False),
@@ -83,7 +85,8 @@ class MessageList(ScrollView):
         if self.layout_.width != width:
             self.layout_.fit(width)
             self._changed()
-        if size.height != count:
+        if size.height != count or size.width != width:
+            # As wide as the rows are laid out: a vertical scrollbar narrows both, never one only.
             self.virtual_size = Size(width, count)
             if at_end and self.virtual_size.height and self.view.index.follow and count:
                 self.cursor = count - 1

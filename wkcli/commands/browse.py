@@ -76,6 +76,12 @@ def browse(
     paths = list(paths or ["-"])
     if not sys.stdout.isatty():
         raise UsageError("wkcli browse needs a terminal (stdout is not one); use wkcli classify in a pipe")
+    if not sys.stderr.isatty():
+        # Textual draws on stderr: the app would go to the file. Said on stdout, the terminal.
+        sys.stdout.write(
+            "wkcli: error: wkcli browse needs a terminal (stderr is not one, and the app is drawn on it)\n"
+        )
+        return ExitCode.USAGE
     if "-" in paths:
         _stdin_from_pipe()
     elif not sys.stdin.isatty():
