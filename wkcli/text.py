@@ -40,3 +40,21 @@ def display(value: object) -> str:
     if value is False:
         return "false"
     return sanitize(str(value))
+
+
+# A URL's password, and query values whose names say they are credentials (S3 presigned URLs
+# too); a value ends at ':' too, as "file:line" follows a name (a URL's ':' is %3A).
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@]*@", re.I)
+_SECRET_QUERY = re.compile(
+    r"([?&](?:token|access_token|key|api_key|apikey|secret|password|passwd|auth|sig|signature"
+    r"|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s#'\":]*",
+    re.I,
+)
+
+
+def hide_credentials(text: str) -> str:
+    """``text`` with the credentials a URL in it may carry replaced by ``***``: the user and
+    password (``https://***@host/``) and secret-named query values (``?token=***``)."""
+    if "://" not in text and "=" not in text:
+        return text
+    return _SECRET_QUERY.sub(r"\1***", _USERINFO.sub(r"\1***@", text))

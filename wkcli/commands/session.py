@@ -21,7 +21,7 @@ from wkcli.read.lines import MAX_LINE, parse_size
 from wkcli.read.options import ReadOptions
 from wkcli.read.reader import Reader
 from wkcli.read.values import INPUT_FORMATS
-from wkcli.text import sanitize
+from wkcli.text import hide_credentials, sanitize
 from wkcli.webhook.filters import Criteria
 
 if TYPE_CHECKING:
@@ -376,7 +376,7 @@ def _stop_output() -> None:
 
 def _say(line: str) -> None:
     try:
-        sys.stderr.write(sanitize(line) + "\n")  # errors quote file names and values
+        sys.stderr.write(hide_credentials(sanitize(line)) + "\n")  # errors quote file names and values
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass

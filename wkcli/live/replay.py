@@ -24,6 +24,7 @@ from wkcli.live.sender import SendOptions, StopFlag, default_headers, send_all
 from wkcli.read.jsontext import dumps
 from wkcli.read.reader import Reader
 from wkcli.read.values import Value
+from wkcli.text import hide_credentials
 from wkcli.webhook.model import (
     MSG_NOTIFY,
     MSG_OFFLINE,
@@ -78,7 +79,7 @@ class Result:
             "partial": request.partial,
         }
         if self.dry_run:
-            out["url"] = self.url
+            out["url"] = hide_credentials(self.url)
             out["dry_run"] = True
             if self.headers is not None:
                 out["headers"] = shown(self.headers)

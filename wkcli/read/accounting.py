@@ -14,7 +14,7 @@ from typing import Protocol, TextIO
 from wkcli.errors import ExitCode, StrictStop
 from wkcli.read.unwrap import Empty, Problem, unwrap
 from wkcli.read.values import Bad, Skip, Value
-from wkcli.text import sanitize
+from wkcli.text import hide_credentials, sanitize
 from wkcli.webhook.model import CHAT, CMD, KNOWN_EVENTS, Message, PresenceEntry
 
 Item = Message | PresenceEntry
@@ -141,6 +141,7 @@ class Diagnostics:
         return " and ".join(parts) + " not shown" if parts else None
 
     def _write(self, line: str) -> None:
+        line = hide_credentials(line)  # a remote path's password or token never reaches a log
         try:
             self.stream.write(line + "\n")
             self.stream.flush()
