@@ -8,6 +8,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from wkcli.errors import UsageError
+from wkcli.text import hide_credentials
 
 # What capture's --forward and replay read of a business server's answer. WuKongIM looks only at
 # the status, so anything past this is a server that never stops talking, not a webhook answer.
@@ -16,9 +17,13 @@ RESPONSE_CAP = 1 << 20
 
 def check_http_url(url: str, option: str) -> str:
     """``url`` if it is an http:// or https:// URL with a host; else a usage error naming ``option``."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"{option}: {url!r} is not an http:// or https:// URL")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise UsageError(f"{option}: {hide_credentials(url)!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{option}: {hide_credentials(url)!r} is not an http:// or https:// URL")
     return url
 
 
