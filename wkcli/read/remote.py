@@ -13,6 +13,8 @@ from wkcli.read.source import Input, is_remote  # noqa: F401 - is_remote re-expo
 # Read ahead this much per request: one S3 GET per block rather than one per read() call.
 BLOCK = 8 << 20
 GLOB_CHARS = frozenset("*?[")
+CONNECT = 30.0  # seconds to connect to an http(s) server
+STALL = 60.0  # seconds an http(s) read may wait for the next bytes
 
 
 def storage_options(path: str) -> dict[str, Any]:
@@ -25,6 +27,11 @@ def storage_options(path: str) -> dict[str, Any]:
         endpoint = os.environ.get("WKCLI_S3_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL_S3")
         if endpoint:
             return {"endpoint_url": endpoint}
+    if path.startswith(("http://", "https://")):
+        import aiohttp  # fsspec's HTTP client
+
+        # A server that stalls mid-body, or promises more bytes than it sends, is given up on.
+        return {"client_kwargs": {"timeout": aiohttp.ClientTimeout(sock_connect=CONNECT, sock_read=STALL)}}
     return {}
 
 
@@ -44,7 +51,10 @@ def filesystem(path: str) -> tuple[Any, str]:
 
 def expand(path: str) -> list[str]:
     """A remote glob as the URLs it matches, in name order; any other path as itself."""
-    if not GLOB_CHARS & set(path.split("://", 1)[1]):
+    rest = path.split("://", 1)[1]
+    if path.startswith(("http://", "https://")):
+        rest = rest.split("?", 1)[0].replace("?", "")  # a query string, not a pattern
+    if not GLOB_CHARS & set(rest):
         return [path]
     fs, inner = filesystem(path)
     try:
@@ -66,7 +76,7 @@ def open_remote(path: str) -> Input:
         raw.seek(0)
     except Exception as exc:  # noqa: BLE001 - a missing bucket, a refused key, a dead endpoint
         raise UnreadableInput(f"{path}: {_reason(exc)}") from None
-    source = Input(path, raw, interactive=False)
+    source = Input(path, _Failing(raw), interactive=False)  # type: ignore[arg-type]
     source.size = size
     fmt = detect(head)
     if fmt is not None:
@@ -81,6 +91,25 @@ def open_remote(path: str) -> Input:
     else:
         source.binary = b"\0" in head
     return source
+
+
+class _Failing:
+    """A remote file whose read failures (a server that ignores Range, a dropped connection, a
+    timeout) are ``OSError``: the reader's "read failed" for that file, never a traceback."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return bytes(self._raw.read(size))
+        except OSError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any filesystem's failure is one line to the user
+            raise OSError(_reason(exc)) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
 
 
 class RemoteFile:
