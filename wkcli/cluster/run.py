@@ -21,6 +21,7 @@ from wkcli.webhook.filters import Criteria
 
 # Passed to the workers so that they reach the same object store; never credentials.
 STORAGE_ENV = ("WKCLI_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3")
+MAX_LOCAL = 256  # local:N workers at the most (each is a process)
 CONNECT_SECONDS = 10  # WKCLI_CLUSTER_TIMEOUT: how long to try to reach a scheduler
 
 
@@ -80,9 +81,10 @@ class ClusterRunner:
         address = self.address
         try:
             if address == "local" or address.startswith("local:"):
-                workers = int(address[6:]) if address[6:] else default_jobs()
-                if workers < 1:
-                    raise ValueError(f"{address}: local:N needs N of 1 or more")
+                count = address[6:]
+                workers = int(count) if count.isdigit() else default_jobs() if not count else 0
+                if not 1 <= workers <= MAX_LOCAL:
+                    raise ValueError(f"local:N takes N from 1 to {MAX_LOCAL}, not {count!r}")
                 self._cluster = _deaf_to_ctrl_c(
                     lambda: LocalCluster(
                         n_workers=workers,
@@ -95,6 +97,9 @@ class ClusterRunner:
                 self._client = Client(self._cluster, set_as_default=False)
             else:
                 timeout = float(os.environ.get("WKCLI_CLUSTER_TIMEOUT") or CONNECT_SECONDS)
+                # A Client that fails to connect lingers and times out again when collected:
+                # the scheduler's port is tried first, so a bad address is one line at once.
+                _reachable(address, timeout)
                 self._client = _unsignalled(lambda: Client(address, timeout=timeout, set_as_default=False))
         except Exception as exc:  # noqa: BLE001 - whatever the reason, one line and exit 2
             self.close()
@@ -333,3 +338,27 @@ def _range_bytes() -> int:
 def _reason(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:300]
+
+
+def _reachable(address: str, timeout: float) -> None:
+    """Raise ValueError unless ``address`` (``tcp://host:port``, ``tls://…`` or ``host:port``)
+    names a port that accepts a connection within ``timeout`` seconds."""
+    import socket
+    from urllib.parse import urlsplit
+
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        rest = address
+    elif scheme not in ("tcp", "tls"):
+        raise ValueError(f"a scheduler's address is tcp://host:port or tls://host:port, not {scheme}://")
+    try:
+        parts = urlsplit("//" + rest)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if not host or port is None:
+        raise ValueError("a scheduler's address is tcp://host:port (8786 is Dask's default port)")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ValueError(f"{host}:{port}: {exc.strerror or exc}") from None
