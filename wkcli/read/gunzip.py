@@ -7,7 +7,8 @@ import zlib
 from typing import IO, Any
 
 CHUNK = 1 << 17  # bytes returned by read() without a size
-FEED = 1 << 14  # input inflated at a time (a corrupt piece is inflated again a byte at a time)
+FEED = 1 << 14  # input zlib inflates at a time (a corrupt piece is inflated again a byte at a time)
+FAST_FEED = 1 << 17  # input ISA-L or zlib-ng inflates at a time (nothing is copied for them)
 
 
 class Gunzip:
@@ -26,6 +27,7 @@ class Gunzip:
         # The zlib API of the gzip module in use (isal.igzip, zlib_ng.gzip_ng, or gzip).
         fast = getattr(gzip_module, "isal_zlib", None) or getattr(gzip_module, "zlib_ng", None)
         self._lib = fast if fast is not None and self._pos >= 0 else zlib
+        self._feed = FEED if self._lib is zlib else FAST_FEED
         self._obj: Any = None  # the current member's decompressor; None between members
         self._held = b""  # input read but not yet inflated
         self._start = self._pos  # the offset where the current member starts
@@ -57,7 +59,7 @@ class Gunzip:
         if obj is not None and self._full and not self._held:
             data = b""  # what the decompressor still holds comes out before more goes in
         else:
-            data = self._held or self._raw.read(FEED)
+            data = self._held or self._raw.read(self._feed)
             if self._pos >= 0:
                 self._pos += len(data) - len(self._held)
             self._held = b""
@@ -73,7 +75,8 @@ class Gunzip:
                 if self._lib is not zlib:  # ISA-L may hold back the last bytes it could inflate
                     return self._again()
                 raise EOFError("gzip data cut short")
-        feed, self._held = data[:FEED], data[FEED:]
+        size = self._feed
+        feed, self._held = (data, b"") if len(data) <= size else (data[:size], data[size:])
         keep = obj.copy() if self._lib is zlib else None
         try:
             out = obj.decompress(feed, limit)
@@ -100,7 +103,7 @@ class Gunzip:
     def _again(self) -> bytes:
         """Damage met by ISA-L or zlib-ng: zlib inflates the member again, up to the damage."""
         self._raw.seek(self._start)
-        self._pos, self._held, self._obj, self._lib = self._start, b"", None, zlib
+        self._pos, self._held, self._obj, self._lib, self._feed = self._start, b"", None, zlib, FEED
         self._skip, self._full = self._out, False
         return b""
 
