@@ -76,12 +76,13 @@ def open_remote(path: str) -> Input:
         raw.seek(0)
     except Exception as exc:  # noqa: BLE001 - a missing bucket, a refused key, a dead endpoint
         raise UnreadableInput(f"{path}: {_reason(exc)}") from None
-    source = Input(path, _Failing(raw), interactive=False)  # type: ignore[arg-type]
+    guarded: Any = _Failing(raw)  # compressed or not, a failed read is a failed read
+    source = Input(path, guarded, interactive=False)
     source.size = size
     fmt = detect(head)
     if fmt is not None:
         try:
-            stream = decompressor(fmt, raw)
+            stream = decompressor(fmt, guarded)
         except MissingDecompressor as exc:
             raw.close()
             raise UnreadableInput(f"{path}: {exc}") from None
@@ -108,7 +109,9 @@ class _Failing:
         except Exception as exc:  # noqa: BLE001 - any filesystem's failure is one line to the user
             raise OSError(_reason(exc)) from None
 
-    def __getattr__(self, name: str) -> Any:
+    read1 = read  # a reader that prefers read1 gets the same guard
+
+    def __getattr__(self, name: str) -> Any:  # seek, tell, close, ...: the file's own
         return getattr(self._raw, name)
 
 
