@@ -54,6 +54,22 @@ def wkcli_executable() -> str:
     return found
 
 
+def read_terminal(controller: int, seconds: float = 30.0) -> bytes:
+    """What a pseudo-terminal's controller side receives until the other side is closed by all
+    (or ``seconds`` pass)."""
+    chunks: list[bytes] = []
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            data = os.read(controller, 65536)
+        except OSError:  # the other side closed (EIO)
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
 @pytest.fixture
 def wkcli_proc():
     """Run the real ``wkcli`` executable as a subprocess (no terminal)."""

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -562,22 +565,25 @@ async def test_a_new_filter_stops_the_search_for_free_text():
         assert not app.view.matches and "cmd 5  chat 0" in screen_text(app)
 
 
+async def ticked_until(app: BrowseApp, pilot: Any, test: Callable[[], object]) -> None:
+    """Let the app tick (as its timer would) until ``test()`` holds; else fail, saying where
+    the index and the view are."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        app._tick()  # noqa: SLF001
+        if test():
+            return
+    index = app.index
+    raise AssertionError((index.notices, index.gone, index.count, app.view.judged, app.status, index.names))
+
+
 async def test_a_followed_file_cut_short_starts_its_rows_over(tmp_path):
     lines = (SAMPLES / "webhooks.jsonl").read_text().splitlines()
     dump = tmp_path / "grow.jsonl"
     dump.write_text("\n".join(lines[:3]) + "\n")
     app = BrowseApp(Index([str(dump)], follow=True))
     async with app.run_test(size=(100, 30)) as pilot:
-
-        async def until(test) -> None:
-            for _ in range(200):
-                await pilot.pause(0.05)
-                app._tick()  # noqa: SLF001
-                if test():
-                    return
-            raise AssertionError(
-                (app.index.notices, app.index.gone, app.index.count, app.status, app.index.names)
-            )
+        until = functools.partial(ticked_until, app, pilot)
 
         await until(lambda: app.view.rows)
         before = set(app.view.rows)
@@ -599,14 +605,7 @@ async def test_the_last_row_is_not_hidden_under_a_scrollbar(tmp_path, monkeypatc
     dump.write_text("".join(lines[:3]))
     app = BrowseApp(Index(["plain.jsonl"], follow=True))
     async with app.run_test(size=(width, 15)) as pilot:
-
-        async def until(test) -> None:
-            for _ in range(200):
-                await pilot.pause(0.05)
-                app._tick()  # noqa: SLF001
-                if test():
-                    return
-            raise AssertionError((app.index.count, app.view.judged))
+        until = functools.partial(ticked_until, app, pilot)
 
         await until(lambda: app.view.rows)
         # The rest comes once the list is laid out, as a large dump's rows do.
@@ -633,7 +632,7 @@ def test_browse_with_stderr_redirected_says_so_on_the_terminal():
     import pty
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from conftest import wkcli_executable
+    from conftest import read_terminal, wkcli_executable
 
     controller, terminal = pty.openpty()
     proc = subprocess.Popen(
@@ -645,15 +644,7 @@ def test_browse_with_stderr_redirected_says_so_on_the_terminal():
     finally:
         proc.kill()
         proc.wait()
-    shown = b""
-    while True:
-        try:
-            data = os.read(controller, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        shown += data
+    shown = read_terminal(controller)
     os.close(controller)
     assert code == 2
     assert shown.decode().splitlines() == [
@@ -667,14 +658,7 @@ async def test_the_header_names_a_followed_file_once_across_truncation_and_rotat
     dump.write_text("\n".join(lines[:3]) + "\n")
     app = BrowseApp(Index([str(dump)], follow=True))
     async with app.run_test(size=(250, 30)) as pilot:
-
-        async def until(test) -> None:
-            for _ in range(200):
-                await pilot.pause(0.05)
-                app._tick()  # noqa: SLF001
-                if test():
-                    return
-            raise AssertionError((app.index.notices, app.status, app.index.names))
+        until = functools.partial(ticked_until, app, pilot)
 
         await until(lambda: app.view.rows)
         dump.write_text(lines[3] + "\n")  # truncated in place

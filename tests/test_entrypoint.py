@@ -7,10 +7,9 @@ import pty
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
-from conftest import SAMPLES, wkcli_executable
+from conftest import SAMPLES, read_terminal, wkcli_executable
 
 from wkcli.cli import app
 
@@ -101,19 +100,10 @@ def test_table_on_a_terminal_with_colour_and_no_color():
             [wkcli_executable(), "classify", WEBHOOKS], stdout=terminal, stderr=terminal, env=env
         )
         os.close(terminal)
-        chunks = []
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                data = os.read(controller, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
+        shown = read_terminal(controller)
         proc.wait(timeout=30)
         os.close(controller)
-        return b"".join(chunks).decode("utf-8", "replace")
+        return shown.decode("utf-8", "replace")
 
     coloured = screen({"TERM": "xterm-256color"})
     assert "message id" in coloured and "\x1b[" in coloured
