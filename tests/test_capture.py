@@ -598,3 +598,11 @@ def test_reporter_lines_carry_no_terminal_control() -> None:
     report("bad", "refused a malformed request: GET /\x1b]52;c;aGk=\x07\x1b[2J HTTP/1.1 \u202e")
     assert lines and "\x1b" not in lines[0] and "\x07" not in lines[0] and "\u202e" not in lines[0]
     assert "\\x1b" in lines[0]
+
+
+def test_a_token_put_in_the_path_is_not_shown(tmp_path: Path) -> None:
+    with capture_server(tmp_path, token="s3cret") as (server, port, out):
+        assert post(port, "/s3cret/hook?event=msg.notify", NOTIFY)[0] == 401
+        assert post(port, "/s3cret/hook?event=msg.notify", NOTIFY, {"X-Wkcli-Token": "s3cret"})[0] == 200
+    assert [info.path for info in server.seen] == ["/***/hook", "/***/hook"]  # as the live view shows it
+    assert records(out)[0]["path"] == "/s3cret/hook"  # recorded as it came, as every record is

@@ -338,6 +338,8 @@ class CaptureServer:
         else:
             stats.refused += 1
         if self.observer is not None:
+            # Shown, not recorded: a token a client put in the path (a refused request's) is hidden.
+            info.path = redact(info.path, [self.options.token or ""])
             try:
                 self.observer(info)
             except (BrokenPipeError, ValueError):

@@ -28,7 +28,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-from wkcli.text import sanitize
+from wkcli.text import hide_credentials, sanitize
 
 REPORT_INTERVAL = 10.0
 HEADER_TIMEOUT = 10.0
@@ -71,7 +71,9 @@ def default_max_connections(forwarding: bool) -> int:
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` on one line, with every token value it holds replaced by ``***``."""
+    """``text`` on one line, with every token value it holds replaced by ``***`` (and what
+    ``hide_credentials`` hides of a URL)."""
+    text = hide_credentials(text)
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(r"\1***", text)
     for secret in secrets:
