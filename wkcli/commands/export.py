@@ -119,21 +119,18 @@ def export(
         cluster=cluster,
         writes=[to],
     )
-    failures: tuple[type[BaseException], ...] = (*engine_errors(), OSError)
     try:
         target = Target(to, fmt, append=append, partition=partition is not None)
         return load(session, reader, target, dedupe, not no_checks, to)
-    except failures as exc:
-        if isinstance(exc, OSError) and exc.strerror:  # a day folder that cannot be made, say
-            import tempfile  # here: it costs every wkcli start 2 ms
+    except OSError as exc:  # writing the target, a day folder, or the rows waiting in TMPDIR
+        import tempfile  # here: it costs every wkcli start 2 ms
 
-            where = exc.filename or f"the temporary folder {tempfile.gettempdir()} (TMPDIR), where rows wait"
-            text = f"{exc.strerror}: {where}"
-        else:
-            text = " ".join(str(exc).split())
-        if "No space left on device" in text:  # where the rows wait (TMPDIR), or the target
-            raise OutputError(f"{to}: {text}") from None
-        raise UsageError(f"{to}: {text}") from None
+        where = exc.filename or f"the temporary folder {tempfile.gettempdir()} (TMPDIR), where rows wait"
+        raise OutputError(f"{to}: {exc.strerror or exc}: {where}") from None
+    except engine_errors() as exc:  # a file --append cannot take, or DuckDB's own failure to write
+        text = " ".join(str(exc).split())
+        failure = OutputError if "No space left on device" in text else UsageError
+        raise failure(f"{to}: {text}") from None
 
 
 def load(session: Session, reader: Reader, target: Target, dedupe: bool, checks: bool, name: str) -> ExitCode:
